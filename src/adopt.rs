@@ -1,0 +1,286 @@
+//! Adopting an existing Flask project: where its WSGI app is, where its
+//! dependencies are listed, and whether it installs itself.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::UserError;
+use crate::requirements::Requirements;
+
+/// Directories that hold no application code of the project's own.
+const SKIPPED_DIRS: &[&str] = &[
+    "venv",
+    "env",
+    "node_modules",
+    "site-packages",
+    "build",
+    "dist",
+    "tests",
+    "test",
+    "dockerfiles",
+];
+
+/// What `init` found in a directory that already holds a Flask project.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Found {
+    /// WSGI entries gunicorn could serve, as `module:callable`, each with the
+    /// file that defines it.
+    pub entries: Vec<Entry>,
+    pub deps: DepsSource,
+    pub install_project: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub target: String,
+    pub file: PathBuf,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum DepsSource {
+    /// The project's own requirements.txt.
+    RequirementsFile(Requirements),
+    /// pyproject.toml's `[project] dependencies`, to be written out for the
+    /// image build.
+    Pyproject(Requirements),
+}
+
+#[derive(Deserialize)]
+struct Pyproject {
+    project: Option<PyprojectProject>,
+    #[serde(rename = "build-system")]
+    build_system: Option<BuildSystem>,
+}
+
+#[derive(Deserialize)]
+struct PyprojectProject {
+    #[serde(default)]
+    dependencies: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct BuildSystem {
+    #[serde(rename = "build-backend")]
+    build_backend: Option<String>,
+}
+
+/// Looks for a Flask project in `dir`; `None` when there is none to adopt.
+pub fn detect(dir: &Path) -> Result<Option<Found>, UserError> {
+    let requirements = dir.join("requirements.txt");
+    let pyproject_path = dir.join("pyproject.toml");
+    let pyproject = read_pyproject(&pyproject_path)?;
+    let entries = find_entries(dir);
+    let deps = if requirements.is_file() {
+        let text = fs::read_to_string(&requirements).map_err(|err| {
+            UserError::new(format!(
+                "cannot read `{}` ({err}); check its permissions",
+                requirements.display()
+            ))
+        })?;
+        Some(DepsSource::RequirementsFile(Requirements::parse(
+            &text,
+            "requirements.txt",
+        )?))
+    } else {
+        match pyproject.as_ref().and_then(|p| p.project.as_ref()) {
+            Some(project) => Some(DepsSource::Pyproject(Requirements::from_specifiers(
+                &project.dependencies,
+                "pyproject.toml",
+            )?)),
+            None => None,
+        }
+    };
+    let mentions_flask = match &deps {
+        Some(DepsSource::RequirementsFile(r) | DepsSource::Pyproject(r)) => {
+            r.names.iter().any(|n| n.eq_ignore_ascii_case("flask"))
+        }
+        None => false,
+    };
+    if entries.is_empty() && !mentions_flask {
+        return Ok(None);
+    }
+    let deps = deps.ok_or_else(|| {
+        UserError::new(
+            "this Flask project lists no dependencies; add a requirements.txt or `[project] dependencies` to pyproject.toml",
+        )
+    })?;
+    let install_project = pyproject
+        .as_ref()
+        .and_then(|p| p.build_system.as_ref())
+        .is_some_and(|b| b.build_backend.is_some());
+    Ok(Some(Found {
+        entries,
+        deps,
+        install_project,
+    }))
+}
+
+fn read_pyproject(path: &Path) -> Result<Option<Pyproject>, UserError> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let text = fs::read_to_string(path).map_err(|err| {
+        UserError::new(format!(
+            "cannot read `{}` ({err}); check its permissions",
+            path.display()
+        ))
+    })?;
+    toml::from_str(&text).map(Some).map_err(|err| {
+        UserError::new(format!(
+            "`{}` is not valid TOML ({}); fix it before running `dockwright init`",
+            path.display(),
+            err.message()
+        ))
+    })
+}
+
+/// Module-level Flask apps and `create_app` factories in the top two levels
+/// of the project.
+fn find_entries(dir: &Path) -> Vec<Entry> {
+    let mut entries = Vec::new();
+    for file in python_files(dir, 2) {
+        let Ok(text) = fs::read_to_string(dir.join(&file)) else {
+            continue;
+        };
+        let module = module_name(&file);
+        for line in text.lines() {
+            if let Some(target) = entry_on_line(line) {
+                entries.push(Entry {
+                    target: format!("{module}:{target}"),
+                    file: file.clone(),
+                });
+            }
+        }
+    }
+    entries.sort_by(|a, b| a.target.cmp(&b.target));
+    entries
+}
+
+/// `app = Flask(__name__)` gives `app`; `def create_app(...)` gives
+/// `create_app()`. Only unindented lines count: module level.
+fn entry_on_line(line: &str) -> Option<String> {
+    if line.starts_with(char::is_whitespace) {
+        return None;
+    }
+    if let Some(rest) = line.strip_prefix("def create_app(") {
+        let no_required_args = rest.starts_with(')') || rest.contains('=') || rest.starts_with("*");
+        return no_required_args.then(|| "create_app()".to_string());
+    }
+    let (name, value) = line.split_once('=')?;
+    let name = name.trim();
+    let is_identifier = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    let value = value.trim_start();
+    let creates_flask = value.starts_with("Flask(") || value.starts_with("flask.Flask(");
+    (is_identifier && creates_flask).then(|| name.to_string())
+}
+
+fn python_files(dir: &Path, depth: usize) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    collect(dir, Path::new(""), depth, &mut found);
+    found.sort();
+    found
+}
+
+fn collect(root: &Path, rel: &Path, depth: usize, found: &mut Vec<PathBuf>) {
+    let Ok(read) = fs::read_dir(root.join(rel)) else {
+        return;
+    };
+    for entry in read.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let path = rel.join(&name);
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            let skipped = name.starts_with('.')
+                || name.starts_with('_')
+                || SKIPPED_DIRS.contains(&name.as_str());
+            if depth > 1 && !skipped {
+                collect(root, &path, depth - 1, found);
+            }
+        } else if kind.is_file() && name.ends_with(".py") {
+            found.push(path);
+        }
+    }
+}
+
+/// `pkg/__init__.py` is module `pkg`, `pkg/web.py` is `pkg.web`; a `src/`
+/// layout's prefix is not part of the module name.
+fn module_name(file: &Path) -> String {
+    let mut parts: Vec<String> = file
+        .with_extension("")
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().to_string())
+        .collect();
+    if parts.first().is_some_and(|p| p == "src") && parts.len() > 1 {
+        parts.remove(0);
+    }
+    if parts.last().is_some_and(|p| p == "__init__") && parts.len() > 1 {
+        parts.pop();
+    }
+    parts.join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_apps_and_factories_at_module_level() {
+        assert_eq!(entry_on_line("app = Flask(__name__)"), Some("app".into()));
+        assert_eq!(
+            entry_on_line("application = flask.Flask(__name__)"),
+            Some("application".into())
+        );
+        assert_eq!(
+            entry_on_line("def create_app():"),
+            Some("create_app()".into())
+        );
+        assert_eq!(
+            entry_on_line("def create_app(config=None):"),
+            Some("create_app()".into())
+        );
+        assert_eq!(entry_on_line("def create_app(config):"), None);
+        assert_eq!(entry_on_line("    app = Flask(__name__)"), None);
+        assert_eq!(entry_on_line("x == Flask(1)"), None);
+    }
+
+    #[test]
+    fn names_modules_like_python_does() {
+        assert_eq!(module_name(Path::new("app.py")), "app");
+        assert_eq!(module_name(Path::new("shop/__init__.py")), "shop");
+        assert_eq!(module_name(Path::new("shop/web.py")), "shop.web");
+        assert_eq!(module_name(Path::new("src/shop/__init__.py")), "shop");
+    }
+
+    #[test]
+    fn adopts_a_factory_package_with_pyproject_dependencies() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("shop")).unwrap();
+        fs::write(
+            dir.path().join("shop/__init__.py"),
+            "from flask import Flask\n\ndef create_app():\n    app = Flask(__name__)\n    return app\n",
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("pyproject.toml"),
+            "[project]\nname = \"shop\"\nversion = \"1\"\ndependencies = [\"flask==3.1.3\"]\n\n[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n",
+        )
+        .unwrap();
+        let found = detect(dir.path()).unwrap().unwrap();
+        assert_eq!(found.entries.len(), 1);
+        assert_eq!(found.entries[0].target, "shop:create_app()");
+        assert!(found.install_project);
+        assert!(matches!(found.deps, DepsSource::Pyproject(_)));
+    }
+
+    #[test]
+    fn an_empty_directory_is_not_a_flask_project() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(detect(dir.path()).unwrap(), None);
+    }
+}

@@ -1,0 +1,43 @@
+//! The command line: the subcommands and their dispatch.
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+use crate::interrupt;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    success
+  1    a variant failed to build
+  2    usage or environment error (the message says how to fix it)
+  130  interrupted (Ctrl-C); finished work and your files are kept";
+
+/// Scaffold Python container images that are slim and fast, and measure why
+/// each step works.
+#[derive(Parser)]
+#[command(name = "dockwright", version, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new project: a Flask app, its requirements and a ladder of Dockerfiles
+    New(commands::new::NewArgs),
+    /// Add dockwright to an existing directory, adopting the Flask app it holds
+    Init(commands::new::InitArgs),
+    /// List the project's variants in ladder order, each with its reason
+    Variants(commands::variants::VariantsArgs),
+}
+
+/// Runs the command line; returns the exit code.
+pub fn run() -> anyhow::Result<i32> {
+    let cli = Cli::parse();
+    interrupt::install();
+    match cli.command {
+        Command::New(args) => commands::new::new(args),
+        Command::Init(args) => commands::new::init(args),
+        Command::Variants(args) => commands::variants::variants(args),
+    }
+}

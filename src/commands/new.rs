@@ -1,0 +1,441 @@
+//! `dockwright new` and `dockwright init`: settle the answers (flags first,
+//! then questions, then defaults), plan the files, write them in one go.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use crate::adopt::{self, DepsSource, Found};
+use crate::catalogue::{self, Catalogue};
+use crate::config::{self, Config};
+use crate::error::{exit, warn, UserError};
+use crate::names;
+use crate::presets::{self, Deps, PythonVersion};
+use crate::prompt;
+use crate::scaffold::{self, PlannedFile, Settings};
+
+#[derive(Args, Debug)]
+pub struct ScaffoldArgs {
+    /// Project name, used for image tags [default: the directory's name]
+    #[arg(long)]
+    name: Option<String>,
+    /// Python version of the base images, as 3.N [default: 3.13]
+    #[arg(long, value_name = "3.N")]
+    python: Option<String>,
+    /// Dependencies: the `article` or `minimal` preset, or the path of a requirements.txt [default: article]
+    #[arg(long, value_name = "PRESET|FILE")]
+    deps: Option<String>,
+    /// Which ladder of Dockerfiles to generate: size, speed, balanced, article or all [default: balanced]
+    #[arg(long)]
+    profile: Option<String>,
+    /// Port the app listens on in the container [default: 5000]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    port: Option<u16>,
+    /// Ask nothing: take the defaults for every value not given by flag
+    #[arg(long, short = 'y')]
+    yes: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct NewArgs {
+    /// Directory to create; its name is the project name unless --name is given
+    path: PathBuf,
+    #[command(flatten)]
+    scaffold: ScaffoldArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Existing directory to add dockwright's files to
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    #[command(flatten)]
+    scaffold: ScaffoldArgs,
+    /// The WSGI callable of an adopted app, as module:callable (e.g. `shop:create_app()`)
+    #[arg(long, value_name = "MODULE:CALLABLE")]
+    entry: Option<String>,
+    /// Overwrite files that already exist
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn new(args: NewArgs) -> anyhow::Result<i32> {
+    if args.path.exists() {
+        return Err(UserError::new(format!(
+            "destination `{}` already exists",
+            args.path.display()
+        ))
+        .help(format!(
+            "use `dockwright init {}` to add dockwright's files to an existing directory",
+            args.path.display()
+        ))
+        .into());
+    }
+    let default_name = dir_name(&args.path)?;
+    let settings = settle(&args.scaffold, &default_name, None, None)?;
+    let files = plan(&settings)?;
+    scaffold::write_new(&args.path, &files)?;
+    announce("Created", &args.path, &settings);
+    Ok(exit::OK)
+}
+
+pub fn init(args: InitArgs) -> anyhow::Result<i32> {
+    if !args.path.is_dir() {
+        return Err(
+            UserError::new(format!("`{}` is not a directory", args.path.display()))
+                .help(format!(
+                    "create a new project there with `dockwright new {}`",
+                    args.path.display()
+                ))
+                .into(),
+        );
+    }
+    if args.path.join(config::FILE_NAME).exists() && !args.force {
+        return Err(UserError::new(format!(
+            "`{}` is already a dockwright project ({} exists)",
+            args.path.display(),
+            config::FILE_NAME
+        ))
+        .help("pass `--force` to generate its files again")
+        .into());
+    }
+    let dir = args.path.canonicalize()?;
+    let default_name = dir_name(&dir)?;
+    let found = adopt::detect(&args.path)?;
+    if found.is_some() && args.scaffold.deps.is_some() {
+        return Err(UserError::new(
+            "`--deps` is for new apps; this directory's Flask app brings its own dependencies",
+        )
+        .help("edit its requirements.txt or pyproject.toml instead")
+        .into());
+    }
+    if found.is_none() && args.entry.is_some() {
+        return Err(UserError::new(format!(
+            "found no Flask app in `{}` for `--entry` to point at",
+            args.path.display()
+        ))
+        .help("leave out `--entry` to scaffold the hello-world app")
+        .into());
+    }
+    let settings = settle(
+        &args.scaffold,
+        &default_name,
+        found.as_ref(),
+        args.entry.as_deref(),
+    )?;
+    let files = plan(&settings)?;
+    let clashes = scaffold::existing(&args.path, &files);
+    if !clashes.is_empty() && !args.force {
+        let list: Vec<String> = clashes
+            .iter()
+            .map(|p| format!("`{}`", p.display()))
+            .collect();
+        return Err(UserError::new(format!(
+            "init would overwrite {}; nothing was written",
+            list.join(", ")
+        ))
+        .help("pass `--force` to overwrite them")
+        .into());
+    }
+    scaffold::write_into(&args.path, &files)?;
+    let verb = if found.is_some() {
+        "Adopted"
+    } else {
+        "Initialised"
+    };
+    announce(verb, &args.path, &settings);
+    Ok(exit::OK)
+}
+
+/// Turns flags, answers and defaults into checked settings. Nothing is
+/// written before this returns.
+fn settle(
+    args: &ScaffoldArgs,
+    default_name: &str,
+    found: Option<&Found>,
+    entry: Option<&str>,
+) -> anyhow::Result<Settings> {
+    let ask = prompt::allowed(args.yes);
+    let catalogue = Catalogue::load()?;
+    let presets = presets::presets()?;
+
+    let name = match (&args.name, ask) {
+        (Some(name), _) => names::validate(name)?,
+        (None, true) => prompt::text("Project name", default_name, names::validate)?,
+        (None, false) => names::validate(default_name).map_err(|err| {
+            UserError::new(format!("{err}"))
+                .help("the directory name is used as the project name; pass `--name <name>` to choose another")
+        })?,
+    };
+    if let Some(original) = &name.normalised_from {
+        warn(&format!(
+            "the project name `{original}` was normalised to `{}`",
+            name.name
+        ));
+    }
+
+    let python = match (&args.python, ask) {
+        (Some(python), _) => PythonVersion::parse(python)?,
+        (None, true) => prompt::text(
+            "Python version",
+            presets::DEFAULT_PYTHON,
+            PythonVersion::parse,
+        )?,
+        (None, false) => PythonVersion::parse(presets::DEFAULT_PYTHON)?,
+    };
+
+    let (requirements, requirements_text, install_project, with_app) = match found {
+        Some(found) => adopted_deps(found),
+        None => {
+            let deps = match (&args.deps, ask) {
+                (Some(deps), _) => Deps::parse(deps, &presets)?,
+                (None, true) => ask_deps(&presets, &python)?,
+                (None, false) => Deps::Preset(presets::DEFAULT_PRESET.to_string()),
+            };
+            let reqs = deps.resolve(&presets, &python)?;
+            if !reqs.unpinned.is_empty() {
+                warn(&format!(
+                    "not pinned with `==`: {}; the images may change from build to build",
+                    reqs.unpinned.join(", ")
+                ));
+            }
+            ("requirements.txt".to_string(), Some(reqs.text), false, true)
+        }
+    };
+
+    let profile = match (&args.profile, ask) {
+        (Some(profile), _) => catalogue.profile(profile)?.name.clone(),
+        (None, true) => {
+            let items: Vec<(String, String)> = catalogue
+                .profiles
+                .iter()
+                .map(|p| (p.name.clone(), p.about.clone()))
+                .collect();
+            let default = catalogue
+                .profiles
+                .iter()
+                .position(|p| p.name == catalogue::DEFAULT_PROFILE)
+                .unwrap_or(0);
+            catalogue.profiles[prompt::choose("Profile", &items, default)?]
+                .name
+                .clone()
+        }
+        (None, false) => catalogue::DEFAULT_PROFILE.to_string(),
+    };
+
+    let port = match (args.port, ask) {
+        (Some(port), _) => port,
+        (None, true) => prompt::text("Port", &config::DEFAULT_PORT.to_string(), parse_port)?,
+        (None, false) => config::DEFAULT_PORT,
+    };
+
+    let (entry, app_file) = match found {
+        Some(found) => choose_entry(found, entry, ask)?,
+        None => ("app:app".to_string(), "app.py".to_string()),
+    };
+
+    Ok(Settings {
+        name: name.name,
+        python: python.to_string(),
+        port,
+        profile,
+        entry,
+        app_file,
+        requirements,
+        requirements_text,
+        install_project,
+        with_app,
+    })
+}
+
+/// Where an adopted project's dependencies are read from in the image build:
+/// its own requirements.txt, or a file written from pyproject.toml.
+fn adopted_deps(found: &Found) -> (String, Option<String>, bool, bool) {
+    match &found.deps {
+        DepsSource::RequirementsFile(reqs) => {
+            warn_unpinned(&reqs.unpinned);
+            (
+                "requirements.txt".to_string(),
+                None,
+                found.install_project,
+                false,
+            )
+        }
+        DepsSource::Pyproject(reqs) => {
+            warn_unpinned(&reqs.unpinned);
+            let text = format!(
+                "# Written by dockwright from pyproject.toml's [project] dependencies, so that\n# the image build installs them in a layer of their own.\n{}",
+                reqs.text
+            );
+            (
+                "dockerfiles/requirements.txt".to_string(),
+                Some(text),
+                found.install_project,
+                false,
+            )
+        }
+    }
+}
+
+fn warn_unpinned(unpinned: &[String]) {
+    if !unpinned.is_empty() {
+        warn(&format!(
+            "not pinned with `==`: {}; the images may change from build to build",
+            unpinned.join(", ")
+        ));
+    }
+}
+
+fn choose_entry(found: &Found, flag: Option<&str>, ask: bool) -> anyhow::Result<(String, String)> {
+    if let Some(flag) = flag {
+        let target = parse_entry(flag)?;
+        let module = target.split(':').next().unwrap_or_default();
+        let file = found
+            .entries
+            .iter()
+            .find(|e| e.target.split(':').next() == Some(module))
+            .map(|e| e.file.display().to_string())
+            .unwrap_or_else(|| format!("{}.py", module.replace('.', "/")));
+        return Ok((target, file));
+    }
+    let pick = match found.entries.as_slice() {
+        [only] => only,
+        [] => {
+            return Err(
+                UserError::new("found no module-level Flask app or `create_app()` factory")
+                    .help("pass the WSGI callable with `--entry module:callable`")
+                    .into(),
+            )
+        }
+        many if ask => {
+            let items: Vec<(String, String)> = many
+                .iter()
+                .map(|e| (e.target.clone(), e.file.display().to_string()))
+                .collect();
+            &many[prompt::choose("Which app should gunicorn serve?", &items, 0)?]
+        }
+        many => {
+            let list: Vec<String> = many.iter().map(|e| format!("`{}`", e.target)).collect();
+            return Err(
+                UserError::new(format!("found several Flask apps: {}", list.join(", ")))
+                    .help("pick one with `--entry module:callable`")
+                    .into(),
+            );
+        }
+    };
+    Ok((pick.target.clone(), pick.file.display().to_string()))
+}
+
+/// Checks `module:callable` (a dotted module, an identifier, optionally `()`).
+fn parse_entry(text: &str) -> Result<String, UserError> {
+    let ident = |s: &str| {
+        !s.is_empty()
+            && !s.starts_with(|c: char| c.is_ascii_digit())
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let valid = text.split_once(':').is_some_and(|(module, callable)| {
+        module.split('.').all(ident) && ident(callable.strip_suffix("()").unwrap_or(callable))
+    });
+    if valid {
+        Ok(text.to_string())
+    } else {
+        Err(UserError::new(format!(
+            "`--entry {text}` is not of the form module:callable; write it like `app:app` or `shop:create_app()`"
+        )))
+    }
+}
+
+fn parse_port(text: &str) -> Result<u16, String> {
+    match text.trim().parse::<u16>() {
+        Ok(port) if port > 0 => Ok(port),
+        _ => Err(format!(
+            "`{text}` is not a port; use a number from 1 to 65535"
+        )),
+    }
+}
+
+fn ask_deps(presets: &[presets::Preset], python: &PythonVersion) -> anyhow::Result<Deps> {
+    let mut items: Vec<(String, String)> = presets
+        .iter()
+        .map(|p| (p.name.clone(), p.about.clone()))
+        .collect();
+    items.push((
+        "file".to_string(),
+        "the path of your own requirements.txt".to_string(),
+    ));
+    let default = presets
+        .iter()
+        .position(|p| p.name == presets::DEFAULT_PRESET)
+        .unwrap_or(0);
+    let picked = prompt::choose("Dependencies", &items, default)?;
+    match presets.get(picked) {
+        Some(preset) => Ok(Deps::Preset(preset.name.clone())),
+        None => prompt::text(
+            "Path of requirements.txt",
+            "requirements.txt",
+            |path: &str| {
+                let deps = Deps::File(PathBuf::from(path));
+                deps.resolve(presets, python).map(|_| deps)
+            },
+        ),
+    }
+}
+
+fn plan(settings: &Settings) -> anyhow::Result<Vec<PlannedFile>> {
+    scaffold::plan(settings, &Catalogue::load()?)
+}
+
+fn dir_name(path: &Path) -> anyhow::Result<String> {
+    let name = match path.file_name() {
+        Some(name) => name.to_string_lossy().to_string(),
+        None => path
+            .canonicalize()?
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default(),
+    };
+    Ok(name)
+}
+
+fn announce(verb: &str, path: &Path, settings: &Settings) {
+    let green = console::Style::new().green().bold();
+    let variants = Config::load(path)
+        .map(|config| {
+            config
+                .variants
+                .iter()
+                .map(|v| v.name.clone())
+                .collect::<Vec<_>>()
+                .join(" → ")
+        })
+        .unwrap_or_default();
+    println!(
+        "{} `{}` ({}, profile {}: {variants})",
+        green.apply_to(verb),
+        settings.name,
+        path.display(),
+        settings.profile
+    );
+    println!("Next: cd {} && dockwright variants", path.display());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_module_colon_callable() {
+        assert!(parse_entry("app:app").is_ok());
+        assert!(parse_entry("shop.web:create_app()").is_ok());
+        for bad in ["app", ":app", "app:", "a b:app", "app:1x", "app:app;rm"] {
+            assert!(parse_entry(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ports_are_1_to_65535() {
+        assert_eq!(parse_port("8080"), Ok(8080));
+        assert!(parse_port("0").is_err());
+        assert!(parse_port("70000").is_err());
+    }
+}

@@ -1,0 +1,135 @@
+//! dockwright.toml: the project's settings, read by every command that works
+//! on an existing project.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::UserError;
+
+pub const FILE_NAME: &str = "dockwright.toml";
+pub const UV_IMAGE: &str = "ghcr.io/astral-sh/uv:0.13.9";
+pub const DEFAULT_PORT: u16 = 5000;
+pub const DEFAULT_EXTRA_DEPENDENCY: &str = "six==1.17.0";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub project: Project,
+    pub images: Images,
+    pub measure: Measure,
+    #[serde(rename = "variant")]
+    pub variants: Vec<VariantEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    pub name: String,
+    pub python: String,
+    pub port: u16,
+    pub entry: String,
+    pub app_file: String,
+    pub requirements: String,
+    pub install_project: bool,
+    pub profile: String,
+}
+
+/// Base images, by the role they play in the Dockerfiles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Images {
+    pub full: String,
+    pub slim: String,
+    pub alpine: String,
+    pub uv: String,
+}
+
+impl Images {
+    /// The official images for Python `python`.
+    pub fn for_python(python: &str) -> Images {
+        Images {
+            full: format!("python:{python}"),
+            slim: format!("python:{python}-slim"),
+            alpine: format!("python:{python}-alpine"),
+            uv: UV_IMAGE.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Measure {
+    pub extra_dependency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantEntry {
+    pub name: String,
+    pub dockerfile: String,
+    pub reason: String,
+}
+
+impl Config {
+    /// Reads `dir/dockwright.toml`.
+    pub fn load(dir: &Path) -> Result<Config, UserError> {
+        let path = dir.join(FILE_NAME);
+        let text = std::fs::read_to_string(&path).map_err(|err| match err.kind() {
+            std::io::ErrorKind::NotFound => UserError::new(format!(
+                "no {FILE_NAME} in `{}`",
+                display_dir(dir).display()
+            ))
+            .help("run this inside a dockwright project, pass `--project DIR`, or create one with `dockwright new` or `dockwright init`"),
+            _ => UserError::new(format!("cannot read `{}` ({err})", path.display())),
+        })?;
+        Config::parse(&text, &path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config, UserError> {
+        let config: Config = toml::from_str(text).map_err(|err| {
+            UserError::new(format!(
+                "`{}` is not valid: {}",
+                path.display(),
+                err.message()
+            ))
+            .help("fix that setting, or regenerate the file with `dockwright init --force`")
+        })?;
+        if config.variants.is_empty() {
+            return Err(UserError::new(format!(
+                "`{}` lists no [[variant]]; add one or regenerate the file with `dockwright init --force`",
+                path.display()
+            )));
+        }
+        Ok(config)
+    }
+}
+
+fn display_dir(dir: &Path) -> PathBuf {
+    if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir.to_path_buf()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_file_says_how_to_make_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Config::load(dir.path()).unwrap_err();
+        assert!(
+            err.to_string().starts_with("no dockwright.toml in"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_corrupt_file_names_the_problem() {
+        let err = Config::parse("[project]\nname = 3\n", Path::new("dockwright.toml")).unwrap_err();
+        assert!(err.to_string().contains("is not valid"), "{err}");
+    }
+}

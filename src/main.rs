@@ -1,0 +1,24 @@
+mod adopt;
+mod catalogue;
+mod cli;
+mod commands;
+mod config;
+mod error;
+mod interrupt;
+mod names;
+mod presets;
+mod prompt;
+mod render;
+mod requirements;
+mod scaffold;
+
+fn main() {
+    let code = match cli::run() {
+        Ok(code) => code,
+        Err(err) => {
+            error::report(&err);
+            error::exit_code(&err)
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,189 @@
+//! Dependency presets (scaffolds/presets.toml), the Python version, and the
+//! user's choice between a preset and their own requirements file.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use crate::error::UserError;
+use crate::render;
+use crate::requirements::Requirements;
+
+pub const DEFAULT_PYTHON: &str = "3.13";
+pub const DEFAULT_PRESET: &str = "article";
+
+#[derive(Debug, Deserialize)]
+struct PresetFile {
+    preset: Vec<Preset>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Preset {
+    pub name: String,
+    pub about: String,
+    pins: Vec<Pins>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Pins {
+    min_python: u32,
+    requirements: Vec<String>,
+}
+
+pub fn presets() -> anyhow::Result<Vec<Preset>> {
+    let file: PresetFile = toml::from_str(render::embedded("presets.toml")?)
+        .context("the embedded scaffolds/presets.toml does not parse")?;
+    Ok(file.preset)
+}
+
+/// A Python version of the form `3.N`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PythonVersion {
+    pub minor: u32,
+}
+
+impl PythonVersion {
+    pub fn parse(text: &str) -> Result<PythonVersion, UserError> {
+        let minor = text
+            .strip_prefix("3.")
+            .filter(|m| !m.is_empty() && m.len() <= 2 && m.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|m| m.parse().ok());
+        minor.map(|minor| PythonVersion { minor }).ok_or_else(|| {
+            UserError::new(format!(
+                "Python version `{text}` is not of the form `3.N`; pass one such as `--python {DEFAULT_PYTHON}`"
+            ))
+        })
+    }
+}
+
+impl std::fmt::Display for PythonVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "3.{}", self.minor)
+    }
+}
+
+/// Where a new project's dependencies come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deps {
+    Preset(String),
+    File(PathBuf),
+}
+
+impl Deps {
+    /// Reads `--deps`: a preset name, or the path of a requirements file.
+    pub fn parse(text: &str, presets: &[Preset]) -> Result<Deps, UserError> {
+        if presets.iter().any(|p| p.name == text) {
+            return Ok(Deps::Preset(text.to_string()));
+        }
+        let path = Path::new(text);
+        let looks_like_path = text.contains(std::path::MAIN_SEPARATOR) || text.ends_with(".txt");
+        if looks_like_path || path.exists() {
+            return Ok(Deps::File(path.to_path_buf()));
+        }
+        let names: Vec<_> = presets.iter().map(|p| format!("`{}`", p.name)).collect();
+        Err(UserError::new(format!(
+            "unknown dependency preset `{text}`; use {} or the path of a requirements file",
+            names.join(", ")
+        )))
+    }
+
+    /// The requirements this choice stands for, checked line by line.
+    pub fn resolve(
+        &self,
+        presets: &[Preset],
+        python: &PythonVersion,
+    ) -> Result<Requirements, UserError> {
+        match self {
+            Deps::Preset(name) => {
+                let preset = presets
+                    .iter()
+                    .find(|p| &p.name == name)
+                    .ok_or_else(|| UserError::new(format!("unknown dependency preset `{name}`")))?;
+                let pins = preset
+                    .pins
+                    .iter()
+                    .filter(|pins| pins.min_python <= python.minor)
+                    .max_by_key(|pins| pins.min_python)
+                    .ok_or_else(|| {
+                        UserError::new(format!(
+                            "the `{name}` preset has no versions that install on Python {python}; pick a newer Python or pass your own requirements file with `--deps`"
+                        ))
+                    })?;
+                Requirements::from_specifiers(&pins.requirements, "presets.toml")
+            }
+            Deps::File(path) => {
+                let text = std::fs::read_to_string(path).map_err(|err| {
+                    UserError::new(format!(
+                        "cannot read the requirements file `{}` ({err}); check the path given to `--deps`",
+                        path.display()
+                    ))
+                })?;
+                Requirements::parse(&text, &path.display().to_string())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_versions_must_be_3_n() {
+        assert_eq!(PythonVersion::parse("3.13").unwrap().minor, 13);
+        for bad in ["3", "3.", "2.7", "3.13.1", "py3.13", "3.x", "", "3.123"] {
+            let err = PythonVersion::parse(bad).unwrap_err().to_string();
+            assert!(err.contains("not of the form `3.N`"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn every_preset_line_is_pinned() {
+        for preset in presets().unwrap() {
+            for pins in &preset.pins {
+                let reqs =
+                    Requirements::from_specifiers(&pins.requirements, "presets.toml").unwrap();
+                assert!(
+                    reqs.unpinned.is_empty(),
+                    "{}: {:?}",
+                    preset.name,
+                    reqs.unpinned
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn presets_follow_the_python_version() {
+        let presets = presets().unwrap();
+        let article = Deps::Preset("article".into());
+        let new = article
+            .resolve(&presets, &PythonVersion { minor: 13 })
+            .unwrap();
+        assert!(new.text.contains("pandas==3.1.1"));
+        let old = article
+            .resolve(&presets, &PythonVersion { minor: 10 })
+            .unwrap();
+        assert!(old.text.contains("pandas==2.3.3"));
+        let err = article
+            .resolve(&presets, &PythonVersion { minor: 7 })
+            .unwrap_err();
+        assert!(err.to_string().contains("Python 3.7"), "{err}");
+    }
+
+    #[test]
+    fn deps_is_a_preset_or_a_path() {
+        let presets = presets().unwrap();
+        assert_eq!(
+            Deps::parse("minimal", &presets).unwrap(),
+            Deps::Preset("minimal".into())
+        );
+        assert_eq!(
+            Deps::parse("./reqs.txt", &presets).unwrap(),
+            Deps::File(PathBuf::from("./reqs.txt"))
+        );
+        let err = Deps::parse("huge", &presets).unwrap_err().to_string();
+        assert!(err.contains("unknown dependency preset `huge`"), "{err}");
+    }
+}
