@@ -27,6 +27,8 @@ enum Command {
     New(commands::new::NewArgs),
     /// Add dockwright to an existing directory, adopting the Flask app it holds
     Init(commands::new::InitArgs),
+    /// Build the project's variants, tagged <project>:<variant>
+    Build(commands::build::BuildArgs),
     /// List the project's variants in ladder order, each with its reason
     Variants(commands::variants::VariantsArgs),
 }
@@ -38,6 +40,7 @@ pub fn run() -> anyhow::Result<i32> {
     match cli.command {
         Command::New(args) => commands::new::new(args),
         Command::Init(args) => commands::new::init(args),
+        Command::Build(args) => commands::build::build(args),
         Command::Variants(args) => commands::variants::variants(args),
     }
 }

@@ -8,6 +8,7 @@ use std::fmt;
 /// Exit codes, as documented in `dockwright --help`.
 pub mod exit {
     pub const OK: i32 = 0;
+    pub const VARIANT_FAILED: i32 = 1;
     pub const USAGE: i32 = 2;
     pub const INTERRUPTED: i32 = 130;
 }

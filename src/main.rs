@@ -3,14 +3,18 @@ mod catalogue;
 mod cli;
 mod commands;
 mod config;
+mod dockerfile;
+mod engine;
 mod error;
 mod interrupt;
 mod names;
+mod plan;
 mod presets;
 mod prompt;
 mod render;
 mod requirements;
 mod scaffold;
+mod ui;
 
 fn main() {
     let code = match cli::run() {

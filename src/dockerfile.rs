@@ -1,0 +1,177 @@
+//! What dockwright needs to know about a Dockerfile before building it: the
+//! build arguments it declares, the base images it pulls from, and whether it
+//! needs BuildKit. Read from the file itself, so a user's edits count.
+
+use std::collections::BTreeMap;
+
+use crate::config::Images;
+
+/// Build arguments through which dockwright passes the base-image settings.
+pub const IMAGE_ARGS: &[(&str, fn(&Images) -> &str)] = &[
+    ("PYTHON_FULL_IMAGE", |i| &i.full),
+    ("PYTHON_SLIM_IMAGE", |i| &i.slim),
+    ("PYTHON_ALPINE_IMAGE", |i| &i.alpine),
+    ("UV_IMAGE", |i| &i.uv),
+];
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// `--build-arg` values to pass, from the image settings.
+    pub build_args: Vec<(String, String)>,
+    /// Images the build starts from, with build arguments resolved; stages
+    /// and `scratch` left out.
+    pub bases: Vec<String>,
+    /// `RUN --mount` needs BuildKit.
+    pub needs_buildkit: bool,
+}
+
+pub fn facts(text: &str, images: &Images) -> Facts {
+    let mut defaults: BTreeMap<String, String> = BTreeMap::new();
+    let mut build_args = Vec::new();
+    let mut stages = Vec::new();
+    let mut bases = Vec::new();
+    let mut needs_buildkit = false;
+    for line in instructions(text) {
+        let mut words = line.split_whitespace();
+        let keyword = words.next().unwrap_or_default().to_ascii_uppercase();
+        let rest: Vec<&str> = words.collect();
+        match keyword.as_str() {
+            "ARG" => {
+                for arg in &rest {
+                    let (name, default) = match arg.split_once('=') {
+                        Some((name, value)) => (name, Some(value.trim_matches('"'))),
+                        None => (*arg, None),
+                    };
+                    let setting = IMAGE_ARGS.iter().find(|(n, _)| *n == name);
+                    let value = setting
+                        .map(|(_, get)| get(images).to_string())
+                        .or(default.map(str::to_string));
+                    if let Some(value) = value {
+                        if setting.is_some() && !build_args.iter().any(|(n, _)| n == name) {
+                            build_args.push((name.to_string(), value.clone()));
+                        }
+                        defaults.insert(name.to_string(), value);
+                    }
+                }
+            }
+            "FROM" => {
+                let args: Vec<&str> = rest
+                    .iter()
+                    .copied()
+                    .filter(|w| !w.starts_with("--"))
+                    .collect();
+                if let Some(image) = args.first() {
+                    let image = substitute(image, &defaults);
+                    let known_stage = stages
+                        .iter()
+                        .any(|s: &String| s.eq_ignore_ascii_case(&image));
+                    if !known_stage && image != "scratch" && !bases.contains(&image) {
+                        bases.push(image);
+                    }
+                }
+                if let [_, as_word, stage] = args.as_slice() {
+                    if as_word.eq_ignore_ascii_case("as") {
+                        stages.push(stage.to_string());
+                    }
+                }
+            }
+            "RUN" => needs_buildkit |= rest.iter().any(|w| w.starts_with("--mount")),
+            _ => {}
+        }
+    }
+    Facts {
+        build_args,
+        bases,
+        needs_buildkit,
+    }
+}
+
+/// Instructions with comments dropped and continuation lines joined.
+fn instructions(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('#') || (trimmed.is_empty() && current.is_empty()) {
+            continue;
+        }
+        match trimmed.strip_suffix('\\') {
+            Some(head) => {
+                current.push_str(head);
+                current.push(' ');
+            }
+            None => {
+                current.push_str(trimmed);
+                out.push(std::mem::take(&mut current));
+            }
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Replaces `$NAME` and `${NAME}` with the values known so far.
+fn substitute(word: &str, values: &BTreeMap<String, String>) -> String {
+    let mut out = word.to_string();
+    for (name, value) in values {
+        out = out
+            .replace(&format!("${{{name}}}"), value)
+            .replace(&format!("${name}"), value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn images() -> Images {
+        Images::for_python("3.13")
+    }
+
+    #[test]
+    fn reads_image_arguments_bases_and_mounts() {
+        let text = "ARG PYTHON_SLIM_IMAGE=python:3.12-slim\nARG UV_IMAGE=uv:old\nFROM ${UV_IMAGE} AS uv\nFROM $PYTHON_SLIM_IMAGE AS build\n# RUN --mount in a comment\nRUN --mount=type=cache,target=/root/.cache/uv \\\n    uv pip install x\nFROM scratch\nCOPY --from=build / /\n";
+        let facts = facts(text, &images());
+        assert_eq!(
+            facts.build_args,
+            [
+                (
+                    "PYTHON_SLIM_IMAGE".to_string(),
+                    "python:3.13-slim".to_string()
+                ),
+                (
+                    "UV_IMAGE".to_string(),
+                    "ghcr.io/astral-sh/uv:0.13.9".to_string()
+                ),
+            ]
+        );
+        assert_eq!(
+            facts.bases,
+            ["ghcr.io/astral-sh/uv:0.13.9", "python:3.13-slim"]
+        );
+        assert!(facts.needs_buildkit);
+    }
+
+    #[test]
+    fn a_plain_dockerfile_needs_no_buildkit() {
+        let facts = facts(
+            "FROM python:3.13\nCOPY . /app\nRUN pip install -r requirements.txt\n",
+            &images(),
+        );
+        assert_eq!(facts.bases, ["python:3.13"]);
+        assert!(facts.build_args.is_empty());
+        assert!(!facts.needs_buildkit);
+    }
+
+    #[test]
+    fn later_stages_that_start_from_earlier_ones_are_not_bases() {
+        let facts = facts(
+            "FROM python:3.13 AS base\nFROM base AS test\nFROM base\n",
+            &images(),
+        );
+        assert_eq!(facts.bases, ["python:3.13"]);
+    }
+}

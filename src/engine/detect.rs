@@ -1,0 +1,281 @@
+//! Choosing the engine client: the one named by the user, or the first of
+//! the usual candidates that answers and can build what is asked.
+
+use std::path::PathBuf;
+
+use super::{BuildKit, Cmd, Engine, EngineError, Kind, Runner};
+
+/// Finds a client among `candidates` whose engine answers and, when
+/// `need_buildkit`, can build with BuildKit. Errors name the most useful fix.
+pub fn detect(
+    runner: &dyn Runner,
+    candidates: &[PathBuf],
+    need_buildkit: bool,
+) -> Result<Engine, EngineError> {
+    let mut first_error = None;
+    let mut without_buildkit = None;
+    for program in candidates {
+        match probe(runner, program) {
+            Ok(engine) if need_buildkit && engine.buildkit == BuildKit::Missing => {
+                without_buildkit.get_or_insert(engine);
+            }
+            Ok(engine) => return Ok(engine),
+            Err(err) => {
+                first_error.get_or_insert(err);
+            }
+        }
+    }
+    if let Some(engine) = without_buildkit {
+        return Err(EngineError::BuildKitMissing {
+            program: engine.program.display().to_string(),
+        });
+    }
+    Err(first_error.unwrap_or_else(|| EngineError::NotInstalled {
+        tried: if candidates.is_empty() {
+            "docker and podman on PATH".to_string()
+        } else {
+            candidates
+                .iter()
+                .map(|p| format!("`{}`", p.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+    }))
+}
+
+fn probe(runner: &dyn Runner, program: &PathBuf) -> Result<Engine, EngineError> {
+    let not_installed = || EngineError::NotInstalled {
+        tried: format!("`{}`", program.display()),
+    };
+    let version = runner
+        .output(&Cmd::new(program, ["--version"]))
+        .map_err(|_| not_installed())?;
+    if !version.success {
+        return Err(not_installed());
+    }
+    let kind = if version.stdout.to_lowercase().contains("podman") {
+        Kind::Podman
+    } else {
+        Kind::Docker
+    };
+    let client_version = version_number(&version.stdout);
+    let server_format = match kind {
+        Kind::Docker => "{{.ServerVersion}}",
+        Kind::Podman => "{{.Version.Version}}",
+    };
+    let info = runner
+        .output(&Cmd::new(program, ["info", "--format", server_format]))
+        .map_err(|_| not_installed())?;
+    let server_version = info.stdout.trim().to_string();
+    if !info.success || server_version.is_empty() {
+        let said = info.stderr.to_lowercase();
+        return Err(if said.contains("permission denied") {
+            EngineError::PermissionDenied
+        } else {
+            EngineError::DaemonNotRunning {
+                program: program.display().to_string(),
+            }
+        });
+    }
+    let buildkit = match kind {
+        Kind::Podman => BuildKit::Podman,
+        Kind::Docker => {
+            let buildx = runner.output(&Cmd::new(program, ["buildx", "version"]));
+            if buildx.is_ok_and(|out| out.success) {
+                BuildKit::Buildx
+            } else if major(&client_version).is_some_and(|m| m < 23) {
+                BuildKit::Builtin
+            } else {
+                BuildKit::Missing
+            }
+        }
+    };
+    Ok(Engine {
+        program: program.clone(),
+        kind,
+        client_version,
+        server_version,
+        buildkit,
+    })
+}
+
+/// `Docker version 28.2.2, build e6534b4` gives `28.2.2`.
+fn version_number(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || c == ',')
+        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()) && w.contains('.'))
+        .unwrap_or("unknown")
+        .to_string()
+}
+
+fn major(version: &str) -> Option<u32> {
+    version.split('.').next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::io::Write;
+
+    use super::super::Output;
+    use super::*;
+
+    /// Answers each command line from a table; anything else fails to start.
+    struct Fake(HashMap<String, Output>);
+
+    impl Fake {
+        fn new(answers: &[(&str, bool, &str, &str)]) -> Fake {
+            Fake(
+                answers
+                    .iter()
+                    .map(|(cmd, success, stdout, stderr)| {
+                        let out = Output {
+                            success: *success,
+                            stdout: stdout.to_string(),
+                            stderr: stderr.to_string(),
+                        };
+                        (cmd.to_string(), out)
+                    })
+                    .collect(),
+            )
+        }
+    }
+
+    impl Runner for Fake {
+        fn output(&self, cmd: &Cmd) -> std::io::Result<Output> {
+            self.0
+                .get(&cmd.to_string())
+                .cloned()
+                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such program"))
+        }
+
+        fn stream(
+            &self,
+            _: &Cmd,
+            _: &mut dyn Write,
+            _: &mut dyn FnMut(&str),
+        ) -> std::io::Result<bool> {
+            Ok(false)
+        }
+    }
+
+    const NEW_DOCKER: &str = "Docker version 28.2.2, build e6534b4";
+    const OLD_DOCKER: &str = "Docker version 20.10.24+dfsg1, build 297e128";
+
+    fn paths(list: &[&str]) -> Vec<PathBuf> {
+        list.iter().map(PathBuf::from).collect()
+    }
+
+    #[test]
+    fn skips_a_client_without_buildx_for_one_that_speaks_buildkit() {
+        let fake = Fake::new(&[
+            ("/usr/local/bin/docker --version", true, NEW_DOCKER, ""),
+            (
+                "/usr/local/bin/docker info --format '{{.ServerVersion}}'",
+                true,
+                "20.10.24\n",
+                "",
+            ),
+            (
+                "/usr/local/bin/docker buildx version",
+                false,
+                "",
+                "unknown command",
+            ),
+            ("/usr/bin/docker --version", true, OLD_DOCKER, ""),
+            (
+                "/usr/bin/docker info --format '{{.ServerVersion}}'",
+                true,
+                "20.10.24\n",
+                "",
+            ),
+            (
+                "/usr/bin/docker buildx version",
+                false,
+                "",
+                "unknown command",
+            ),
+        ]);
+        let candidates = paths(&["/usr/local/bin/docker", "/usr/bin/docker"]);
+        let engine = detect(&fake, &candidates, true).unwrap();
+        assert_eq!(engine.program, PathBuf::from("/usr/bin/docker"));
+        assert_eq!(engine.buildkit, BuildKit::Builtin);
+        assert_eq!(engine.client_version, "20.10.24+dfsg1");
+        let legacy_ok = detect(&fake, &candidates, false).unwrap();
+        assert_eq!(legacy_ok.program, PathBuf::from("/usr/local/bin/docker"));
+    }
+
+    #[test]
+    fn says_buildkit_is_missing_when_no_client_has_it() {
+        let fake = Fake::new(&[
+            ("docker --version", true, NEW_DOCKER, ""),
+            (
+                "docker info --format '{{.ServerVersion}}'",
+                true,
+                "28.0.0\n",
+                "",
+            ),
+            ("docker buildx version", false, "", ""),
+        ]);
+        let err = detect(&fake, &paths(&["docker"]), true).unwrap_err();
+        assert_eq!(
+            err,
+            EngineError::BuildKitMissing {
+                program: "docker".into()
+            }
+        );
+        assert!(err.to_string().contains("apt-get install docker-buildx"));
+    }
+
+    #[test]
+    fn tells_a_stopped_daemon_from_a_locked_socket() {
+        let stopped = Fake::new(&[
+            ("docker --version", true, OLD_DOCKER, ""),
+            (
+                "docker info --format '{{.ServerVersion}}'",
+                false,
+                "",
+                "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+            ),
+        ]);
+        let err = detect(&stopped, &paths(&["docker"]), false).unwrap_err();
+        assert!(matches!(err, EngineError::DaemonNotRunning { .. }), "{err}");
+        let locked = Fake::new(&[
+            ("docker --version", true, OLD_DOCKER, ""),
+            (
+                "docker info --format '{{.ServerVersion}}'",
+                false,
+                "",
+                "permission denied while trying to connect to the Docker daemon socket",
+            ),
+        ]);
+        assert_eq!(
+            detect(&locked, &paths(&["docker"]), false).unwrap_err(),
+            EngineError::PermissionDenied
+        );
+    }
+
+    #[test]
+    fn nothing_installed_names_what_was_tried() {
+        let err = detect(&Fake::new(&[]), &paths(&["/opt/docker"]), false).unwrap_err();
+        assert!(err.to_string().contains("`/opt/docker`"), "{err}");
+        assert!(err.to_string().contains("DOCKWRIGHT_ENGINE"), "{err}");
+    }
+
+    #[test]
+    fn podman_builds_with_mounts_on_its_own() {
+        let fake = Fake::new(&[
+            ("podman --version", true, "podman version 4.3.1", ""),
+            (
+                "podman info --format '{{.Version.Version}}'",
+                true,
+                "4.3.1\n",
+                "",
+            ),
+        ]);
+        let engine = detect(&fake, &paths(&["podman"]), true).unwrap();
+        assert_eq!(
+            (engine.kind, engine.buildkit),
+            (Kind::Podman, BuildKit::Podman)
+        );
+    }
+}

@@ -1,0 +1,249 @@
+//! The container engine: finding a docker (or podman) client that can do
+//! what the variants need, and every call dockwright makes to it. Commands
+//! are argument lists, never shell strings; failures become `EngineError`s
+//! that say how to fix them.
+
+mod detect;
+pub mod progress;
+mod runner;
+
+use std::path::{Path, PathBuf};
+
+pub use detect::detect;
+pub use runner::{Cmd, Output, Runner, System};
+
+/// Which engine a client talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Docker,
+    Podman,
+}
+
+/// How a client gets BuildKit, if it can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildKit {
+    /// The buildx plugin (docker 23 and later need it).
+    Buildx,
+    /// Older docker clients speak to the daemon's BuildKit themselves when
+    /// DOCKER_BUILDKIT=1.
+    Builtin,
+    /// Podman's own builder understands `RUN --mount`.
+    Podman,
+    /// Only the legacy builder: no `RUN --mount`.
+    Missing,
+}
+
+/// A client that answered, and what it can do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Engine {
+    pub program: PathBuf,
+    pub kind: Kind,
+    pub client_version: String,
+    pub server_version: String,
+    pub buildkit: BuildKit,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EngineError {
+    #[error("no container engine found (tried {tried}); install Docker (`apt-get install docker.io`) or Podman, or set DOCKWRIGHT_ENGINE to the client's path")]
+    NotInstalled { tried: String },
+    #[error("the Docker daemon is not running (`{program} info` cannot reach it); start it (`sudo systemctl start docker`, or `cargo xtask engine` in dockwright's repository)")]
+    DaemonNotRunning { program: String },
+    #[error("permission denied on the Docker socket; add yourself to the `docker` group (`sudo usermod -aG docker $USER`, then log in again) or run with sudo")]
+    PermissionDenied,
+    #[error("`{program}` cannot build with BuildKit, which `RUN --mount` needs: it has no buildx plugin; install one (Debian: `apt-get install docker-buildx`), or set DOCKWRIGHT_ENGINE to a client that has it, such as Debian's /usr/bin/docker")]
+    BuildKitMissing { program: String },
+    #[error("`{program}` stopped answering: {detail}; check that the engine is still running and try again")]
+    Stopped { program: String, detail: String },
+}
+
+impl Engine {
+    /// The environment a build runs with.
+    pub fn build_env(&self) -> Vec<(String, String)> {
+        match self.buildkit {
+            BuildKit::Buildx | BuildKit::Builtin => vec![("DOCKER_BUILDKIT".into(), "1".into())],
+            BuildKit::Missing => vec![("DOCKER_BUILDKIT".into(), "0".into())],
+            BuildKit::Podman => Vec::new(),
+        }
+    }
+
+    pub fn builder_name(&self) -> &'static str {
+        match self.buildkit {
+            BuildKit::Buildx | BuildKit::Builtin => "BuildKit",
+            BuildKit::Podman => "podman (buildah)",
+            BuildKit::Missing => "legacy builder",
+        }
+    }
+
+    fn cmd<I, S>(&self, args: I) -> Cmd
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Cmd::new(&self.program, args)
+    }
+
+    /// `build` with everything dockwright passes to it.
+    pub fn build_cmd(&self, spec: &BuildSpec) -> Cmd {
+        let mut args: Vec<String> = vec!["build".into()];
+        if matches!(self.buildkit, BuildKit::Buildx | BuildKit::Builtin) {
+            args.push("--progress=plain".into());
+        }
+        args.extend(["-f".into(), spec.dockerfile.display().to_string()]);
+        args.extend(["-t".into(), spec.tag.clone()]);
+        for (key, value) in &spec.labels {
+            args.extend(["--label".into(), format!("{key}={value}")]);
+        }
+        for (key, value) in &spec.build_args {
+            args.extend(["--build-arg".into(), format!("{key}={value}")]);
+        }
+        if spec.no_cache {
+            args.push("--no-cache".into());
+        }
+        args.push(spec.context.display().to_string());
+        let mut cmd = self.cmd(args);
+        cmd.env = self.build_env();
+        cmd
+    }
+
+    /// Whether `image` is in the engine's local store.
+    pub fn has_image(&self, runner: &dyn Runner, image: &str) -> Result<bool, EngineError> {
+        let out = self.call(
+            runner,
+            self.cmd(["image", "inspect", "--format", "{{.Id}}", image]),
+        )?;
+        Ok(out.success)
+    }
+
+    /// Pulls `image`; `Err` carries the engine's own words.
+    pub fn pull(&self, runner: &dyn Runner, image: &str) -> Result<(), String> {
+        match runner.output(&self.cmd(["pull", image])) {
+            Ok(out) if out.success => Ok(()),
+            Ok(out) => Err(last_line(&out.stderr)),
+            Err(err) => Err(err.to_string()),
+        }
+    }
+
+    /// The uncompressed size of `image` in bytes.
+    pub fn image_size(&self, runner: &dyn Runner, image: &str) -> Result<u64, EngineError> {
+        let out = self.call(
+            runner,
+            self.cmd(["image", "inspect", "--format", "{{.Size}}", image]),
+        )?;
+        out.stdout.trim().parse().map_err(|_| EngineError::Stopped {
+            program: self.program.display().to_string(),
+            detail: format!("`image inspect {image}` gave no size"),
+        })
+    }
+
+    fn call(&self, runner: &dyn Runner, cmd: Cmd) -> Result<Output, EngineError> {
+        runner.output(&cmd).map_err(|err| EngineError::Stopped {
+            program: self.program.display().to_string(),
+            detail: err.to_string(),
+        })
+    }
+}
+
+/// One image build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildSpec {
+    pub dockerfile: PathBuf,
+    pub context: PathBuf,
+    pub tag: String,
+    pub labels: Vec<(String, String)>,
+    pub build_args: Vec<(String, String)>,
+    pub no_cache: bool,
+}
+
+fn last_line(text: &str) -> String {
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+/// The candidates dockwright tries, in order, when none is chosen: the
+/// `docker` on PATH, Debian's own client (which speaks BuildKit without
+/// buildx), then podman.
+pub fn default_candidates() -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = Vec::new();
+    let mut add = |path: PathBuf| {
+        let real = path.canonicalize().unwrap_or_else(|_| path.clone());
+        if !found
+            .iter()
+            .any(|p| p.canonicalize().unwrap_or_else(|_| p.clone()) == real)
+        {
+            found.push(path);
+        }
+    };
+    if let Ok(path) = which::which("docker") {
+        add(path);
+    }
+    let debian = Path::new("/usr/bin/docker");
+    if debian.exists() {
+        add(debian.to_path_buf());
+    }
+    if let Ok(path) = which::which("podman") {
+        add(path);
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(buildkit: BuildKit) -> Engine {
+        Engine {
+            program: PathBuf::from("/usr/bin/docker"),
+            kind: Kind::Docker,
+            client_version: "20.10.24".into(),
+            server_version: "20.10.24".into(),
+            buildkit,
+        }
+    }
+
+    fn spec() -> BuildSpec {
+        BuildSpec {
+            dockerfile: PathBuf::from("dockerfiles/uv.Dockerfile"),
+            context: PathBuf::from("/p"),
+            tag: "hello:uv".into(),
+            labels: vec![("dockwright.project".into(), "hello".into())],
+            build_args: vec![("UV_IMAGE".into(), "uv:1; rm -rf /".into())],
+            no_cache: true,
+        }
+    }
+
+    #[test]
+    fn a_build_is_an_argument_list() {
+        let cmd = engine(BuildKit::Builtin).build_cmd(&spec());
+        assert_eq!(cmd.program, PathBuf::from("/usr/bin/docker"));
+        assert_eq!(
+            cmd.args,
+            [
+                "build",
+                "--progress=plain",
+                "-f",
+                "dockerfiles/uv.Dockerfile",
+                "-t",
+                "hello:uv",
+                "--label",
+                "dockwright.project=hello",
+                "--build-arg",
+                "UV_IMAGE=uv:1; rm -rf /",
+                "--no-cache",
+                "/p",
+            ]
+        );
+        assert_eq!(cmd.env, [("DOCKER_BUILDKIT".to_string(), "1".to_string())]);
+    }
+
+    #[test]
+    fn the_legacy_builder_gets_no_progress_flag() {
+        let cmd = engine(BuildKit::Missing).build_cmd(&spec());
+        assert!(!cmd.args.iter().any(|a| a.starts_with("--progress")));
+        assert_eq!(cmd.env, [("DOCKER_BUILDKIT".to_string(), "0".to_string())]);
+    }
+}

@@ -1,0 +1,92 @@
+//! From the project's settings to the list of builds to run: which variants,
+//! in which order, from which Dockerfiles, with which arguments.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::dockerfile::{self, Facts};
+use crate::engine::BuildSpec;
+use crate::error::UserError;
+
+/// One variant to build.
+#[derive(Debug)]
+pub struct Step {
+    pub name: String,
+    pub dockerfile: PathBuf,
+    pub tag: String,
+    pub facts: Facts,
+    pub recommended: bool,
+}
+
+#[derive(Debug)]
+pub struct Plan {
+    pub project: String,
+    pub dir: PathBuf,
+    pub steps: Vec<Step>,
+}
+
+pub const PROJECT_LABEL: &str = "dockwright.project";
+pub const VARIANT_LABEL: &str = "dockwright.variant";
+
+impl Plan {
+    /// The variants named in `selected` (all of them when empty), in ladder
+    /// order, with their Dockerfiles read.
+    pub fn new(config: &Config, dir: &Path, selected: &[String]) -> Result<Plan, UserError> {
+        for name in selected {
+            if !config.variants.iter().any(|v| &v.name == name) {
+                let known: Vec<&str> = config.variants.iter().map(|v| v.name.as_str()).collect();
+                return Err(UserError::new(format!(
+                    "this project has no variant `{name}`; pick from {}",
+                    known.join(", ")
+                )));
+            }
+        }
+        let last = config.variants.len() - 1;
+        let mut steps = Vec::new();
+        for (index, variant) in config.variants.iter().enumerate() {
+            if !selected.is_empty() && !selected.contains(&variant.name) {
+                continue;
+            }
+            let dockerfile = dir.join(&variant.dockerfile);
+            let text = std::fs::read_to_string(&dockerfile).map_err(|err| {
+                UserError::new(format!(
+                    "cannot read `{}`, the Dockerfile of variant `{}` ({err})",
+                    dockerfile.display(),
+                    variant.name
+                ))
+                .help("fix its path in dockwright.toml, or regenerate the files with `dockwright init --force`")
+            })?;
+            steps.push(Step {
+                name: variant.name.clone(),
+                tag: format!("{}:{}", config.project.name, variant.name),
+                facts: dockerfile::facts(&text, &config.images),
+                dockerfile,
+                recommended: index == last,
+            });
+        }
+        Ok(Plan {
+            project: config.project.name.clone(),
+            dir: dir.to_path_buf(),
+            steps,
+        })
+    }
+
+    pub fn needs_buildkit(&self) -> bool {
+        self.steps.iter().any(|s| s.facts.needs_buildkit)
+    }
+
+    /// The build of `step`, labelled so dockwright can find its own images.
+    pub fn build_spec(&self, step: &Step, no_cache: bool) -> BuildSpec {
+        BuildSpec {
+            dockerfile: step.dockerfile.clone(),
+            context: self.dir.clone(),
+            tag: step.tag.clone(),
+            labels: vec![
+                (PROJECT_LABEL.to_string(), self.project.clone()),
+                (VARIANT_LABEL.to_string(), step.name.clone()),
+            ],
+            build_args: step.facts.build_args.clone(),
+            no_cache,
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! What the user sees while work goes on: a live line per build on a
+//! terminal, plain lines otherwise.
+
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// The live line of one build: spinner, variant, elapsed time, current step.
+pub struct Activity {
+    bar: ProgressBar,
+    live: bool,
+}
+
+impl Activity {
+    pub fn start(label: &str) -> Activity {
+        let live = console::Term::stderr().is_term();
+        let bar = if live {
+            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+        } else {
+            ProgressBar::hidden()
+        };
+        let style = ProgressStyle::with_template(
+            "{spinner:.cyan} {prefix:.bold} {elapsed:>4} {wide_msg:.dim}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        bar.set_style(style);
+        bar.set_prefix(label.to_string());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        if !live {
+            eprintln!("{label}: started");
+        }
+        Activity { bar, live }
+    }
+
+    pub fn step(&self, step: &str) {
+        self.bar.set_message(step.to_string());
+    }
+
+    /// Ends the live line and leaves `summary` in its place.
+    pub fn finish(self, ok: bool, summary: &str) {
+        self.bar.finish_and_clear();
+        if self.live {
+            let mark = if ok {
+                console::style("✓").green()
+            } else {
+                console::style("✗").red()
+            };
+            eprintln!(
+                "{mark} {} {summary}",
+                console::style(self.bar.prefix()).bold()
+            );
+        } else {
+            eprintln!("{}: {summary}", self.bar.prefix());
+        }
+    }
+}
