@@ -71,7 +71,11 @@ pub fn detect(dir: &Path) -> Result<Option<Found>, UserError> {
     let requirements = dir.join("requirements.txt");
     let pyproject_path = dir.join("pyproject.toml");
     let pyproject = read_pyproject(&pyproject_path)?;
-    let entries = find_entries(dir);
+    let install_project = pyproject
+        .as_ref()
+        .and_then(|p| p.build_system.as_ref())
+        .is_some_and(|b| b.build_backend.is_some());
+    let entries = find_entries(dir, install_project);
     let deps = if requirements.is_file() {
         let text = fs::read_to_string(&requirements).map_err(|err| {
             UserError::new(format!(
@@ -106,10 +110,6 @@ pub fn detect(dir: &Path) -> Result<Option<Found>, UserError> {
             "this Flask project lists no dependencies; add a requirements.txt or `[project] dependencies` to pyproject.toml",
         )
     })?;
-    let install_project = pyproject
-        .as_ref()
-        .and_then(|p| p.build_system.as_ref())
-        .is_some_and(|b| b.build_backend.is_some());
     Ok(Some(Found {
         entries,
         deps,
@@ -137,14 +137,15 @@ fn read_pyproject(path: &Path) -> Result<Option<Pyproject>, UserError> {
 }
 
 /// Module-level Flask apps and `create_app` factories in the top two levels
-/// of the project.
-fn find_entries(dir: &Path) -> Vec<Entry> {
+/// of the project. An installed project's `src/` layout is not part of its
+/// module names; an app that is only copied is imported from the project root.
+fn find_entries(dir: &Path, installed: bool) -> Vec<Entry> {
     let mut entries = Vec::new();
     for file in python_files(dir, 2) {
         let Ok(text) = fs::read_to_string(dir.join(&file)) else {
             continue;
         };
-        let module = module_name(&file);
+        let module = module_name(&file, installed);
         for line in text.lines() {
             if let Some(target) = entry_on_line(line) {
                 entries.push(Entry {
@@ -208,15 +209,15 @@ fn collect(root: &Path, rel: &Path, depth: usize, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// `pkg/__init__.py` is module `pkg`, `pkg/web.py` is `pkg.web`; a `src/`
-/// layout's prefix is not part of the module name.
-fn module_name(file: &Path) -> String {
+/// `pkg/__init__.py` is module `pkg`, `pkg/web.py` is `pkg.web`; with
+/// `strip_src`, a `src/` layout's prefix is not part of the module name.
+fn module_name(file: &Path, strip_src: bool) -> String {
     let mut parts: Vec<String> = file
         .with_extension("")
         .components()
         .map(|c| c.as_os_str().to_string_lossy().to_string())
         .collect();
-    if parts.first().is_some_and(|p| p == "src") && parts.len() > 1 {
+    if strip_src && parts.first().is_some_and(|p| p == "src") && parts.len() > 1 {
         parts.remove(0);
     }
     if parts.last().is_some_and(|p| p == "__init__") && parts.len() > 1 {
@@ -251,10 +252,11 @@ mod tests {
 
     #[test]
     fn names_modules_like_python_does() {
-        assert_eq!(module_name(Path::new("app.py")), "app");
-        assert_eq!(module_name(Path::new("shop/__init__.py")), "shop");
-        assert_eq!(module_name(Path::new("shop/web.py")), "shop.web");
-        assert_eq!(module_name(Path::new("src/shop/__init__.py")), "shop");
+        assert_eq!(module_name(Path::new("app.py"), false), "app");
+        assert_eq!(module_name(Path::new("shop/__init__.py"), false), "shop");
+        assert_eq!(module_name(Path::new("shop/web.py"), false), "shop.web");
+        assert_eq!(module_name(Path::new("src/shop/__init__.py"), true), "shop");
+        assert_eq!(module_name(Path::new("src/web.py"), false), "src.web");
     }
 
     #[test]

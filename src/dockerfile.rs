@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 
 use crate::config::Images;
 
+/// Reads one base-image setting.
+type Setting = fn(&Images) -> &str;
+
 /// Build arguments through which dockwright passes the base-image settings.
-pub const IMAGE_ARGS: &[(&str, fn(&Images) -> &str)] = &[
+pub const IMAGE_ARGS: &[(&str, Setting)] = &[
     ("PYTHON_FULL_IMAGE", |i| &i.full),
     ("PYTHON_SLIM_IMAGE", |i| &i.slim),
     ("PYTHON_ALPINE_IMAGE", |i| &i.alpine),

@@ -29,12 +29,16 @@ impl fmt::Display for NameError {
             NameError::Empty => write!(f, "the project name cannot be empty; pass one with `--name`"),
             NameError::StartsWithDigit(name) => write!(
                 f,
-                "the project name `{name}` cannot start with a digit; try `app-{name}`"
+                "the project name `{name}` cannot start with a digit; {}",
+                suggest("try", &[format!("app-{name}")])
             ),
             NameError::StartsWithPunctuation(name) => write!(
                 f,
-                "the project name `{name}` must start with a letter; try `{}`",
-                name.trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
+                "the project name `{name}` must start with a letter; {}",
+                suggest("try", &{
+                    let trimmed = name.trim_start_matches(|c: char| !c.is_ascii_alphanumeric());
+                    [trimmed.to_string(), format!("app-{trimmed}")]
+                })
             ),
             NameError::BadCharacter(name, c) => write!(
                 f,
@@ -47,7 +51,8 @@ impl fmt::Display for NameError {
             ),
             NameError::WindowsReserved(name) => write!(
                 f,
-                "the project name `{name}` is reserved on Windows; pick another, such as `{name}-app`"
+                "the project name `{name}` is reserved on Windows; {}",
+                suggest("pick another, such as", &[format!("{}-app", name.replace('.', "-"))])
             ),
             NameError::TooLong(name) => write!(
                 f,
@@ -59,6 +64,16 @@ impl fmt::Display for NameError {
 }
 
 impl std::error::Error for NameError {}
+
+/// "`lead` `name`" with the first candidate that passes every rule, or with
+/// `app`, which always does.
+fn suggest(lead: &str, candidates: &[String]) -> String {
+    let name = candidates
+        .iter()
+        .find_map(|c| validate(c).ok())
+        .map_or_else(|| "app".to_string(), |valid| valid.name);
+    format!("{lead} `{name}`")
+}
 
 fn describe(c: char) -> String {
     match c {
@@ -174,6 +189,20 @@ mod tests {
             Err(NameError::TooLong(_))
         ));
         assert!(validate(&"a".repeat(64)).is_ok());
+    }
+
+    #[test]
+    fn suggestions_pass_the_rules() {
+        for name in ["_1app", "_", "-", "1abc", "nul.txt", "con", "__x"] {
+            let message = validate(name).unwrap_err().to_string();
+            let advice = message.split_once("; ").unwrap().1;
+            let suggestion = advice.split('`').nth(1).unwrap();
+            assert!(validate(suggestion).is_ok(), "{name}: {message}");
+        }
+        assert!(validate("con")
+            .unwrap_err()
+            .to_string()
+            .contains("such as `con-app`"));
     }
 
     #[test]

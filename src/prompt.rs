@@ -9,10 +9,13 @@ use dialoguer::{Input, Select};
 
 use crate::error::Interrupted;
 
-/// Whether questions may be asked: not with `--yes`, and only when both
-/// stdin and stdout are terminals, so scripts and CI never block.
+/// Whether questions may be asked: not with `--yes`, and only when stdin,
+/// stdout and stderr (where prompts are drawn) are terminals, so scripts and
+/// CI never block.
 pub fn allowed(yes: bool) -> bool {
-    !yes && std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+    !yes && std::io::stdin().is_terminal()
+        && std::io::stdout().is_terminal()
+        && std::io::stderr().is_terminal()
 }
 
 /// Asks for text, re-asking until `check` accepts it.

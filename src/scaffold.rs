@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::catalogue::Catalogue;
 use crate::config::{self, Images, VariantEntry};
 use crate::error::UserError;
+use crate::interrupt::{self, Hold};
 use crate::render;
 
 /// Everything a project's files are rendered from.
@@ -109,19 +110,27 @@ pub fn write_new(dest: &Path, files: &[PlannedFile]) -> anyhow::Result<()> {
         _ => PathBuf::from("."),
     };
     if !parent.is_dir() {
+        let problem = if parent.exists() {
+            "is not a directory"
+        } else {
+            "does not exist"
+        };
         return Err(UserError::new(format!(
-            "the parent directory `{}` does not exist; create it first",
+            "the parent directory `{}` {problem}; create it first",
             parent.display()
         ))
         .into());
     }
+    let _hold = Hold::new();
     let staging = tempfile::Builder::new()
         .prefix(".dockwright-new-")
         .tempdir_in(&parent)
         .map_err(|err| cannot_write(&parent, &err))?;
     for file in files {
-        write_file(&staging.path().join(&file.path), &file.contents)?;
+        write_file(&staging.path().join(&file.path), &file.contents)
+            .map_err(|err| cannot_write(&dest.join(&file.path), &err))?;
     }
+    interrupt::check()?;
     fs::rename(staging.path(), dest).map_err(|err| cannot_write(dest, &err))?;
     // The directory now lives at `dest`; there is nothing left to clean up.
     let _ = staging.keep();
@@ -142,6 +151,7 @@ pub fn existing(dir: &Path, files: &[PlannedFile]) -> Vec<PathBuf> {
 /// are then moved into place one by one, and if one move fails the ones
 /// already moved are taken back and replaced files restored.
 pub fn write_into(dir: &Path, files: &[PlannedFile]) -> anyhow::Result<()> {
+    let _hold = Hold::new();
     let staging = tempfile::Builder::new()
         .prefix(".dockwright-init-")
         .tempdir_in(dir)
@@ -149,11 +159,15 @@ pub fn write_into(dir: &Path, files: &[PlannedFile]) -> anyhow::Result<()> {
     let new_dir = staging.path().join("new");
     let old_dir = staging.path().join("old");
     for file in files {
-        write_file(&new_dir.join(&file.path), &file.contents)?;
+        write_file(&new_dir.join(&file.path), &file.contents)
+            .map_err(|err| cannot_write(&dir.join(&file.path), &err))?;
     }
     let mut done = Vec::new();
     for file in files {
-        if let Err(err) = move_into_place(dir, &new_dir, &old_dir, &file.path, &mut done) {
+        let moved = interrupt::check()
+            .map_err(anyhow::Error::from)
+            .and_then(|()| move_into_place(dir, &new_dir, &old_dir, &file.path, &mut done));
+        if let Err(err) = moved {
             roll_back(dir, &old_dir, &done);
             return Err(err);
         }
@@ -219,11 +233,11 @@ fn roll_back(dir: &Path, old_dir: &Path, done: &[Placed]) {
     }
 }
 
-fn write_file(path: &Path, contents: &str) -> anyhow::Result<()> {
+fn write_file(path: &Path, contents: &str) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(|err| cannot_write(parent, &err))?;
+        fs::create_dir_all(parent)?;
     }
-    fs::write(path, contents).map_err(|err| cannot_write(path, &err))
+    fs::write(path, contents)
 }
 
 fn cannot_write(path: &Path, err: &std::io::Error) -> anyhow::Error {

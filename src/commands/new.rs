@@ -12,6 +12,7 @@ use crate::error::{exit, warn, UserError};
 use crate::names;
 use crate::presets::{self, Deps, PythonVersion};
 use crate::prompt;
+use crate::requirements::Requirements;
 use crate::scaffold::{self, PlannedFile, Settings};
 
 #[derive(Args, Debug)]
@@ -60,7 +61,8 @@ pub struct InitArgs {
 }
 
 pub fn new(args: NewArgs) -> anyhow::Result<i32> {
-    if args.path.exists() {
+    // A dangling symlink exists too, though `exists()` follows it to nothing.
+    if args.path.symlink_metadata().is_ok() {
         return Err(UserError::new(format!(
             "destination `{}` already exists",
             args.path.display()
@@ -99,7 +101,12 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
         .help("pass `--force` to generate its files again")
         .into());
     }
-    let dir = args.path.canonicalize()?;
+    let dir = args.path.canonicalize().map_err(|err| {
+        UserError::new(format!(
+            "cannot use `{}` ({err}); check the path",
+            args.path.display()
+        ))
+    })?;
     let default_name = dir_name(&dir)?;
     let found = adopt::detect(&args.path)?;
     if found.is_some() && args.scaffold.deps.is_some() {
@@ -193,12 +200,7 @@ fn settle(
                 (None, false) => Deps::Preset(presets::DEFAULT_PRESET.to_string()),
             };
             let reqs = deps.resolve(&presets, &python)?;
-            if !reqs.unpinned.is_empty() {
-                warn(&format!(
-                    "not pinned with `==`: {}; the images may change from build to build",
-                    reqs.unpinned.join(", ")
-                ));
-            }
+            warn_about(&reqs);
             ("requirements.txt".to_string(), Some(reqs.text), false, true)
         }
     };
@@ -253,7 +255,7 @@ fn settle(
 fn adopted_deps(found: &Found) -> (String, Option<String>, bool, bool) {
     match &found.deps {
         DepsSource::RequirementsFile(reqs) => {
-            warn_unpinned(&reqs.unpinned);
+            warn_about(reqs);
             (
                 "requirements.txt".to_string(),
                 None,
@@ -262,13 +264,15 @@ fn adopted_deps(found: &Found) -> (String, Option<String>, bool, bool) {
             )
         }
         DepsSource::Pyproject(reqs) => {
-            warn_unpinned(&reqs.unpinned);
+            warn_about(reqs);
             let text = format!(
                 "# Written by dockwright from pyproject.toml's [project] dependencies, so that\n# the image build installs them in a layer of their own.\n{}",
                 reqs.text
             );
+            // A file, not a folder: setuptools' flat-layout discovery would
+            // take a folder in the build context for a second package.
             (
-                "dockerfiles/requirements.txt".to_string(),
+                "dockwright-requirements.txt".to_string(),
                 Some(text),
                 found.install_project,
                 false,
@@ -277,12 +281,21 @@ fn adopted_deps(found: &Found) -> (String, Option<String>, bool, bool) {
     }
 }
 
-fn warn_unpinned(unpinned: &[String]) {
-    if !unpinned.is_empty() {
+/// Warns about requirements that build but may not behave: unpinned ones,
+/// and a missing gunicorn, which every Dockerfile's CMD runs.
+fn warn_about(reqs: &Requirements) {
+    if !reqs.unpinned.is_empty() {
         warn(&format!(
             "not pinned with `==`: {}; the images may change from build to build",
-            unpinned.join(", ")
+            reqs.unpinned.join(", ")
         ));
+    }
+    if !reqs
+        .names
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case("gunicorn"))
+    {
+        warn("the requirements do not include gunicorn, which serves the app in every image; add a pinned `gunicorn` line");
     }
 }
 
@@ -389,7 +402,13 @@ fn dir_name(path: &Path) -> anyhow::Result<String> {
     let name = match path.file_name() {
         Some(name) => name.to_string_lossy().to_string(),
         None => path
-            .canonicalize()?
+            .canonicalize()
+            .map_err(|err| {
+                UserError::new(format!(
+                    "`{}` does not name a directory ({err}); name the directory to use, such as `hello`",
+                    path.display()
+                ))
+            })?
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default(),

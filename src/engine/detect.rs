@@ -1,7 +1,7 @@
 //! Choosing the engine client: the one named by the user, or the first of
 //! the usual candidates that answers and can build what is asked.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{BuildKit, Cmd, Engine, EngineError, Kind, Runner};
 
@@ -43,7 +43,7 @@ pub fn detect(
     }))
 }
 
-fn probe(runner: &dyn Runner, program: &PathBuf) -> Result<Engine, EngineError> {
+fn probe(runner: &dyn Runner, program: &Path) -> Result<Engine, EngineError> {
     let not_installed = || EngineError::NotInstalled {
         tried: format!("`{}`", program.display()),
     };
@@ -91,7 +91,7 @@ fn probe(runner: &dyn Runner, program: &PathBuf) -> Result<Engine, EngineError> 
         }
     };
     Ok(Engine {
-        program: program.clone(),
+        program: program.to_path_buf(),
         kind,
         client_version,
         server_version,

@@ -76,7 +76,9 @@ pub struct System;
 
 impl System {
     fn expression(cmd: &Cmd) -> duct::Expression {
-        let mut expression = duct::cmd(&cmd.program, &cmd.args);
+        // As a string, not a Path: duct runs a relative Path from the current
+        // directory, while a bare name like `docker` must be looked up on PATH.
+        let mut expression = duct::cmd(cmd.program.as_os_str(), &cmd.args);
         for (key, value) in &cmd.env {
             expression = expression.env(key, value);
         }
