@@ -1,0 +1,877 @@
+//! The command line, end to end: `new`, `init` and `variants` run as the built
+//! binary in temporary directories, without a terminal.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+
+// ---------------------------------------------------------------------------
+// The surface
+
+#[test]
+fn help_lists_the_subcommands() {
+    let tmp = tempdir();
+    let output = run(tmp.path(), &["--help"]);
+    assert_success(&output);
+    let help = stdout(&output);
+    for command in ["new", "init", "variants"] {
+        assert!(
+            help.lines()
+                .any(|line| line.trim_start().starts_with(&format!("{command} "))),
+            "`{command}` is not listed in --help:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn the_catalogue_has_the_tested_profiles() {
+    assert_eq!(catalogue_profiles(), PROFILES);
+}
+
+// ---------------------------------------------------------------------------
+// new
+
+#[test]
+fn new_creates_a_flask_project_with_its_ladder() {
+    let tmp = tempdir();
+    let output = run(tmp.path(), &["new", "proj"]);
+    assert_success(&output);
+    assert!(stdout(&output).contains("Created"), "{}", stdout(&output));
+    let proj = tmp.path().join("proj");
+
+    let app = read(proj.join("app.py"));
+    assert!(
+        app.lines().any(|line| {
+            let line = line.trim();
+            line.starts_with("return ") && line.contains("hello world - v1.0.0")
+        }),
+        "app.py does not return `hello world - v1.0.0`:\n{app}"
+    );
+
+    let requirements = read(proj.join("requirements.txt"));
+    let pins = requirement_lines(&requirements);
+    assert!(!pins.is_empty(), "requirements.txt is empty");
+    for line in &pins {
+        let (name, version) = line
+            .split_once("==")
+            .unwrap_or_else(|| panic!("`{line}` is not pinned with ==:\n{requirements}"));
+        assert!(
+            !name.is_empty() && !version.is_empty() && !version.contains(['<', '>', '=', ',']),
+            "`{line}` is not of the form name==version"
+        );
+    }
+    for package in ["flask", "gunicorn", "pandas"] {
+        assert!(
+            pins.iter()
+                .any(|l| l.to_lowercase().starts_with(&format!("{package}=="))),
+            "the default preset lacks {package}:\n{requirements}"
+        );
+    }
+
+    let dockerignore = read(proj.join(".dockerignore"));
+    for entry in [".git", ".venv", "__pycache__", ".env", ".dockwright"] {
+        assert!(
+            dockerignore.lines().any(|line| line.trim() == entry),
+            ".dockerignore does not list {entry}:\n{dockerignore}"
+        );
+    }
+
+    let config = config(&proj);
+    assert_eq!(project_value(&config, "name").as_str(), Some("proj"));
+    assert_eq!(project_value(&config, "python").as_str(), Some("3.13"));
+    assert_eq!(project_value(&config, "port").as_integer(), Some(5000));
+    assert_eq!(project_value(&config, "entry").as_str(), Some("app:app"));
+    assert_eq!(project_value(&config, "profile").as_str(), Some("balanced"));
+    assert_ladder_written(&proj, "balanced");
+}
+
+#[test]
+fn new_writes_the_ladder_of_every_profile() {
+    let tmp = tempdir();
+    for profile in PROFILES {
+        let proj = new_project(tmp.path(), profile, &["--profile", profile]);
+        let config = config(&proj);
+        assert_eq!(project_value(&config, "profile").as_str(), Some(profile));
+        assert_ladder_written(&proj, profile);
+    }
+}
+
+#[test]
+fn new_with_the_minimal_preset_pins_flask_and_gunicorn_only() {
+    let tmp = tempdir();
+    let proj = new_project(tmp.path(), "proj", &["--deps", "minimal"]);
+    let requirements = read(proj.join("requirements.txt"));
+    let names: Vec<String> = requirement_lines(&requirements)
+        .iter()
+        .map(|line| line.split("==").next().unwrap().to_lowercase())
+        .collect();
+    assert_eq!(names, ["flask", "gunicorn"], "{requirements}");
+}
+
+#[test]
+fn new_copies_a_requirements_file_given_to_deps() {
+    let tmp = tempdir();
+    let own = "# ours\nflask==3.1.3\ngunicorn==23.0.0\nrequests==2.32.5\n";
+    write(tmp.path().join("own.txt"), own);
+    let proj = new_project(tmp.path(), "proj", &["--deps", "own.txt"]);
+    assert_eq!(read(proj.join("requirements.txt")), own);
+}
+
+#[test]
+fn new_takes_python_and_port_from_flags() {
+    let tmp = tempdir();
+    let proj = new_project(tmp.path(), "proj", &["--python", "3.12", "--port", "8080"]);
+    let config = config(&proj);
+    assert_eq!(project_value(&config, "python").as_str(), Some("3.12"));
+    assert_eq!(project_value(&config, "port").as_integer(), Some(8080));
+    assert_eq!(
+        config["images"]["slim"].as_str(),
+        Some("python:3.12-slim"),
+        "the base images follow --python"
+    );
+    for (name, dockerfile) in config_variants(&config) {
+        let text = read(proj.join(dockerfile));
+        assert!(text.contains("8080"), "{name} does not use port 8080");
+    }
+}
+
+#[test]
+fn new_refuses_an_existing_directory_and_points_to_init() {
+    let tmp = tempdir();
+    fs::create_dir(tmp.path().join("proj")).unwrap();
+    write(tmp.path().join("proj/keep.txt"), "mine\n");
+    let before = tree(tmp.path());
+    let output = run(tmp.path(), &["new", "proj"]);
+    assert_usage_error(&output);
+    assert!(
+        stderr(&output).contains("dockwright init"),
+        "{}",
+        stderr(&output)
+    );
+    assert_unchanged(tmp.path(), &before);
+}
+
+#[test]
+fn new_refuses_an_existing_file() {
+    let tmp = tempdir();
+    write(tmp.path().join("proj"), "a file\n");
+    let before = tree(tmp.path());
+    let output = run(tmp.path(), &["new", "proj"]);
+    assert!(assert_usage_error(&output).contains("already exists"));
+    assert_unchanged(tmp.path(), &before);
+}
+
+/// A symlink whose target is gone still occupies the name.
+#[test]
+fn new_refuses_a_dangling_symlink() {
+    let tmp = tempdir();
+    std::os::unix::fs::symlink("nowhere", tmp.path().join("proj")).unwrap();
+    let before = tree(tmp.path());
+    let output = run(tmp.path(), &["new", "proj"]);
+    let message = assert_usage_error(&output);
+    assert!(message.contains("already exists"), "{message}");
+    assert_unchanged(tmp.path(), &before);
+}
+
+#[test]
+fn new_into_a_missing_parent_directory_fails_cleanly() {
+    let tmp = tempdir();
+    let before = tree(tmp.path());
+    let output = run(tmp.path(), &["new", "missing/proj"]);
+    let message = assert_usage_error(&output);
+    assert!(message.contains("missing"), "{message}");
+    assert_unchanged(tmp.path(), &before);
+}
+
+#[test]
+fn new_under_a_file_fails_cleanly() {
+    let tmp = tempdir();
+    write(tmp.path().join("afile"), "not a directory\n");
+    let before = tree(tmp.path());
+    let output = run(tmp.path(), &["new", "afile/proj"]);
+    assert_usage_error(&output);
+    assert_unchanged(tmp.path(), &before);
+}
+
+#[test]
+fn uppercase_names_are_lowered_with_a_warning() {
+    let tmp = tempdir();
+    let output = run(tmp.path(), &["new", "proj", "--name", "MyApp"]);
+    assert_success(&output);
+    let err = stderr(&output);
+    assert!(
+        err.contains("warning:") && err.contains("MyApp") && err.contains("myapp"),
+        "{err}"
+    );
+    let config = config(&tmp.path().join("proj"));
+    assert_eq!(project_value(&config, "name").as_str(), Some("myapp"));
+}
+
+#[test]
+fn an_uppercase_directory_name_is_lowered_with_a_warning() {
+    let tmp = tempdir();
+    let output = run(tmp.path(), &["new", "MyApp"]);
+    assert_success(&output);
+    assert!(stderr(&output).contains("warning:"), "{}", stderr(&output));
+    let config = config(&tmp.path().join("MyApp"));
+    assert_eq!(project_value(&config, "name").as_str(), Some("myapp"));
+}
+
+// ---------------------------------------------------------------------------
+// Bad input: exit 2, one sentence, nothing written
+
+/// One bad input: the flags after `new proj` / `init proj`, and a phrase the
+/// error must contain to show it caught the right mistake.
+struct Bad {
+    args: Vec<String>,
+    says: &'static str,
+}
+
+fn bad(args: &[&str], says: &'static str) -> Bad {
+    Bad {
+        args: args.iter().map(|a| a.to_string()).collect(),
+        says,
+    }
+}
+
+fn bad_inputs() -> Vec<Bad> {
+    let long = "a".repeat(65);
+    vec![
+        bad(&["--name", ""], "empty"),
+        bad(&["--name", "1abc"], "digit"),
+        bad(&["--name=-app"], "must start with a letter"),
+        bad(&["--name", "_app"], "must start with a letter"),
+        bad(&["--name", ".app"], "must start with a letter"),
+        bad(&["--name", "my app"], "a space"),
+        bad(&["--name", "my/app"], "path separator"),
+        bad(&["--name", "a..b"], "`..`"),
+        bad(&["--name", ".."], "`..`"),
+        bad(&["--name", "con"], "reserved on Windows"),
+        bad(&["--name", "nul"], "reserved on Windows"),
+        bad(&["--name", "com1"], "reserved on Windows"),
+        bad(&["--name", "COM1"], "reserved on Windows"),
+        bad(&["--name", &long], "over the limit"),
+        bad(&["--python", "3"], "3.N"),
+        bad(&["--python", "2.7.1"], "3.N"),
+        bad(&["--python", "three"], "3.N"),
+        bad(&["--profile", "fast"], "unknown profile"),
+        bad(&["--deps", "huge"], "unknown dependency preset"),
+        bad(&["--deps", "missing.txt"], "missing.txt"),
+        // Root reads any file whatever its mode; a directory cannot be read as one.
+        bad(&["--deps", "adir/"], "adir"),
+        bad(&["--deps", "bad.txt"], "flask=>3"),
+    ]
+}
+
+/// Files the bad inputs refer to.
+fn bad_input_fixtures(dir: &Path) {
+    write(dir.join("bad.txt"), "flask==3.1.3\nflask=>3\n");
+    fs::create_dir(dir.join("adir")).unwrap();
+}
+
+/// Runs `ARGS` in `dir` and says what is wrong with how it failed, if anything.
+fn check_refused(dir: &Path, args: &[String], says: &str) -> Result<(), String> {
+    let before = tree(dir);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = run(dir, &args);
+    let message = usage_error(&output)?;
+    if !message.contains(says) {
+        return Err(format!("the error does not mention `{says}`: {message}"));
+    }
+    let diff = tree_diff(&before, &tree(dir));
+    if !diff.is_empty() {
+        return Err(format!("files were written:\n{diff}"));
+    }
+    Ok(())
+}
+
+fn assert_all_refused(failures: Vec<String>) {
+    assert!(
+        failures.is_empty(),
+        "{} bad inputs were not refused cleanly:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn new_refuses_bad_input_and_writes_nothing() {
+    let tmp = tempdir();
+    bad_input_fixtures(tmp.path());
+    let mut failures = Vec::new();
+    for case in bad_inputs() {
+        let mut args = vec!["new".to_string(), "proj".to_string()];
+        args.extend(case.args.iter().cloned());
+        if let Err(why) = check_refused(tmp.path(), &args, case.says) {
+            failures.push(format!("dockwright {}:\n{why}", args.join(" ")));
+        }
+    }
+    assert_all_refused(failures);
+}
+
+#[test]
+fn init_refuses_bad_input_and_writes_nothing() {
+    let tmp = tempdir();
+    bad_input_fixtures(tmp.path());
+    fs::create_dir(tmp.path().join("proj")).unwrap();
+    let mut failures = Vec::new();
+    for case in bad_inputs() {
+        let mut args = vec!["init".to_string(), "proj".to_string()];
+        args.extend(case.args.iter().cloned());
+        if let Err(why) = check_refused(tmp.path(), &args, case.says) {
+            failures.push(format!("dockwright {}:\n{why}", args.join(" ")));
+        }
+    }
+    assert_all_refused(failures);
+}
+
+#[test]
+fn a_directory_name_that_is_not_a_project_name_asks_for_name() {
+    let tmp = tempdir();
+    fs::create_dir(tmp.path().join("1abc")).unwrap();
+    let before = tree(tmp.path());
+    for command in ["new", "init"] {
+        // `new` wants a fresh path, `init` an existing directory.
+        let path = if command == "new" { "2abc" } else { "1abc" };
+        let output = run(tmp.path(), &[command, path]);
+        let message = assert_usage_error(&output);
+        assert!(message.contains("digit"), "{message}");
+        assert!(stderr(&output).contains("--name"), "{}", stderr(&output));
+        assert_unchanged(tmp.path(), &before);
+    }
+}
+
+/// An error that suggests a name ("try `x`", "such as `x`") must suggest one
+/// that passes the rules.
+#[test]
+fn suggested_names_pass_the_rules() {
+    let tmp = tempdir();
+    let mut failures = Vec::new();
+    for name in [
+        "1app", "_app", "-app", "_1app", "_", "con", "COM1", "nul.txt",
+    ] {
+        let output = run(tmp.path(), &["new", "proj", &format!("--name={name}")]);
+        let message = assert_usage_error(&output);
+        let Some(suggestion) = suggested_name(&message) else {
+            failures.push(format!("`{name}`: no suggestion in: {message}"));
+            continue;
+        };
+        let dir = tempdir();
+        let retry = run(dir.path(), &["new", "proj", "--name", &suggestion]);
+        if !retry.status.success() {
+            failures.push(format!(
+                "`{name}`: the suggested `{suggestion}` is refused too: {}",
+                stderr(&retry).trim()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn suggested_name(message: &str) -> Option<String> {
+    ["try `", "such as `"].iter().find_map(|lead| {
+        let start = message.find(lead)? + lead.len();
+        let end = message[start..].find('`')?;
+        Some(message[start..start + end].to_string())
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Atomicity
+
+/// Root ignores permission bits, so the failure here is a file-size limit
+/// (RLIMIT_FSIZE binds root too): the small files fit under it, the first
+/// Dockerfile does not, so the write fails with some files already written.
+/// SIGXFSZ is ignored, so the write returns EFBIG instead of killing dockwright.
+#[test]
+fn new_that_fails_half_way_leaves_nothing_behind() {
+    let tmp = tempdir();
+    let reference = new_project(tmp.path(), "reference", &[]);
+    let size = |file: &str| fs::metadata(reference.join(file)).unwrap().len();
+    let small = [".dockerignore", "README.md", "app.py"]
+        .iter()
+        .map(|f| size(f))
+        .max()
+        .unwrap();
+    // bash's `ulimit -f` counts 1024-byte blocks.
+    let blocks = small.div_ceil(1024);
+    let biggest_dockerfile = files(&reference.join("dockerfiles"))
+        .iter()
+        .map(|f| size(&format!("dockerfiles/{f}")))
+        .max()
+        .unwrap();
+    if biggest_dockerfile <= blocks * 1024 {
+        skip("no Dockerfile is larger than the small files, so no size limit fails half-way");
+        return;
+    }
+
+    let work = tmp.path().join("work");
+    fs::create_dir(&work).unwrap();
+    let before = tree(&work);
+    let output = Command::new("bash")
+        .args([
+            "-c",
+            r#"trap '' XFSZ; ulimit -f "$1"; shift; exec "$@""#,
+            "bash",
+            &blocks.to_string(),
+            BIN,
+            "new",
+            "proj",
+        ])
+        .current_dir(&work)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("bash runs");
+    let message = assert_usage_error(&output);
+    assert!(
+        message.contains("too large"),
+        "the failure is not the size limit: {message}"
+    );
+    assert_unchanged(&work, &before);
+}
+
+/// A regular file named `dockerfiles` blocks the directory the Dockerfiles
+/// go in; the files that sort before it have been moved into place by then
+/// and must be taken back.
+#[test]
+fn init_that_fails_half_way_takes_back_what_it_wrote() {
+    let tmp = tempdir();
+    let proj = tmp.path().join("proj");
+    write(proj.join("dockerfiles"), "a file, not a directory\n");
+    let before = tree(tmp.path());
+    let output = run(tmp.path(), &["init", "proj"]);
+    assert_usage_error(&output);
+    assert_unchanged(tmp.path(), &before);
+}
+
+#[test]
+fn init_force_that_fails_half_way_restores_the_files_it_replaced() {
+    let tmp = tempdir();
+    let proj = tmp.path().join("proj");
+    write(proj.join("app.py"), "print('mine')\n");
+    write(proj.join("README.md"), "# mine\n");
+    write(proj.join(".dockerignore"), "secrets\n");
+    write(proj.join("dockerfiles"), "a file, not a directory\n");
+    let before = tree(tmp.path());
+    let output = run(tmp.path(), &["init", "proj", "--force"]);
+    assert_usage_error(&output);
+    assert_unchanged(tmp.path(), &before);
+}
+
+fn skip(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: {why}");
+}
+
+// ---------------------------------------------------------------------------
+// init
+
+#[test]
+fn init_fills_an_empty_directory() {
+    let tmp = tempdir();
+    let proj = tmp.path().join("proj");
+    fs::create_dir(&proj).unwrap();
+    let output = run(tmp.path(), &["init", "proj"]);
+    assert_success(&output);
+    for file in [
+        "app.py",
+        "README.md",
+        "requirements.txt",
+        ".dockerignore",
+        "dockwright.toml",
+    ] {
+        assert!(proj.join(file).is_file(), "init did not write {file}");
+    }
+    let config = config(&proj);
+    assert_eq!(project_value(&config, "name").as_str(), Some("proj"));
+    assert_ladder_written(&proj, "balanced");
+    let staging: Vec<_> = tree(&proj)
+        .into_keys()
+        .filter(|p| p.to_string_lossy().starts_with(".dockwright-"))
+        .collect();
+    assert!(staging.is_empty(), "staging left behind: {staging:?}");
+}
+
+#[test]
+fn init_defaults_to_the_current_directory() {
+    let tmp = tempdir();
+    let proj = tmp.path().join("proj");
+    fs::create_dir(&proj).unwrap();
+    assert_success(&run(&proj, &["init"]));
+    let config = config(&proj);
+    assert_eq!(project_value(&config, "name").as_str(), Some("proj"));
+}
+
+#[test]
+fn init_lists_the_files_it_would_overwrite_and_writes_nothing() {
+    let tmp = tempdir();
+    let proj = tmp.path().join("proj");
+    write(proj.join("app.py"), "print('mine')\n");
+    write(proj.join("README.md"), "# mine\n");
+    let before = tree(tmp.path());
+    let output = run(tmp.path(), &["init", "proj"]);
+    let message = assert_usage_error(&output);
+    for file in ["app.py", "README.md"] {
+        assert!(message.contains(file), "{file} is not listed: {message}");
+    }
+    assert!(stderr(&output).contains("--force"), "{}", stderr(&output));
+    assert_unchanged(tmp.path(), &before);
+}
+
+#[test]
+fn init_force_overwrites() {
+    let tmp = tempdir();
+    let proj = tmp.path().join("proj");
+    write(proj.join("app.py"), "print('mine')\n");
+    write(proj.join("README.md"), "# mine\n");
+    let output = run(tmp.path(), &["init", "proj", "--force"]);
+    assert_success(&output);
+    assert!(read(proj.join("app.py")).contains("hello world - v1.0.0"));
+    assert_ne!(read(proj.join("README.md")), "# mine\n");
+    assert_ladder_written(&proj, "balanced");
+}
+
+#[test]
+fn init_twice_refuses() {
+    let tmp = tempdir();
+    let proj = tmp.path().join("proj");
+    fs::create_dir(&proj).unwrap();
+    assert_success(&run(tmp.path(), &["init", "proj"]));
+    let before = tree(tmp.path());
+    let output = run(tmp.path(), &["init", "proj"]);
+    let message = assert_usage_error(&output);
+    assert!(
+        message.contains("already a dockwright project"),
+        "{message}"
+    );
+    assert_unchanged(tmp.path(), &before);
+}
+
+#[test]
+fn init_of_a_missing_directory_points_to_new() {
+    let tmp = tempdir();
+    let before = tree(tmp.path());
+    let output = run(tmp.path(), &["init", "proj"]);
+    assert_usage_error(&output);
+    assert!(
+        stderr(&output).contains("dockwright new"),
+        "{}",
+        stderr(&output)
+    );
+    assert_unchanged(tmp.path(), &before);
+}
+
+// ---------------------------------------------------------------------------
+// Adopting an existing app
+
+const MODULE_APP: &str = "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.route(\"/\")\ndef index():\n    return \"shop\"\n";
+
+/// Asserts that `init` added only dockwright's files (.dockerignore,
+/// dockwright.toml, dockerfiles/, and `extra` if given) and left everything
+/// else byte for byte.
+fn assert_only_dockwright_files_added(
+    proj: &Path,
+    before: &BTreeMap<PathBuf, Node>,
+    extra: Option<&str>,
+) {
+    let after = tree(proj);
+    for (path, node) in before {
+        assert_eq!(
+            after.get(path),
+            Some(node),
+            "{} was changed or removed",
+            path.display()
+        );
+    }
+    for path in after.keys().filter(|p| !before.contains_key(*p)) {
+        let path = slash_path(path);
+        assert!(
+            path == ".dockerignore"
+                || path == "dockwright.toml"
+                || path.starts_with("dockerfiles")
+                || Some(path.as_str()) == extra,
+            "init wrote {path}, which is not one of dockwright's files"
+        );
+    }
+}
+
+#[test]
+fn init_adopts_a_module_level_app() {
+    let tmp = tempdir();
+    let proj = tmp.path().join("proj");
+    write(proj.join("web.py"), MODULE_APP);
+    write(
+        proj.join("requirements.txt"),
+        "flask==3.1.3\ngunicorn==23.0.0\n",
+    );
+    write(proj.join("README.md"), "# the shop\n");
+    write(proj.join("static/style.css"), "body {}\n");
+    let before = tree(&proj);
+
+    let output = run(tmp.path(), &["init", "proj"]);
+    assert_success(&output);
+    assert!(stdout(&output).contains("Adopted"), "{}", stdout(&output));
+    assert_only_dockwright_files_added(&proj, &before, None);
+
+    let config = config(&proj);
+    assert_eq!(project_value(&config, "entry").as_str(), Some("web:app"));
+    assert_eq!(project_value(&config, "app_file").as_str(), Some("web.py"));
+    assert_eq!(
+        project_value(&config, "requirements").as_str(),
+        Some("requirements.txt")
+    );
+    assert_eq!(
+        project_value(&config, "install_project").as_bool(),
+        Some(false)
+    );
+    assert_ladder_written(&proj, "balanced");
+    for (name, dockerfile) in config_variants(&config) {
+        assert!(
+            read(proj.join(dockerfile)).contains("web:app"),
+            "{name} does not serve web:app"
+        );
+    }
+}
+
+#[test]
+fn init_adopts_a_factory_package_with_pyproject_dependencies() {
+    let tmp = tempdir();
+    let proj = tmp.path().join("proj");
+    write(
+        proj.join("shop/__init__.py"),
+        "from flask import Flask\n\n\ndef create_app():\n    app = Flask(__name__)\n    return app\n",
+    );
+    write(
+        proj.join("pyproject.toml"),
+        "[project]\nname = \"shop\"\nversion = \"1.0.0\"\ndependencies = [\"flask==3.1.3\", \"gunicorn==23.0.0\"]\n\n[build-system]\nrequires = [\"setuptools>=61\"]\nbuild-backend = \"setuptools.build_meta\"\n",
+    );
+    let before = tree(&proj);
+
+    let output = run(tmp.path(), &["init", "proj"]);
+    assert_success(&output);
+
+    let config = config(&proj);
+    assert_eq!(
+        project_value(&config, "entry").as_str(),
+        Some("shop:create_app()")
+    );
+    assert_eq!(
+        project_value(&config, "install_project").as_bool(),
+        Some(true)
+    );
+    // The issue put this file at dockerfiles/requirements.txt; wherever
+    // dockwright.toml says it is, it is dockwright's own and new.
+    let requirements_path = project_value(&config, "requirements")
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_only_dockwright_files_added(&proj, &before, Some(&requirements_path));
+    let requirements = read(proj.join(&requirements_path));
+    assert_eq!(
+        requirement_lines(&requirements),
+        ["flask==3.1.3", "gunicorn==23.0.0"]
+    );
+    let dockerignore = read(proj.join(".dockerignore"));
+    assert!(
+        !ignored(&dockerignore, &requirements_path),
+        ".dockerignore keeps {requirements_path} out of the build:\n{dockerignore}"
+    );
+    for (name, dockerfile) in config_variants(&config) {
+        let text = read(proj.join(dockerfile));
+        assert!(
+            text.contains(&requirements_path) && text.contains("shop:create_app()"),
+            "{name} does not use {requirements_path} and shop:create_app()"
+        );
+    }
+}
+
+/// Whether `.dockerignore` leaves `path` out of the build context, for the
+/// plain patterns dockwright writes: exact paths and directories, each
+/// overridden by a later `!` pattern.
+fn ignored(dockerignore: &str, path: &str) -> bool {
+    let mut ignored = false;
+    for line in dockerignore.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (negated, pattern) = match line.strip_prefix('!') {
+            Some(pattern) => (true, pattern),
+            None => (false, line),
+        };
+        let pattern = pattern.trim_end_matches('/');
+        if path == pattern || path.starts_with(&format!("{pattern}/")) {
+            ignored = !negated;
+        }
+    }
+    ignored
+}
+
+fn two_apps(tmp: &Path) -> PathBuf {
+    let proj = tmp.join("proj");
+    write(proj.join("web.py"), MODULE_APP);
+    write(proj.join("admin.py"), MODULE_APP);
+    write(
+        proj.join("requirements.txt"),
+        "flask==3.1.3\ngunicorn==23.0.0\n",
+    );
+    proj
+}
+
+#[test]
+fn init_with_two_apps_and_no_terminal_asks_for_entry() {
+    let tmp = tempdir();
+    two_apps(tmp.path());
+    let before = tree(tmp.path());
+    let output = run(tmp.path(), &["init", "proj"]);
+    let message = assert_usage_error(&output);
+    assert!(
+        message.contains("web:app") && message.contains("admin:app"),
+        "{message}"
+    );
+    assert!(stderr(&output).contains("--entry"), "{}", stderr(&output));
+    assert_unchanged(tmp.path(), &before);
+}
+
+#[test]
+fn init_entry_picks_one_of_two_apps() {
+    let tmp = tempdir();
+    let proj = two_apps(tmp.path());
+    let output = run(tmp.path(), &["init", "proj", "--entry", "web:app"]);
+    assert_success(&output);
+    let config = config(&proj);
+    assert_eq!(project_value(&config, "entry").as_str(), Some("web:app"));
+    assert_eq!(project_value(&config, "app_file").as_str(), Some("web.py"));
+}
+
+#[test]
+fn init_refuses_a_malformed_entry() {
+    let tmp = tempdir();
+    two_apps(tmp.path());
+    let before = tree(tmp.path());
+    let output = run(tmp.path(), &["init", "proj", "--entry", "web"]);
+    assert!(assert_usage_error(&output).contains("module:callable"));
+    assert_unchanged(tmp.path(), &before);
+}
+
+// ---------------------------------------------------------------------------
+// variants
+
+#[test]
+fn variants_json_lists_the_ladder_from_baseline_to_recommended() {
+    let tmp = tempdir();
+    let proj = new_project(tmp.path(), "proj", &["--profile", "article"]);
+    // Both inside the project and pointed at it from outside.
+    for (dir, args) in [
+        (proj.as_path(), vec!["variants", "--json"]),
+        (tmp.path(), vec!["variants", "--json", "--project", "proj"]),
+    ] {
+        let output = run(dir, &args);
+        assert_success(&output);
+        let rows: Vec<serde_json::Value> =
+            serde_json::from_str(&stdout(&output)).expect("variants --json prints a JSON array");
+        let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ladder("article"));
+        let last = rows.len() - 1;
+        for (step, row) in rows.iter().enumerate() {
+            assert_eq!(row["step"].as_u64(), Some(step as u64));
+            assert_eq!(row["baseline"].as_bool(), Some(step == 0), "{row}");
+            assert_eq!(row["recommended"].as_bool(), Some(step == last), "{row}");
+            assert!(proj.join(row["dockerfile"].as_str().unwrap()).is_file());
+            assert!(!row["reason"].as_str().unwrap().is_empty(), "{row}");
+        }
+    }
+}
+
+#[test]
+fn variants_outside_a_project_says_there_is_no_dockwright_toml() {
+    let tmp = tempdir();
+    let output = run(tmp.path(), &["variants"]);
+    let message = assert_usage_error(&output);
+    assert!(message.contains("no dockwright.toml"), "{message}");
+}
+
+// ---------------------------------------------------------------------------
+// Snapshots of every generated file, per profile and preset
+
+/// Generates the project for (profile, preset) and snapshots its file list and
+/// each file as `cli__PROFILE-PRESET-FILE.snap`.
+fn snapshot_project(profile: &str, preset: &str) {
+    let tmp = tempdir();
+    let proj = new_project(
+        tmp.path(),
+        "snap",
+        &["--profile", profile, "--deps", preset, "--yes"],
+    );
+    let files = files(&proj);
+    insta::assert_snapshot!(format!("{profile}-{preset}-files"), files.join("\n"));
+    for file in &files {
+        let name = format!("{profile}-{preset}-{}", file.replace('/', "-"));
+        insta::assert_snapshot!(name, read(proj.join(file)));
+    }
+}
+
+macro_rules! snapshot_tests {
+    ($($test:ident: $profile:literal, $preset:literal;)*) => {
+        $(
+            #[test]
+            fn $test() {
+                snapshot_project($profile, $preset);
+            }
+        )*
+    };
+}
+
+snapshot_tests! {
+    snapshot_size_article: "size", "article";
+    snapshot_size_minimal: "size", "minimal";
+    snapshot_speed_article: "speed", "article";
+    snapshot_speed_minimal: "speed", "minimal";
+    snapshot_balanced_article: "balanced", "article";
+    snapshot_balanced_minimal: "balanced", "minimal";
+    snapshot_article_article: "article", "article";
+    snapshot_article_minimal: "article", "minimal";
+    snapshot_all_article: "all", "article";
+    snapshot_all_minimal: "all", "minimal";
+}
+
+// ---------------------------------------------------------------------------
+// Shared checks
+
+/// The requirement lines of a requirements file: comments and blanks dropped.
+fn requirement_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|line| line.split('#').next().unwrap().trim())
+        .filter(|line| !line.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// dockwright.toml names the ladder of `profile` in order, and exactly those
+/// Dockerfiles exist in dockerfiles/.
+fn assert_ladder_written(proj: &Path, profile: &str) {
+    let config = config(proj);
+    let variants = config_variants(&config);
+    let names: Vec<&str> = variants.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ladder(profile), "the variants of profile {profile}");
+    let mut dockerfiles: Vec<String> = Vec::new();
+    for (name, dockerfile) in &variants {
+        assert!(
+            proj.join(dockerfile).is_file(),
+            "the Dockerfile of {name}, {dockerfile}, does not exist"
+        );
+        dockerfiles.push(dockerfile.clone());
+    }
+    dockerfiles.sort();
+    let written: Vec<String> = files(&proj.join("dockerfiles"))
+        .into_iter()
+        .filter(|f| f.ends_with("Dockerfile"))
+        .map(|f| format!("dockerfiles/{f}"))
+        .collect();
+    assert_eq!(written, dockerfiles, "the Dockerfiles in dockerfiles/");
+}

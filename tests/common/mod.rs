@@ -1,0 +1,280 @@
+//! Helpers shared by the integration tests: running the built binary,
+//! checking how it fails, reading the variant catalogue, and comparing
+//! directory trees before and after a command.
+
+// Each test crate compiles this module on its own and uses only part of it.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_dockwright");
+
+/// The profiles and presets the issue names; `the_catalogue_has_the_tested_profiles`
+/// notices when the catalogue grows past them.
+pub const PROFILES: [&str; 5] = ["size", "speed", "balanced", "article", "all"];
+pub const PRESETS: [&str; 2] = ["article", "minimal"];
+
+/// `dockwright` run in `dir`, with no terminal and no colour, and with
+/// `RUST_BACKTRACE` unset so that a panic would print its telltale note.
+pub fn dockwright(dir: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(BIN);
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("RUST_BACKTRACE");
+    cmd
+}
+
+/// Runs `dockwright ARGS` in `dir` and returns what it did.
+pub fn run(dir: &Path, args: &[&str]) -> Output {
+    dockwright(dir)
+        .args(args)
+        .output()
+        .expect("dockwright runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Panics with everything the command printed unless it exited 0.
+pub fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "expected success, got {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        stdout(output),
+        stderr(output)
+    );
+    assert_no_panic(output);
+}
+
+pub fn assert_no_panic(output: &Output) {
+    let err = stderr(output);
+    for telltale in ["panicked", "RUST_BACKTRACE"] {
+        assert!(!err.contains(telltale), "panic text on stderr:\n{err}");
+    }
+}
+
+/// Why `output` is not a clean usage error: exit code 2, nothing on stdout,
+/// and on stderr one `error:` line holding one sentence, followed only by
+/// `help:` or `note:` lines. Returns the error sentence when it is.
+pub fn usage_error(output: &Output) -> Result<String, String> {
+    let err = stderr(output);
+    let out = stdout(output);
+    let context = || format!("status {:?}\nstdout:\n{out}\nstderr:\n{err}", output.status);
+    if output.status.code() != Some(2) {
+        return Err(format!("expected exit code 2; {}", context()));
+    }
+    if ["panicked", "RUST_BACKTRACE"]
+        .iter()
+        .any(|telltale| err.contains(telltale))
+    {
+        return Err(format!("panic text on stderr; {}", context()));
+    }
+    if !out.is_empty() {
+        return Err(format!("expected nothing on stdout; {}", context()));
+    }
+    let mut lines = err.lines().filter(|line| !line.trim().is_empty());
+    let message = match lines.next().and_then(|line| line.strip_prefix("error: ")) {
+        Some(message) if !message.trim().is_empty() => message.to_string(),
+        _ => {
+            return Err(format!(
+                "stderr does not start with `error: `; {}",
+                context()
+            ))
+        }
+    };
+    if let Some(extra) =
+        lines.find(|line| !(line.starts_with("help: ") || line.starts_with("note: ")))
+    {
+        return Err(format!(
+            "stderr has more than the error and its help: `{extra}`; {}",
+            context()
+        ));
+    }
+    if two_sentences(&message) {
+        return Err(format!(
+            "the error is more than one sentence; {}",
+            context()
+        ));
+    }
+    Ok(message)
+}
+
+/// Panicking form of `usage_error`.
+pub fn assert_usage_error(output: &Output) -> String {
+    usage_error(output).unwrap_or_else(|why| panic!("{why}"))
+}
+
+/// A full stop, a space and a capital letter: the start of a second sentence.
+fn two_sentences(message: &str) -> bool {
+    message
+        .match_indices(". ")
+        .any(|(at, _)| message[at + 2..].starts_with(|c: char| c.is_uppercase()))
+}
+
+/// Creates a project with `dockwright new NAME ARGS` in `parent`; returns its path.
+pub fn new_project(parent: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let mut all = vec!["new", name];
+    all.extend_from_slice(args);
+    assert_success(&run(parent, &all));
+    parent.join(name)
+}
+
+pub fn read(path: impl AsRef<Path>) -> String {
+    let path = path.as_ref();
+    fs::read_to_string(path).unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
+}
+
+pub fn write(path: impl AsRef<Path>, contents: &str) {
+    let path = path.as_ref();
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    fs::write(path, contents).unwrap();
+}
+
+/// A project's dockwright.toml, parsed without the project's own types.
+pub fn config(project: &Path) -> toml::Table {
+    let text = read(project.join("dockwright.toml"));
+    toml::from_str(&text).unwrap_or_else(|err| panic!("dockwright.toml does not parse: {err}"))
+}
+
+/// `[project] KEY` of a parsed dockwright.toml.
+pub fn project_value<'a>(config: &'a toml::Table, key: &str) -> &'a toml::Value {
+    config["project"]
+        .get(key)
+        .unwrap_or_else(|| panic!("dockwright.toml has no [project] {key}"))
+}
+
+/// The `[[variant]]` tables of a parsed dockwright.toml as (name, dockerfile).
+pub fn config_variants(config: &toml::Table) -> Vec<(String, String)> {
+    config["variant"]
+        .as_array()
+        .expect("[[variant]] is an array of tables")
+        .iter()
+        .map(|v| {
+            (
+                v["name"].as_str().unwrap().to_string(),
+                v["dockerfile"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// scaffolds/variants.toml, the source of truth for the ladders.
+fn catalogue() -> toml::Table {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scaffolds/variants.toml");
+    toml::from_str(&read(path)).expect("scaffolds/variants.toml parses")
+}
+
+pub fn catalogue_profiles() -> Vec<String> {
+    catalogue()["profile"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The variants of `profile` in ladder order, as the catalogue lists them.
+pub fn ladder(profile: &str) -> Vec<String> {
+    let catalogue = catalogue();
+    let entry = catalogue["profile"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"].as_str() == Some(profile))
+        .unwrap_or_else(|| panic!("the catalogue has no profile {profile}"));
+    entry["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Every regular file under `dir`, as sorted `/`-separated relative paths.
+pub fn files(dir: &Path) -> Vec<String> {
+    tree(dir)
+        .into_iter()
+        .filter(|(_, node)| matches!(node, Node::File(_)))
+        .map(|(path, _)| slash_path(&path))
+        .collect()
+}
+
+pub fn slash_path(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    Dir,
+    File(Vec<u8>),
+    Symlink(PathBuf),
+}
+
+/// Everything under `root` (not following symlinks), contents included.
+pub fn tree(root: &Path) -> BTreeMap<PathBuf, Node> {
+    let mut nodes = BTreeMap::new();
+    walk(root, Path::new(""), &mut nodes);
+    nodes
+}
+
+fn walk(root: &Path, rel: &Path, nodes: &mut BTreeMap<PathBuf, Node>) {
+    let mut entries: Vec<_> = fs::read_dir(root.join(rel))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = rel.join(entry.file_name());
+        let kind = entry.file_type().unwrap();
+        if kind.is_symlink() {
+            let target = fs::read_link(entry.path()).unwrap();
+            nodes.insert(path, Node::Symlink(target));
+        } else if kind.is_dir() {
+            nodes.insert(path.clone(), Node::Dir);
+            walk(root, &path, nodes);
+        } else {
+            nodes.insert(path, Node::File(fs::read(entry.path()).unwrap()));
+        }
+    }
+}
+
+/// What differs between two trees, one line per path; empty when equal.
+pub fn tree_diff(before: &BTreeMap<PathBuf, Node>, after: &BTreeMap<PathBuf, Node>) -> String {
+    let mut lines = Vec::new();
+    for (path, node) in after {
+        match before.get(path) {
+            None => lines.push(format!("  written: {}", path.display())),
+            Some(old) if old != node => lines.push(format!("  changed: {}", path.display())),
+            Some(_) => {}
+        }
+    }
+    for path in before.keys().filter(|p| !after.contains_key(*p)) {
+        lines.push(format!("  removed: {}", path.display()));
+    }
+    lines.join("\n")
+}
+
+/// Panics, naming the differences, unless `root` still looks like `before`.
+pub fn assert_unchanged(root: &Path, before: &BTreeMap<PathBuf, Node>) {
+    let diff = tree_diff(before, &tree(root));
+    assert!(diff.is_empty(), "the directory changed:\n{diff}");
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temporary directory")
+}

