@@ -29,8 +29,14 @@ enum Command {
     Init(commands::new::InitArgs),
     /// Build the project's variants, tagged <project>:<variant>
     Build(commands::build::BuildArgs),
+    /// Rebuild variants with the cache after a real edit of the app (or, with --deps, the requirements)
+    Rebuild(commands::rebuild::RebuildArgs),
+    /// Measure every variant: cold build, image size, rebuilds after app and dependency edits
+    Measure(commands::measure::MeasureArgs),
     /// List the project's variants in ladder order, each with its reason
     Variants(commands::variants::VariantsArgs),
+    /// Show a saved measure run again: the latest, or the one given, as a table, Markdown, JSON or CSV
+    Report(commands::report::ReportArgs),
 }
 
 /// Runs the command line; returns the exit code.
@@ -41,6 +47,9 @@ pub fn run() -> anyhow::Result<i32> {
         Command::New(args) => commands::new::new(args),
         Command::Init(args) => commands::new::init(args),
         Command::Build(args) => commands::build::build(args),
+        Command::Rebuild(args) => commands::rebuild::rebuild(args),
+        Command::Measure(args) => commands::measure::measure(args),
         Command::Variants(args) => commands::variants::variants(args),
+        Command::Report(args) => commands::report::report(args),
     }
 }

@@ -1,19 +1,26 @@
 mod adopt;
+mod builder;
 mod catalogue;
 mod cli;
 mod commands;
 mod config;
 mod dockerfile;
+mod edit;
 mod engine;
 mod error;
 mod interrupt;
+mod lock;
+mod measure;
 mod names;
 mod plan;
 mod presets;
 mod prompt;
 mod render;
+mod report;
 mod requirements;
+mod results;
 mod scaffold;
+mod stats;
 mod ui;
 
 fn main() {

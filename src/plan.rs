@@ -76,7 +76,7 @@ impl Plan {
     }
 
     /// The build of `step`, labelled so dockwright can find its own images.
-    pub fn build_spec(&self, step: &Step, no_cache: bool) -> BuildSpec {
+    pub fn build_spec(&self, step: &Step, no_cache: bool, pull: bool) -> BuildSpec {
         BuildSpec {
             dockerfile: step.dockerfile.clone(),
             context: self.dir.clone(),
@@ -87,6 +87,7 @@ impl Plan {
             ],
             build_args: step.facts.build_args.clone(),
             no_cache,
+            pull,
         }
     }
 }

@@ -2,21 +2,17 @@
 //! tagged `<project>:<variant>` and labelled as dockwright's.
 
 use std::fs::{self, File};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use clap::Args;
 use serde::Serialize;
 
+use crate::builder::{log_tail, Builder};
 use crate::config::Config;
-use crate::engine::{self, progress, Engine, Runner, System};
+use crate::engine::{self, Engine, Runner, System};
 use crate::error::{exit, UserError};
-use crate::plan::{Plan, Step};
-use crate::ui::Activity;
-
-/// Where a project keeps dockwright's state.
-pub const STATE_DIR: &str = ".dockwright";
+use crate::plan::Plan;
+use crate::results::{Status, STATE_DIR};
 
 #[derive(Args, Debug)]
 pub struct BuildArgs {
@@ -65,66 +61,107 @@ impl EngineArgs {
     }
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Ok,
-    Failed,
-    Skipped,
-}
-
-/// How one variant's build went.
-#[derive(Debug, Serialize)]
-pub struct Built {
-    pub name: String,
-    pub status: Status,
-    pub reason: Option<String>,
-    pub recommended: bool,
-    pub seconds: Option<f64>,
-    pub image_bytes: Option<u64>,
-    pub log: Option<PathBuf>,
-}
-
-pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
-    let config = Config::load(&args.project)?;
-    let dir = args.project.canonicalize()?;
-    let plan = Plan::new(&config, &dir, &args.variants)?;
-    let runner = System;
-    let engine = args.engine.detect(&runner, plan.needs_buildkit())?;
+/// The config, the plan of `variants` and the engine that builds them, for
+/// the project in `dir`.
+pub fn prepare(
+    dir: &Path,
+    variants: &[String],
+    engine: &EngineArgs,
+) -> anyhow::Result<(Config, Plan, Engine)> {
+    let config = Config::load(dir)?;
+    let dir = dir.canonicalize()?;
+    let plan = Plan::new(&config, &dir, variants)?;
+    let engine = engine.detect(&System, plan.needs_buildkit())?;
     eprintln!(
-        "Building {} variant(s) of `{}` with {} {} ({})",
+        "{} variant(s) of `{}` with {} {} ({})",
         plan.steps.len(),
         plan.project,
         engine.program.display(),
         engine.client_version,
         engine.builder_name()
     );
-    let logs = dir.join(STATE_DIR).join("logs");
-    fs::create_dir_all(&logs).map_err(|err| {
+    Ok((config, plan, engine))
+}
+
+/// Creates `dir` (under the project's state directory) for logs.
+pub fn state_subdir(project: &Path, parts: &[&str]) -> Result<PathBuf, UserError> {
+    let mut dir = project.join(STATE_DIR);
+    for part in parts {
+        dir.push(part);
+    }
+    fs::create_dir_all(&dir).map_err(|err| {
         UserError::new(format!(
             "cannot create `{}` ({err}); check the permissions and free space there",
-            logs.display()
+            dir.display()
         ))
     })?;
+    Ok(dir)
+}
+
+/// Opens (truncating) the log file at `path`.
+pub fn open_log(path: &Path) -> Result<File, UserError> {
+    File::create(path).map_err(|err| {
+        UserError::new(format!(
+            "cannot write `{}` ({err}); check the free space there",
+            path.display()
+        ))
+    })
+}
+
+/// How one variant's build went.
+#[derive(Debug, Serialize)]
+struct Built {
+    name: String,
+    status: Status,
+    reason: Option<String>,
+    recommended: bool,
+    seconds: Option<f64>,
+    image_bytes: Option<u64>,
+    log: Option<PathBuf>,
+}
+
+pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
+    let (_, plan, engine) = prepare(&args.project, &args.variants, &args.engine)?;
+    let logs = state_subdir(&plan.dir, &["logs"])?;
+    let mut builder = Builder::new(&engine, &System, &plan);
     let mut results = Vec::new();
     for step in &plan.steps {
-        results.push(build_step(
-            &engine,
-            &runner,
-            &plan,
-            step,
-            args.no_cache,
-            &logs,
-        )?);
+        let mut built = Built {
+            name: step.name.clone(),
+            status: Status::Skipped,
+            reason: None,
+            recommended: step.recommended,
+            seconds: None,
+            image_bytes: None,
+            log: None,
+        };
+        if let Some(why) = builder.missing_base(step)? {
+            eprintln!("{}: skipped: {why}", step.name);
+            built.reason = Some(why);
+            results.push(built);
+            continue;
+        }
+        let log_path = logs.join(format!("{}.log", step.name));
+        let mut log = open_log(&log_path)?;
+        let timed = builder.build(step, args.no_cache, false, &mut log, &step.name)?;
+        built.seconds = Some(timed.seconds);
+        if timed.ok {
+            built.status = Status::Ok;
+            built.image_bytes = Some(engine.image_size(&System, &step.tag)?);
+        } else {
+            built.status = Status::Failed;
+            let tail = log_tail(&log_path, 8);
+            eprintln!("{tail}");
+            built.reason = Some(format!("the build failed; the end of its log:\n{tail}"));
+        }
+        built.log = Some(log_path);
+        results.push(built);
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&results)?);
     } else {
         println!("{}", table(&results));
-        for r in results
-            .iter()
-            .filter(|r| matches!(r.status, Status::Skipped))
-        {
+        for r in results.iter().filter(|r| r.status == Status::Skipped) {
             println!(
                 "{} skipped: {}",
                 r.name,
@@ -132,102 +169,12 @@ pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
             );
         }
     }
-    let failed = results.iter().any(|r| matches!(r.status, Status::Failed));
+    let failed = results.iter().any(|r| r.status == Status::Failed);
     Ok(if failed {
         exit::VARIANT_FAILED
     } else {
         exit::OK
     })
-}
-
-/// Builds one variant, streaming its output to a log and its current step to
-/// the live line. A missing base image makes the variant skipped; a failed
-/// build keeps the end of its log.
-pub fn build_step(
-    engine: &Engine,
-    runner: &dyn Runner,
-    plan: &Plan,
-    step: &Step,
-    no_cache: bool,
-    logs: &Path,
-) -> anyhow::Result<Built> {
-    let mut built = Built {
-        name: step.name.clone(),
-        status: Status::Skipped,
-        reason: None,
-        recommended: step.recommended,
-        seconds: None,
-        image_bytes: None,
-        log: None,
-    };
-    for base in &step.facts.bases {
-        if !engine.has_image(runner, base)? {
-            if let Err(why) = engine.pull(runner, base) {
-                built.reason = Some(format!(
-                    "base image `{base}` is not here and cannot be pulled ({why})"
-                ));
-                eprintln!(
-                    "{}: skipped: {}",
-                    step.name,
-                    built.reason.as_deref().unwrap_or_default()
-                );
-                return Ok(built);
-            }
-        }
-    }
-    let cmd = engine.build_cmd(&plan.build_spec(step, no_cache));
-    let log_path = logs.join(format!("{}.log", step.name));
-    let mut log = File::create(&log_path).map_err(|err| {
-        UserError::new(format!(
-            "cannot write `{}` ({err}); check the free space there",
-            log_path.display()
-        ))
-    })?;
-    writeln!(log, "$ {cmd}")?;
-    let activity = Activity::start(&step.name);
-    let started = Instant::now();
-    let ok = runner
-        .stream(&cmd, &mut log, &mut |line| {
-            if let Some(current) = progress::step(line) {
-                activity.step(&current);
-            }
-        })
-        .map_err(|err| engine::EngineError::Stopped {
-            program: engine.program.display().to_string(),
-            detail: err.to_string(),
-        })?;
-    let seconds = started.elapsed().as_secs_f64();
-    built.seconds = Some(seconds);
-    built.log = Some(log_path.clone());
-    if ok {
-        let bytes = engine.image_size(runner, &step.tag)?;
-        built.status = Status::Ok;
-        built.image_bytes = Some(bytes);
-        activity.finish(true, &format!("{seconds:.1} s, {:.1} MB", megabytes(bytes)));
-    } else {
-        built.status = Status::Failed;
-        let tail = log_tail(&log_path, 8);
-        built.reason = Some(format!(
-            "the build failed; the end of {}:\n{tail}",
-            log_path.display()
-        ));
-        activity.finish(
-            false,
-            &format!("failed after {seconds:.1} s, log: {}", log_path.display()),
-        );
-        eprintln!("{tail}");
-    }
-    Ok(built)
-}
-
-fn log_tail(path: &Path, lines: usize) -> String {
-    let text = fs::read_to_string(path).unwrap_or_default();
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
-}
-
-pub fn megabytes(bytes: u64) -> f64 {
-    bytes as f64 / 1_000_000.0
 }
 
 fn table(results: &[Built]) -> comfy_table::Table {
@@ -252,7 +199,7 @@ fn table(results: &[Built]) -> comfy_table::Table {
                 .map(|s| format!("{s:.1} s"))
                 .unwrap_or_else(|| "—".into()),
             r.image_bytes
-                .map(|b| format!("{:.1} MB", megabytes(b)))
+                .map(|b| format!("{:.1} MB", b as f64 / 1_000_000.0))
                 .unwrap_or_else(|| "—".into()),
         ]);
     }

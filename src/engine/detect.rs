@@ -156,6 +156,10 @@ mod tests {
         ) -> std::io::Result<bool> {
             Ok(false)
         }
+
+        fn pipe(&self, _: &Cmd, _: &mut dyn Write) -> std::io::Result<bool> {
+            Ok(false)
+        }
     }
 
     const NEW_DOCKER: &str = "Docker version 28.2.2, build e6534b4";

@@ -100,6 +100,9 @@ impl Engine {
         if spec.no_cache {
             args.push("--no-cache".into());
         }
+        if spec.pull {
+            args.push("--pull".into());
+        }
         args.push(spec.context.display().to_string());
         let mut cmd = self.cmd(args);
         cmd.env = self.build_env();
@@ -126,14 +129,78 @@ impl Engine {
 
     /// The uncompressed size of `image` in bytes.
     pub fn image_size(&self, runner: &dyn Runner, image: &str) -> Result<u64, EngineError> {
+        self.inspect_number(runner, image, "{{.Size}}")
+    }
+
+    /// How many filesystem layers `image` has.
+    pub fn layers(&self, runner: &dyn Runner, image: &str) -> Result<u64, EngineError> {
+        self.inspect_number(runner, image, "{{len .RootFS.Layers}}")
+    }
+
+    /// Whether `image` came from a registry (it has a digest there), so that
+    /// `--pull` can refresh it; a local build or stand-in cannot be pulled.
+    pub fn has_registry_digest(
+        &self,
+        runner: &dyn Runner,
+        image: &str,
+    ) -> Result<bool, EngineError> {
+        Ok(self.inspect_number(runner, image, "{{len .RepoDigests}}")? > 0)
+    }
+
+    fn inspect_number(
+        &self,
+        runner: &dyn Runner,
+        image: &str,
+        format: &str,
+    ) -> Result<u64, EngineError> {
         let out = self.call(
             runner,
-            self.cmd(["image", "inspect", "--format", "{{.Size}}", image]),
+            self.cmd(["image", "inspect", "--format", format, image]),
         )?;
         out.stdout.trim().parse().map_err(|_| EngineError::Stopped {
             program: self.program.display().to_string(),
-            detail: format!("`image inspect {image}` gave no size"),
+            detail: format!("`image inspect --format {format} {image}` gave no number"),
         })
+    }
+
+    /// The size of `image` as a registry would store it: `save`'s tar
+    /// through gzip at its default level, counted as it streams.
+    pub fn compressed_size(&self, runner: &dyn Runner, image: &str) -> Result<u64, EngineError> {
+        let mut gzip = flate2::write::GzEncoder::new(Counter(0), flate2::Compression::default());
+        let stopped = |detail: String| EngineError::Stopped {
+            program: self.program.display().to_string(),
+            detail,
+        };
+        let ok = runner
+            .pipe(&self.cmd(["save", image]), &mut gzip)
+            .map_err(|err| stopped(err.to_string()))?;
+        let counted = gzip.finish().map_err(|err| stopped(err.to_string()))?;
+        if !ok {
+            return Err(stopped(format!("`save {image}` failed")));
+        }
+        Ok(counted.0)
+    }
+
+    /// The command that drops BuildKit's cache mounts (and nothing else), so
+    /// that a cold build of a cache-mount variant starts really cold.
+    pub fn prune_cache_mounts_cmd(&self) -> Option<Cmd> {
+        matches!(self.buildkit, BuildKit::Buildx | BuildKit::Builtin).then(|| {
+            let mut cmd = self.cmd(["builder", "prune", "-f", "--filter", "type=exec.cachemount"]);
+            cmd.env = self.build_env();
+            cmd
+        })
+    }
+
+    /// Whether the engine still answers.
+    pub fn answers(&self, runner: &dyn Runner) -> bool {
+        runner
+            .output(&self.cmd(["version"]))
+            .is_ok_and(|out| out.success)
+    }
+
+    /// Runs `cmd`, an engine command whose output does not matter.
+    pub fn run(&self, runner: &dyn Runner, cmd: &Cmd) -> Result<bool, EngineError> {
+        Ok(self.call(runner, cmd.clone())?.success)
     }
 
     fn call(&self, runner: &dyn Runner, cmd: Cmd) -> Result<Output, EngineError> {
@@ -153,6 +220,22 @@ pub struct BuildSpec {
     pub labels: Vec<(String, String)>,
     pub build_args: Vec<(String, String)>,
     pub no_cache: bool,
+    /// Ask the registry for newer base images first.
+    pub pull: bool,
+}
+
+/// A sink that only counts what is written to it.
+struct Counter(u64);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn last_line(text: &str) -> String {
@@ -213,6 +296,7 @@ mod tests {
             labels: vec![("dockwright.project".into(), "hello".into())],
             build_args: vec![("UV_IMAGE".into(), "uv:1; rm -rf /".into())],
             no_cache: true,
+            pull: false,
         }
     }
 

@@ -3,6 +3,9 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::interrupt;
 
 /// A command as an argument list, with extra environment variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +72,10 @@ pub trait Runner {
         log: &mut dyn Write,
         on_line: &mut dyn FnMut(&str),
     ) -> std::io::Result<bool>;
+
+    /// Runs `cmd`, copying its standard output, which may be large and
+    /// binary, to `sink`; returns whether it succeeded.
+    fn pipe(&self, cmd: &Cmd, sink: &mut dyn Write) -> std::io::Result<bool>;
 }
 
 /// Runs commands for real.
@@ -106,11 +113,14 @@ impl Runner for System {
         log: &mut dyn Write,
         on_line: &mut dyn FnMut(&str),
     ) -> std::io::Result<bool> {
-        let reader = Self::expression(cmd)
-            .stderr_to_stdout()
-            .unchecked()
-            .reader()?;
-        let mut lines = BufReader::new(&reader);
+        let reader = Arc::new(
+            Self::expression(cmd)
+                .stderr_to_stdout()
+                .unchecked()
+                .reader()?,
+        );
+        let _stop = stop_on_interrupt(&reader);
+        let mut lines = BufReader::new(&*reader);
         let mut line = Vec::new();
         loop {
             line.clear();
@@ -124,6 +134,22 @@ impl Runner for System {
         let status = reader.try_wait()?.map(|out| out.status.success());
         Ok(status.unwrap_or(false))
     }
+
+    fn pipe(&self, cmd: &Cmd, sink: &mut dyn Write) -> std::io::Result<bool> {
+        let reader = Arc::new(Self::expression(cmd).stderr_null().unchecked().reader()?);
+        let _stop = stop_on_interrupt(&reader);
+        std::io::copy(&mut &*reader, sink)?;
+        let status = reader.try_wait()?.map(|out| out.status.success());
+        Ok(status.unwrap_or(false))
+    }
+}
+
+/// Ctrl-C stops the command in progress: the engine then cancels the build.
+fn stop_on_interrupt(reader: &Arc<duct::ReaderHandle>) -> interrupt::CleanUpGuard {
+    let reader = Arc::clone(reader);
+    interrupt::on_interrupt(move || {
+        let _ = reader.kill();
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,126 @@
+//! Running one variant's build: base images checked first, output streamed
+//! to a log and to the live line, the wall time taken, Ctrl-C and a vanished
+//! engine told apart from a build that failed.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use crate::engine::{progress, Cmd, Engine, EngineError, Runner};
+use crate::interrupt;
+use crate::plan::{Plan, Step};
+use crate::ui::Activity;
+
+pub struct Builder<'a> {
+    pub engine: &'a Engine,
+    pub runner: &'a dyn Runner,
+    pub plan: &'a Plan,
+    /// Every engine command run so far, as a shell would show it.
+    pub commands: Vec<String>,
+}
+
+/// How one build went.
+pub struct Timed {
+    pub ok: bool,
+    pub seconds: f64,
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(engine: &'a Engine, runner: &'a dyn Runner, plan: &'a Plan) -> Builder<'a> {
+        Builder {
+            engine,
+            runner,
+            plan,
+            commands: Vec::new(),
+        }
+    }
+
+    /// Why `step` cannot be built here: a base image that is neither in the
+    /// engine's store nor pullable. `None` when all are there.
+    pub fn missing_base(&mut self, step: &Step) -> Result<Option<String>, EngineError> {
+        for base in &step.facts.bases {
+            if !self.engine.has_image(self.runner, base)? {
+                if let Err(why) = self.engine.pull(self.runner, base) {
+                    return Ok(Some(format!(
+                        "base image `{base}` is not here and cannot be pulled ({why})"
+                    )));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether every base image of `step` can be refreshed from a registry;
+    /// `--pull` would fail on a local-only one.
+    pub fn pullable(&self, step: &Step) -> Result<bool, EngineError> {
+        for base in &step.facts.bases {
+            if !self.engine.has_registry_digest(self.runner, base)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Runs `cmd` (an engine command with nothing to measure) and logs it.
+    pub fn run(&mut self, cmd: &Cmd, log: &mut File) -> anyhow::Result<bool> {
+        writeln!(log, "$ {cmd}")?;
+        self.commands.push(cmd.to_string());
+        Ok(self.engine.run(self.runner, cmd)?)
+    }
+
+    /// Builds `step`, appending its output to `log` and showing its current
+    /// Dockerfile step on a live line labelled `label`.
+    pub fn build(
+        &mut self,
+        step: &Step,
+        no_cache: bool,
+        pull: bool,
+        log: &mut File,
+        label: &str,
+    ) -> anyhow::Result<Timed> {
+        let cmd = self
+            .engine
+            .build_cmd(&self.plan.build_spec(step, no_cache, pull));
+        writeln!(log, "$ {cmd}")?;
+        self.commands.push(cmd.to_string());
+        let activity = Activity::start(label);
+        let started = Instant::now();
+        let streamed = self.runner.stream(&cmd, log, &mut |line| {
+            if let Some(current) = progress::step(line) {
+                activity.step(&current);
+            }
+        });
+        let seconds = started.elapsed().as_secs_f64();
+        if interrupt::check().is_err() {
+            activity.finish(false, "interrupted");
+            return Err(interrupt::Interrupted.into());
+        }
+        let ok = streamed.map_err(|err| EngineError::Stopped {
+            program: self.engine.program.display().to_string(),
+            detail: err.to_string(),
+        })?;
+        if !ok && !self.engine.answers(self.runner) {
+            activity.finish(false, "the engine stopped");
+            return Err(EngineError::Stopped {
+                program: self.engine.program.display().to_string(),
+                detail: "it no longer answers `version`".to_string(),
+            }
+            .into());
+        }
+        let summary = if ok {
+            format!("{seconds:.1} s")
+        } else {
+            format!("failed after {seconds:.1} s")
+        };
+        activity.finish(ok, &summary);
+        Ok(Timed { ok, seconds })
+    }
+}
+
+/// The last `lines` lines of the file at `path`.
+pub fn log_tail(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}

@@ -1,0 +1,107 @@
+//! `dockwright measure`: the article's experiment, done properly, ending in
+//! one table.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::builder::Builder;
+use crate::commands::build::{prepare, state_subdir, EngineArgs};
+use crate::engine::System;
+use crate::error::{exit, warn};
+use crate::interrupt::{self, Hold};
+use crate::lock::Lock;
+use crate::measure::{self, Options};
+use crate::report::{self, Format};
+use crate::results::{runs_dir, EngineInfo, Host, Run, Status};
+
+#[derive(Args, Debug)]
+#[command(after_help = "\
+For each variant, in ladder order: a cold build (--no-cache; cache mounts dropped first), the \
+image's size, a rebuild after an edit of the app's version string and one after adding a \
+pinned dependency. Both edits change the files' bytes (a bare `touch` does not invalidate \
+Docker's cache) and are undone byte for byte, also on failure and on Ctrl-C. Results are saved \
+after every variant in .dockwright/runs/; `dockwright report` shows them again.")]
+pub struct MeasureArgs {
+    /// Variants to measure [default: all, in ladder order]
+    variants: Vec<String>,
+    /// The project directory
+    #[arg(long, default_value = ".")]
+    project: PathBuf,
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// How many times to repeat each warm rebuild (median, min and max are reported)
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
+    runs: u32,
+    /// Do not refresh base images from their registry in the cold build
+    #[arg(long)]
+    no_pull: bool,
+    /// Print the results as JSON instead of the table
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
+    let (config, plan, engine) = prepare(&args.project, &args.variants, &args.engine)?;
+    let state = state_subdir(&plan.dir, &[])?;
+    let _lock = Lock::acquire(&state.join("measure.lock"), "measure")?;
+    let _hold = Hold::new();
+    let id = measure::run_id();
+    let logs = state_subdir(&plan.dir, &["logs", &id])?;
+    let path = runs_dir(&plan.dir).join(format!("{id}.json"));
+    let runner = System;
+    let mut builder = Builder::new(&engine, &runner, &plan);
+    let options = Options {
+        runs: args.runs as usize,
+        pull: !args.no_pull,
+    };
+    let mut run = Run {
+        project: config.project.name.clone(),
+        profile: config.project.profile.clone(),
+        dockwright_version: env!("CARGO_PKG_VERSION").to_string(),
+        date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        host: Host::this_machine(),
+        engine: EngineInfo {
+            program: engine.program.display().to_string(),
+            client_version: engine.client_version.clone(),
+            server_version: engine.server_version.clone(),
+            builder: engine.builder_name().to_string(),
+        },
+        runs: options.runs,
+        commands: Vec::new(),
+        variants: Vec::new(),
+    };
+    let mut warnings = Vec::new();
+    for step in &plan.steps {
+        let log = measure::log_path(&logs, &step.name);
+        let measured = measure::variant(&mut builder, &config, step, &options, &log, &mut warnings);
+        run.commands = builder.commands.clone();
+        match measured {
+            Ok(result) => run.variants.push(result),
+            Err(err) => {
+                if !run.variants.is_empty() {
+                    run.save(&path)?;
+                    eprintln!("The finished variants are saved in {}", path.display());
+                }
+                return Err(err);
+            }
+        }
+        run.save(&path)?;
+        interrupt::check()?;
+    }
+    if args.json {
+        println!("{}", report::render(&run, Format::Json)?);
+    } else {
+        println!("{}", report::render(&run, Format::Table)?);
+        eprintln!("Saved in {}", path.display());
+    }
+    for warning in &warnings {
+        warn(warning);
+    }
+    let failed = run.variants.iter().any(|v| v.status == Status::Failed);
+    Ok(if failed {
+        exit::VARIANT_FAILED
+    } else {
+        exit::OK
+    })
+}

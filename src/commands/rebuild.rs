@@ -1,0 +1,85 @@
+//! `dockwright rebuild`: a real edit, a rebuild with the cache, the edit
+//! undone.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::Serialize;
+
+use crate::builder::Builder;
+use crate::commands::build::{open_log, prepare, state_subdir, EngineArgs};
+use crate::engine::System;
+use crate::error::exit;
+use crate::interrupt::Hold;
+use crate::measure::{self, EditKind};
+
+#[derive(Args, Debug)]
+#[command(after_help = "\
+The app edit bumps the version string in the app source (v1.0.0 -> v1.0.1) and adds a comment \
+line; --deps adds the pinned requirement set as `extra_dependency` in dockwright.toml. Either \
+edit is undone byte for byte after the build, also when it fails and on Ctrl-C.")]
+pub struct RebuildArgs {
+    /// Variants to rebuild [default: all, in ladder order]
+    variants: Vec<String>,
+    /// The project directory
+    #[arg(long, default_value = ".")]
+    project: PathBuf,
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// Edit the requirements instead of the app
+    #[arg(long)]
+    deps: bool,
+    /// Print the results as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct Rebuilt {
+    name: String,
+    ok: bool,
+    seconds: f64,
+    log: PathBuf,
+}
+
+pub fn rebuild(args: RebuildArgs) -> anyhow::Result<i32> {
+    let (config, plan, engine) = prepare(&args.project, &args.variants, &args.engine)?;
+    let logs = state_subdir(&plan.dir, &["logs"])?;
+    let _hold = Hold::new();
+    let kind = if args.deps {
+        EditKind::Deps
+    } else {
+        EditKind::App
+    };
+    let mut builder = Builder::new(&engine, &System, &plan);
+    let mut results = Vec::new();
+    for step in &plan.steps {
+        let log_path = logs.join(format!("{}-rebuild.log", step.name));
+        let mut log = open_log(&log_path)?;
+        let timed = measure::rebuild(&mut builder, &config, step, kind, &mut log)?;
+        results.push(Rebuilt {
+            name: step.name.clone(),
+            ok: timed.ok,
+            seconds: timed.seconds,
+            log: log_path,
+        });
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+    } else {
+        for r in &results {
+            let status = if r.ok { "ok" } else { "failed" };
+            println!(
+                "{:<20} {:>7.2} s  {status} ({})",
+                r.name,
+                r.seconds,
+                kind.label()
+            );
+        }
+    }
+    Ok(if results.iter().all(|r| r.ok) {
+        exit::OK
+    } else {
+        exit::VARIANT_FAILED
+    })
+}

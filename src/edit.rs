@@ -1,0 +1,162 @@
+//! Edits dockwright makes to a user's files to measure a rebuild, each undone
+//! byte for byte: when the guard is dropped, on an error, and on Ctrl-C.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::error::UserError;
+use crate::interrupt::{self, CleanUpGuard};
+
+/// An edited file, restored when this is dropped.
+pub struct Edit {
+    path: PathBuf,
+    original: Vec<u8>,
+    _on_interrupt: CleanUpGuard,
+}
+
+impl Edit {
+    /// Rewrites the text file at `path` with `change`.
+    pub fn apply(path: &Path, change: impl FnOnce(&str) -> String) -> Result<Edit, UserError> {
+        let original = fs::read(path).map_err(|err| {
+            UserError::new(format!(
+                "cannot read `{}` ({err}); check `app_file` and `requirements` in dockwright.toml",
+                path.display()
+            ))
+        })?;
+        let text = String::from_utf8(original.clone()).map_err(|_| {
+            UserError::new(format!(
+                "`{}` is not UTF-8 text, so dockwright cannot edit it",
+                path.display()
+            ))
+        })?;
+        let restore_path = path.to_path_buf();
+        let restore_bytes = original.clone();
+        let guard = interrupt::on_interrupt(move || {
+            let _ = fs::write(&restore_path, &restore_bytes);
+        });
+        let edit = Edit {
+            path: path.to_path_buf(),
+            original,
+            _on_interrupt: guard,
+        };
+        fs::write(path, change(&text)).map_err(|err| {
+            UserError::new(format!(
+                "cannot edit `{}` ({err}); check its permissions",
+                path.display()
+            ))
+        })?;
+        Ok(edit)
+    }
+}
+
+impl Drop for Edit {
+    fn drop(&mut self) {
+        if fs::write(&self.path, &self.original).is_err() {
+            crate::error::warn(&format!(
+                "could not restore `{}` after measuring; undo dockwright's edit (a `# dockwright rebuild` line) by hand",
+                self.path.display()
+            ));
+        }
+    }
+}
+
+/// The app edit: the first `vX.Y.Z` version string gets the next patch number
+/// (v1.0.0 → v1.0.1, what the page shows), and a comment line carries
+/// `nonce`, so that no earlier build's cache can match the new bytes.
+pub fn bump_app(text: &str, nonce: &str) -> String {
+    let mut out = match find_version(text) {
+        Some((start, end, patch)) => format!("{}{}{}", &text[..start], patch + 1, &text[end..]),
+        None => text.to_string(),
+    };
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(&format!("# dockwright rebuild {nonce}\n"));
+    out
+}
+
+/// The dependency edit: one more pinned requirement, with `nonce` in a
+/// comment so each run is a change the cache has not seen.
+pub fn add_dependency(text: &str, requirement: &str, nonce: &str) -> String {
+    let mut out = text.to_string();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(&format!("{requirement}  # dockwright rebuild {nonce}\n"));
+    out
+}
+
+/// The byte range of the patch number of the first `vX.Y.Z`, and its value.
+fn find_version(text: &str) -> Option<(usize, usize, u64)> {
+    let bytes = text.as_bytes();
+    let digits = |from: usize| {
+        bytes[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    for (at, _) in text.match_indices('v') {
+        let mut pos = at + 1;
+        let mut parts = 0;
+        loop {
+            let n = digits(pos);
+            if n == 0 {
+                break;
+            }
+            parts += 1;
+            if parts == 3 {
+                let patch = text[pos..pos + n].parse().ok()?;
+                return Some((pos, pos + n, patch));
+            }
+            pos += n;
+            if bytes.get(pos) != Some(&b'.') {
+                break;
+            }
+            pos += 1;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bumps_the_version_the_page_shows() {
+        let app = "return \"hello world - v1.0.0\"\n";
+        assert_eq!(
+            bump_app(app, "n1"),
+            "return \"hello world - v1.0.1\"\n# dockwright rebuild n1\n"
+        );
+        assert_eq!(
+            bump_app("x = 'v2.3.19'", "n"),
+            "x = 'v2.3.20'\n# dockwright rebuild n\n"
+        );
+        assert_eq!(
+            bump_app("no version; v1.2 only\n", "n"),
+            "no version; v1.2 only\n# dockwright rebuild n\n"
+        );
+    }
+
+    #[test]
+    fn adds_a_pinned_dependency() {
+        assert_eq!(
+            add_dependency("flask==3.1.3", "six==1.17.0", "n"),
+            "flask==3.1.3\nsix==1.17.0  # dockwright rebuild n\n"
+        );
+    }
+
+    #[test]
+    fn restores_the_file_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.py");
+        let original = b"print('v1.0.0')\r\n\xef\xbb\xbf no final newline";
+        fs::write(&path, original).unwrap();
+        {
+            let _edit = Edit::apply(&path, |t| bump_app(t, "n")).unwrap();
+            assert_ne!(fs::read(&path).unwrap(), original);
+        }
+        assert_eq!(fs::read(&path).unwrap(), original);
+    }
+}

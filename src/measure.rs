@@ -1,0 +1,175 @@
+//! The experiment: for each variant a cold build, its image's size, then warm
+//! rebuilds after an app edit and after a dependency edit, each edit undone
+//! right after its build.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use crate::builder::{log_tail, Builder, Timed};
+use crate::config::Config;
+use crate::edit::{self, Edit};
+use crate::plan::Step;
+use crate::results::{Status, VariantResult};
+use crate::stats;
+
+/// The two edits a rebuild is measured after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditKind {
+    /// The version string in the app source.
+    App,
+    /// One more pinned requirement.
+    Deps,
+}
+
+impl EditKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            EditKind::App => "app-edit rebuild",
+            EditKind::Deps => "deps-edit rebuild",
+        }
+    }
+}
+
+pub struct Options {
+    /// How many times each warm rebuild is repeated.
+    pub runs: usize,
+    /// Refresh registry base images in the cold build.
+    pub pull: bool,
+}
+
+/// Makes `kind`'s edit, rebuilds `step` with the cache, and undoes the edit.
+pub fn rebuild(
+    builder: &mut Builder,
+    config: &Config,
+    step: &Step,
+    kind: EditKind,
+    log: &mut File,
+) -> anyhow::Result<Timed> {
+    let nonce = nonce();
+    let _edit = match kind {
+        EditKind::App => Edit::apply(&builder.plan.dir.join(&config.project.app_file), |text| {
+            edit::bump_app(text, &nonce)
+        })?,
+        EditKind::Deps => Edit::apply(
+            &builder.plan.dir.join(&config.project.requirements),
+            |text| edit::add_dependency(text, &config.measure.extra_dependency, &nonce),
+        )?,
+    };
+    builder.build(
+        step,
+        false,
+        false,
+        log,
+        &format!("{} {}", step.name, kind.label()),
+    )
+}
+
+/// Something no earlier edit wrote: the process and the time in nanoseconds.
+fn nonce() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{}-{nanos}", std::process::id())
+}
+
+/// Measures one variant. A missing base image gives a skipped result and a
+/// failed build a failed one; the engine vanishing or Ctrl-C are errors.
+/// `warnings` collects what the timings' spread says about their trust.
+pub fn variant(
+    builder: &mut Builder,
+    config: &Config,
+    step: &Step,
+    options: &Options,
+    log_path: &Path,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<VariantResult> {
+    let mut result = VariantResult::new(&step.name, step.recommended);
+    if let Some(why) = builder.missing_base(step)? {
+        eprintln!("{}: skipped: {why}", step.name);
+        result.status = Status::Skipped;
+        result.reason = Some(why);
+        return Ok(result);
+    }
+    let mut log = crate::commands::build::open_log(log_path)?;
+    result.log = Some(log_path.to_path_buf());
+    if step.facts.needs_buildkit {
+        // Cache mounts outlive --no-cache: without this the "cold" build
+        // would reuse the last run's downloads.
+        if let Some(prune) = builder.engine.prune_cache_mounts_cmd() {
+            builder.run(&prune, &mut log)?;
+        }
+    }
+    let pull = options.pull && builder.pullable(step)?;
+    let cold = builder.build(
+        step,
+        true,
+        pull,
+        &mut log,
+        &format!("{} cold build", step.name),
+    )?;
+    if !cold.ok {
+        return Ok(failed(result, "cold build", log_path));
+    }
+    result.cold_seconds = Some(cold.seconds);
+    let engine = builder.engine;
+    result.image_bytes = Some(engine.image_size(builder.runner, &step.tag)?);
+    result.layers = Some(engine.layers(builder.runner, &step.tag)? as usize);
+    result.compressed_bytes = Some(engine.compressed_size(builder.runner, &step.tag)?);
+    for kind in [EditKind::App, EditKind::Deps] {
+        let mut samples = Vec::new();
+        for _ in 0..options.runs {
+            let timed = rebuild(builder, config, step, kind, &mut log)?;
+            if !timed.ok {
+                return Ok(failed(result, kind.label(), log_path));
+            }
+            samples.push(timed.seconds);
+        }
+        warnings.extend(stats::warnings(
+            &format!("{}s of {}", kind.label(), step.name),
+            &samples,
+        ));
+        let spread = stats::spread(&samples);
+        let median = spread.map(|s| s.median);
+        let (min, max) = match spread {
+            Some(s) if options.runs > 1 => (Some(s.min), Some(s.max)),
+            _ => (None, None),
+        };
+        match kind {
+            EditKind::App => {
+                result.app_rebuild_seconds = median;
+                result.app_rebuild_seconds_min = min;
+                result.app_rebuild_seconds_max = max;
+            }
+            EditKind::Deps => {
+                result.deps_rebuild_seconds = median;
+                result.deps_rebuild_seconds_min = min;
+                result.deps_rebuild_seconds_max = max;
+            }
+        }
+    }
+    Ok(result)
+}
+
+fn failed(mut result: VariantResult, what: &str, log_path: &Path) -> VariantResult {
+    let tail = log_tail(log_path, 10);
+    eprintln!("{tail}");
+    result.status = Status::Failed;
+    result.reason = Some(format!(
+        "the {what} failed; the end of {}:\n{tail}",
+        log_path.display()
+    ));
+    result
+}
+
+/// Where a run's results and logs go: names that sort by time.
+pub fn run_id() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+        .to_string()
+        .replace(':', "")
+}
+
+/// The log of `variant` in run `id`.
+pub fn log_path(logs: &Path, variant: &str) -> PathBuf {
+    logs.join(format!("{variant}.log"))
+}

@@ -1,0 +1,8 @@
+//! The report as JSON: the run itself, as `dockwright measure` saved it, so
+//! that a script reads one schema whichever command printed it.
+
+use super::Report;
+
+pub fn render(report: &Report) -> anyhow::Result<String> {
+    Ok(serde_json::to_string_pretty(report.run)?)
+}

@@ -1,0 +1,398 @@
+//! Rendering a saved measure run: the numbers are formatted once into a
+//! `Report` of cells, and each format lays those cells out its own way, so
+//! that every format carries the same columns and the same figures.
+
+mod csv;
+mod json;
+mod markdown;
+mod table;
+#[cfg(test)]
+mod tests;
+
+use crate::results::{Run, Status, VariantResult};
+
+/// The output formats of `dockwright report` and `dockwright measure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table for the terminal, with notes and a summary below it
+    Table,
+    /// A GitHub table with the same cells, notes and summary
+    Markdown,
+    /// The run exactly as saved
+    Json,
+    /// One row per variant with raw numbers: seconds, bytes, ratios
+    Csv,
+}
+
+/// Renders `run` in `format`, without a trailing newline.
+pub fn render(run: &Run, format: Format) -> anyhow::Result<String> {
+    let report = Report::new(run);
+    Ok(match format {
+        Format::Table => table::render(&report, terminal_width()),
+        Format::Markdown => markdown::render(&report),
+        Format::Json => json::render(&report)?,
+        Format::Csv => csv::render(&report),
+    })
+}
+
+/// The width to fit the table into; none when stdout is not a terminal, so
+/// that piped output is never wrapped.
+fn terminal_width() -> Option<u16> {
+    let term = console::Term::stdout();
+    term.is_term()
+        .then(|| term.size_checked().map(|(_, columns)| columns))
+        .flatten()
+}
+
+/// The column headings shared by the table and Markdown formats.
+pub const COLUMNS: [&str; 6] = [
+    "variant",
+    "cold build",
+    "app-edit rebuild",
+    "deps-edit rebuild",
+    "image size",
+    "vs baseline",
+];
+
+/// Marks the profile's recommended variant after its name.
+const RECOMMENDED_MARK: &str = " ★";
+const LEGEND: &str = "★ recommended";
+const MISSING: &str = "—";
+
+/// A run's figures as the formats show them: computed once, laid out by
+/// each format.
+pub struct Report<'a> {
+    pub run: &'a Run,
+    /// Project, profile, engine, builder, date and host, on one line.
+    pub header: String,
+    pub rows: Vec<Row<'a>>,
+    /// `★ recommended`, when a variant is.
+    pub legend: Option<&'static str>,
+    /// Why each skipped or failed variant has no figures.
+    pub notes: Vec<String>,
+    pub summary: Summary,
+}
+
+/// One variant: its raw numbers, its comparison with the baseline and its
+/// cells, in `COLUMNS` order.
+pub struct Row<'a> {
+    pub variant: &'a VariantResult,
+    pub vs_baseline: Delta,
+    pub cells: [String; 6],
+}
+
+/// How a variant compares with the baseline; empty for the baseline itself,
+/// for variants that did not finish, and when the baseline did not.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Delta {
+    /// The variant's image size minus the baseline's.
+    pub bytes: Option<i64>,
+    /// The baseline's app-edit rebuild time over the variant's: above 1 is faster.
+    pub app_rebuild_ratio: Option<f64>,
+}
+
+/// The best variant on each axis, and by how much it beats the baseline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub smallest: Option<Best>,
+    pub fastest: Option<Best>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Best {
+    pub name: String,
+    /// The figure as the table shows it, such as `39.7 MB` or `0.08 s`.
+    pub shown: String,
+    /// The baseline's figure over this one's; none when this is the baseline
+    /// or the baseline has no figure.
+    pub factor: Option<f64>,
+}
+
+impl<'a> Report<'a> {
+    pub fn new(run: &'a Run) -> Report<'a> {
+        // The ladder starts from the baseline; a baseline that did not finish
+        // leaves nothing to compare against.
+        let baseline = run.variants.first().filter(|v| v.status == Status::Ok);
+        let rows = run
+            .variants
+            .iter()
+            .enumerate()
+            .map(|(index, variant)| Row::new(run, variant, index == 0, baseline))
+            .collect();
+        Report {
+            run,
+            header: header(run),
+            rows,
+            legend: run.variants.iter().any(|v| v.recommended).then_some(LEGEND),
+            notes: run.variants.iter().filter_map(note).collect(),
+            summary: Summary::new(run, baseline),
+        }
+    }
+}
+
+fn header(run: &Run) -> String {
+    let mut header = format!(
+        "{} · profile {} · {} {} ({}) · {} · {} ({}, {} CPUs)",
+        run.project,
+        run.profile,
+        run.engine.program,
+        run.engine.client_version,
+        run.engine.builder,
+        run.date,
+        run.host.name,
+        run.host.os,
+        run.host.cpus,
+    );
+    if run.runs > 1 {
+        header.push_str(&format!(
+            " · rebuilds: median of {} runs (min–max)",
+            run.runs
+        ));
+    }
+    header
+}
+
+fn note(variant: &VariantResult) -> Option<String> {
+    let reason = variant
+        .reason
+        .as_deref()
+        .unwrap_or("no reason was recorded");
+    match variant.status {
+        Status::Ok => None,
+        Status::Skipped => Some(format!("{} skipped: {reason}", variant.name)),
+        // The reason of a failure ends with the tail of the log, introduced
+        // by its first line; the log itself is the place to read it.
+        Status::Failed => {
+            let first = reason
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_end_matches(':');
+            Some(match &variant.log {
+                Some(log) if !first.contains(&log.display().to_string()) => {
+                    format!("{} failed: {first} (log: {})", variant.name, log.display())
+                }
+                _ => format!("{} failed: {first}", variant.name),
+            })
+        }
+    }
+}
+
+impl<'a> Row<'a> {
+    fn new(
+        run: &Run,
+        variant: &'a VariantResult,
+        is_baseline: bool,
+        baseline: Option<&VariantResult>,
+    ) -> Row<'a> {
+        let ok = variant.status == Status::Ok;
+        let vs_baseline = match baseline {
+            Some(base) if ok && !is_baseline => Delta::new(base, variant),
+            _ => Delta::default(),
+        };
+        let status = match variant.status {
+            Status::Ok => MISSING,
+            Status::Failed => "failed",
+            Status::Skipped => "skipped",
+        };
+        // A variant that did not finish may still have figures from the
+        // steps before; the status fills the cells it has none for.
+        let or_status = |cell: Option<String>| cell.unwrap_or_else(|| status.to_string());
+        let ranged = run.runs > 1;
+        let name = if variant.recommended {
+            format!("{}{RECOMMENDED_MARK}", variant.name)
+        } else {
+            variant.name.clone()
+        };
+        let vs_cell = if !ok {
+            status.to_string()
+        } else if is_baseline {
+            "baseline".to_string()
+        } else {
+            vs_baseline.cell()
+        };
+        Row {
+            variant,
+            vs_baseline,
+            cells: [
+                name,
+                or_status(variant.cold_seconds.map(seconds)),
+                or_status(rebuild(
+                    variant.app_rebuild_seconds,
+                    variant.app_rebuild_seconds_min,
+                    variant.app_rebuild_seconds_max,
+                    ranged,
+                )),
+                or_status(rebuild(
+                    variant.deps_rebuild_seconds,
+                    variant.deps_rebuild_seconds_min,
+                    variant.deps_rebuild_seconds_max,
+                    ranged,
+                )),
+                or_status(variant.image_bytes.map(size)),
+                vs_cell,
+            ],
+        }
+    }
+}
+
+impl Delta {
+    fn new(base: &VariantResult, variant: &VariantResult) -> Delta {
+        Delta {
+            bytes: base
+                .image_bytes
+                .zip(variant.image_bytes)
+                .map(|(base, this)| this as i64 - base as i64),
+            app_rebuild_ratio: ratio(base.app_rebuild_seconds, variant.app_rebuild_seconds),
+        }
+    }
+
+    /// Reads like the article: `−750 MB, 13× faster`.
+    fn cell(&self) -> String {
+        let size = self.bytes.map(|delta| {
+            let sign = match delta.signum() {
+                -1 => "−",
+                1 => "+",
+                _ => "",
+            };
+            format!("{sign}{}", size(delta.unsigned_abs()))
+        });
+        let speed = self.app_rebuild_ratio.map(speed);
+        let parts: Vec<String> = size.into_iter().chain(speed).collect();
+        if parts.is_empty() {
+            MISSING.to_string()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// `base / this`, when both are there and the division means something.
+fn ratio(base: Option<f64>, this: Option<f64>) -> Option<f64> {
+    base.zip(this)
+        .filter(|&(base, this)| base > 0.0 && this > 0.0)
+        .map(|(base, this)| base / this)
+}
+
+/// `13× faster` or `2.0× slower`; `as fast` when the factor rounds to 1.
+fn speed(ratio: f64) -> String {
+    let (factor, comparative) = if ratio >= 1.0 {
+        (ratio, "faster")
+    } else {
+        (1.0 / ratio, "slower")
+    };
+    match times(factor).as_str() {
+        "1.0" => "as fast".to_string(),
+        shown => format!("{shown}× {comparative}"),
+    }
+}
+
+impl Summary {
+    fn new(run: &Run, baseline: Option<&VariantResult>) -> Summary {
+        let finished = || run.variants.iter().filter(|v| v.status == Status::Ok);
+        // `min_by` keeps the first of equals, so a tie goes to the variant
+        // earlier in the ladder, the baseline included.
+        let smallest = finished()
+            .filter_map(|v| v.image_bytes.map(|bytes| (v, bytes)))
+            .min_by_key(|&(_, bytes)| bytes)
+            .map(|(v, bytes)| Best {
+                name: v.name.clone(),
+                shown: size(bytes),
+                factor: baseline
+                    .filter(|base| !std::ptr::eq(*base, v))
+                    .and_then(|base| ratio(base.image_bytes.map(|b| b as f64), Some(bytes as f64))),
+            });
+        let fastest = finished()
+            .filter_map(|v| v.app_rebuild_seconds.map(|s| (v, s)))
+            .min_by(|(_, a), (_, b)| a.total_cmp(b))
+            .map(|(v, secs)| Best {
+                name: v.name.clone(),
+                shown: seconds(secs),
+                factor: baseline
+                    .filter(|base| !std::ptr::eq(*base, v))
+                    .and_then(|base| ratio(base.app_rebuild_seconds, Some(secs))),
+            });
+        Summary { smallest, fastest }
+    }
+
+    /// `Smallest image: minimal-final, 39.7 MB, 4.7× smaller than baseline.
+    /// Fastest app-edit rebuild: uv, 0.08 s, 81× faster than baseline.`
+    pub fn line(&self) -> String {
+        let sentence = |label: &str, best: &Option<Best>, comparative: &str| {
+            best.as_ref().map(|best| match best.factor {
+                Some(factor) => format!(
+                    "{label}: {}, {}, {}× {comparative} than baseline.",
+                    best.name,
+                    best.shown,
+                    times(factor)
+                ),
+                None => format!("{label}: {}, {}.", best.name, best.shown),
+            })
+        };
+        let sentences: Vec<String> = sentence("Smallest image", &self.smallest, "smaller")
+            .into_iter()
+            .chain(sentence(
+                "Fastest app-edit rebuild",
+                &self.fastest,
+                "faster",
+            ))
+            .collect();
+        if sentences.is_empty() {
+            "No variant finished, so there is nothing to compare.".to_string()
+        } else {
+            sentences.join(" ")
+        }
+    }
+}
+
+/// A median with its range when the rebuild was repeated:
+/// `0.12 s (0.10–0.15)`.
+fn rebuild(
+    median: Option<f64>,
+    min: Option<f64>,
+    max: Option<f64>,
+    ranged: bool,
+) -> Option<String> {
+    let median = median?;
+    Some(match min.zip(max).filter(|_| ranged) {
+        Some((min, max)) => format!(
+            "{} ({}–{})",
+            seconds(median),
+            bare_seconds(min),
+            bare_seconds(max)
+        ),
+        None => seconds(median),
+    })
+}
+
+/// Two decimals under a second, where rebuilds live; one above.
+fn bare_seconds(secs: f64) -> String {
+    if secs < 1.0 {
+        format!("{secs:.2}")
+    } else {
+        format!("{secs:.1}")
+    }
+}
+
+fn seconds(secs: f64) -> String {
+    format!("{} s", bare_seconds(secs))
+}
+
+/// Decimal megabytes, as `docker images` counts them, to three figures or so.
+fn size(bytes: u64) -> String {
+    let mb = bytes as f64 / 1_000_000.0;
+    if mb >= 100.0 {
+        format!("{mb:.0} MB")
+    } else {
+        format!("{mb:.1} MB")
+    }
+}
+
+/// A factor without its `×`: whole above 10, one decimal below.
+fn times(factor: f64) -> String {
+    if factor >= 10.0 {
+        format!("{factor:.0}")
+    } else {
+        format!("{factor:.1}")
+    }
+}

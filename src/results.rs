@@ -1,0 +1,198 @@
+//! What a measure run found, as it is saved and read back: one JSON file per
+//! run in the project's state directory, written atomically after every
+//! variant so that an interruption keeps what has finished.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::UserError;
+
+/// The project's state directory, relative to its root.
+pub const STATE_DIR: &str = ".dockwright";
+const RUNS_DIR: &str = "runs";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Failed,
+    Skipped,
+}
+
+/// One measure run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub project: String,
+    pub profile: String,
+    pub dockwright_version: String,
+    /// RFC 3339, UTC.
+    pub date: String,
+    pub host: Host,
+    pub engine: EngineInfo,
+    /// How many times each warm rebuild was repeated.
+    pub runs: usize,
+    /// Every engine command the run executed, as a shell would show it.
+    pub commands: Vec<String>,
+    /// In ladder order.
+    pub variants: Vec<VariantResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Host {
+    pub name: String,
+    pub os: String,
+    pub cpus: usize,
+    pub memory_bytes: Option<u64>,
+}
+
+impl Host {
+    /// This machine, as far as Linux tells without extra tools.
+    pub fn this_machine() -> Host {
+        let read = |path: &str| fs::read_to_string(path).unwrap_or_default();
+        let os = read("/etc/os-release")
+            .lines()
+            .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+            .map(|v| v.trim_matches('"').to_string())
+            .unwrap_or_else(|| std::env::consts::OS.to_string());
+        let memory_bytes = read("/proc/meminfo")
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kb| kb * 1024);
+        Host {
+            name: read("/proc/sys/kernel/hostname").trim().to_string(),
+            os,
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            memory_bytes,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineInfo {
+    pub program: String,
+    pub client_version: String,
+    pub server_version: String,
+    /// `BuildKit`, `legacy builder` or `podman (buildah)`.
+    pub builder: String,
+}
+
+/// One variant's numbers. Times are seconds of wall time of the whole build
+/// command; with several runs, the median, with `_min` and `_max` beside it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariantResult {
+    pub name: String,
+    pub status: Status,
+    pub reason: Option<String>,
+    pub recommended: bool,
+    pub image_bytes: Option<u64>,
+    pub compressed_bytes: Option<u64>,
+    pub layers: Option<usize>,
+    pub cold_seconds: Option<f64>,
+    pub app_rebuild_seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_rebuild_seconds_min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_rebuild_seconds_max: Option<f64>,
+    pub deps_rebuild_seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deps_rebuild_seconds_min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deps_rebuild_seconds_max: Option<f64>,
+    /// The full log of every build of this variant in the run.
+    pub log: Option<PathBuf>,
+}
+
+impl VariantResult {
+    pub fn new(name: &str, recommended: bool) -> VariantResult {
+        VariantResult {
+            name: name.to_string(),
+            status: Status::Ok,
+            reason: None,
+            recommended,
+            image_bytes: None,
+            compressed_bytes: None,
+            layers: None,
+            cold_seconds: None,
+            app_rebuild_seconds: None,
+            app_rebuild_seconds_min: None,
+            app_rebuild_seconds_max: None,
+            deps_rebuild_seconds: None,
+            deps_rebuild_seconds_min: None,
+            deps_rebuild_seconds_max: None,
+            log: None,
+        }
+    }
+}
+
+/// Where a project's runs are kept.
+pub fn runs_dir(project: &Path) -> PathBuf {
+    project.join(STATE_DIR).join(RUNS_DIR)
+}
+
+impl Run {
+    /// Writes the run to `path` through a temporary file and a rename, so a
+    /// reader never sees half a file and a failure leaves the last good copy.
+    pub fn save(&self, path: &Path) -> Result<(), UserError> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let fail = |err: std::io::Error| {
+            UserError::new(format!(
+                "cannot save the results to `{}` ({err}); free some space or fix the permissions there, then run again",
+                path.display()
+            ))
+        };
+        fs::create_dir_all(dir).map_err(fail)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+        let json = serde_json::to_string_pretty(self).map_err(|err| fail(err.into()))?;
+        tmp.write_all(json.as_bytes()).map_err(fail)?;
+        tmp.write_all(b"\n").map_err(fail)?;
+        tmp.as_file().sync_all().map_err(fail)?;
+        tmp.persist(path).map_err(|err| fail(err.error))?;
+        Ok(())
+    }
+
+    pub fn load(path: &Path) -> Result<Run, UserError> {
+        let text = fs::read_to_string(path).map_err(|err| {
+            UserError::new(format!(
+                "cannot read the results file `{}` ({err})",
+                path.display()
+            ))
+        })?;
+        serde_json::from_str(&text).map_err(|err| {
+            UserError::new(format!(
+                "the results file `{}` is corrupt ({err}); delete it and run `dockwright measure` again",
+                path.display()
+            ))
+        })
+    }
+}
+
+/// The project's saved runs, oldest first.
+pub fn saved_runs(project: &Path) -> Vec<PathBuf> {
+    let mut runs: Vec<PathBuf> = fs::read_dir(runs_dir(project))
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    runs.sort();
+    runs
+}
+
+/// The newest saved run, or an error that says how to make one.
+pub fn latest(project: &Path) -> Result<(PathBuf, Run), UserError> {
+    let path = saved_runs(project).pop().ok_or_else(|| {
+        UserError::new(format!(
+            "no saved measurements in `{}`; run `dockwright measure` first",
+            runs_dir(project).display()
+        ))
+    })?;
+    let run = Run::load(&path)?;
+    Ok((path, run))
+}

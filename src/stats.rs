@@ -1,0 +1,96 @@
+//! Summaries of repeated timings, and the warnings hyperfine taught people to
+//! expect when the numbers are not to be trusted.
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+pub fn spread(samples: &[f64]) -> Option<Spread> {
+    if samples.is_empty() {
+        return None;
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    let median = if sorted.len().is_multiple_of(2) {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    } else {
+        sorted[mid]
+    };
+    Some(Spread {
+        median,
+        min: sorted[0],
+        max: sorted[sorted.len() - 1],
+    })
+}
+
+/// Below this, differences are scheduling noise rather than build work.
+const NOISE_FLOOR_SECONDS: f64 = 0.2;
+
+/// Warnings, in words, about `samples` of `what` (e.g. "app-edit rebuilds of
+/// slim"): a wide spread, or a first run much slower than the rest.
+pub fn warnings(what: &str, samples: &[f64]) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(all) = spread(samples) else {
+        return out;
+    };
+    if let (Some(first), Some(rest)) = (samples.first(), spread(&samples[1..])) {
+        if samples.len() >= 3
+            && *first > 2.0 * rest.median
+            && first - rest.median > NOISE_FLOOR_SECONDS
+        {
+            out.push(format!(
+                "the first of the {what} took {first:.2} s, far longer than the others (median {:.2} s): a cache was probably still warming up; consider more --runs",
+                rest.median
+            ));
+            return out;
+        }
+    }
+    let range = all.max - all.min;
+    if samples.len() >= 2 && range > all.median * 0.5 && range > NOISE_FLOOR_SECONDS {
+        out.push(format!(
+            "the {what} vary widely, from {:.2} s to {:.2} s: other work on this machine may have interfered; use more --runs or a quieter machine",
+            all.min, all.max
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_of_odd_and_even_counts() {
+        assert_eq!(
+            spread(&[3.0, 1.0, 2.0]).unwrap(),
+            Spread {
+                median: 2.0,
+                min: 1.0,
+                max: 3.0
+            }
+        );
+        assert_eq!(spread(&[4.0, 1.0, 2.0, 3.0]).unwrap().median, 2.5);
+        assert_eq!(spread(&[]), None);
+    }
+
+    #[test]
+    fn warns_about_a_slow_first_run() {
+        let warnings = warnings("app-edit rebuilds of slim", &[3.0, 0.5, 0.6, 0.5]);
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].starts_with("the first of the app-edit rebuilds of slim took 3.00 s"));
+    }
+
+    #[test]
+    fn warns_about_a_wide_spread_but_not_about_noise() {
+        assert_eq!(warnings("x", &[1.0, 2.0, 1.1]).len(), 1);
+        assert!(
+            warnings("x", &[0.05, 0.12, 0.06]).is_empty(),
+            "tiny absolute differences are noise"
+        );
+        assert!(warnings("x", &[6.0, 6.3, 6.1]).is_empty());
+    }
+}

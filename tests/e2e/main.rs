@@ -1,0 +1,9 @@
+//! End to end on a real engine: real images, real containers.
+//!
+//! Without an engine these tests say "skipped: ..." on stderr and return;
+//! `cargo xtask ci` sets DOCKWRIGHT_REQUIRE_ENGINE=1, which turns that skip
+//! into a failure.
+
+mod measure;
+mod serve;
+mod support;

@@ -1,0 +1,288 @@
+//! `dockwright measure` on the article's ladder with the minimal preset: the
+//! numbers make sense, the user's files come back byte for byte, every output
+//! format agrees, and Ctrl-C keeps what finished.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{dockwright, engine, new_project, skip, text, Cleanup};
+
+fn results_of(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|err| panic!("measure printed no JSON ({err}): {}", text(&out.stderr)))
+}
+
+fn variant<'a>(run: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    run["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == name)
+        .unwrap_or_else(|| panic!("no variant {name} in {run}"))
+}
+
+fn seconds(v: &serde_json::Value, key: &str) -> f64 {
+    v[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{} has no {key}: {v}", v["name"]))
+}
+
+#[test]
+fn measures_the_articles_ladder() {
+    let Some(engine) = engine() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let project = format!("e2e-measure-{}", std::process::id());
+    let dir = new_project(
+        tmp.path(),
+        &project,
+        &["--profile", "article", "--deps", "minimal"],
+    );
+    let _cleanup = Cleanup {
+        engine: engine.clone(),
+        project: project.clone(),
+        containers: Vec::new(),
+    };
+    let app_before = std::fs::read(dir.join("app.py")).unwrap();
+    let reqs_before = std::fs::read(dir.join("requirements.txt")).unwrap();
+
+    let out = dockwright(
+        &dir,
+        &["measure", "--json", "--engine", engine.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "measure: {}", text(&out.stderr));
+    let run = results_of(&out);
+
+    assert_eq!(
+        std::fs::read(dir.join("app.py")).unwrap(),
+        app_before,
+        "app.py was not restored"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("requirements.txt")).unwrap(),
+        reqs_before,
+        "requirements.txt was not restored"
+    );
+
+    let names: Vec<&str> = run["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "baseline",
+            "requirements-first",
+            "no-pip-cache",
+            "slim",
+            "from-source",
+            "alpine"
+        ]
+    );
+    for v in run["variants"].as_array().unwrap() {
+        match v["status"].as_str().unwrap() {
+            "ok" => {
+                for key in [
+                    "cold_seconds",
+                    "app_rebuild_seconds",
+                    "deps_rebuild_seconds",
+                ] {
+                    assert!(
+                        seconds(v, key) > 0.0,
+                        "{}: {key} is not positive",
+                        v["name"]
+                    );
+                }
+                for key in ["image_bytes", "compressed_bytes", "layers"] {
+                    assert!(
+                        v[key].as_u64().unwrap_or(0) > 0,
+                        "{}: {key} is not positive",
+                        v["name"]
+                    );
+                }
+                assert!(v["compressed_bytes"].as_u64() < v["image_bytes"].as_u64());
+                assert!(Path::new(v["log"].as_str().unwrap()).is_file());
+            }
+            "skipped" => skip(&format!("measuring {}: {}", v["name"], v["reason"])),
+            other => panic!("{} is {other}: {}", v["name"], v["reason"]),
+        }
+    }
+    assert_eq!(
+        variant(&run, "alpine")["status"],
+        "skipped",
+        "alpine cannot be built here"
+    );
+    let size = |name| variant(&run, name)["image_bytes"].as_u64().unwrap();
+    assert!(
+        size("slim") < size("no-pip-cache"),
+        "the slim base is not smaller than the full one"
+    );
+
+    // The article's step 1: with requirements first, an app edit reuses the
+    // pip layer; the baseline copies everything before pip, so it re-runs
+    // pip. With the minimal preset pip is quick next to a cold build's fixed
+    // costs, so the baseline's share of its cold build is held to a third,
+    // and its rebuild must take several times requirements-first's.
+    let first = variant(&run, "requirements-first");
+    let first_rebuild = seconds(first, "app_rebuild_seconds");
+    assert!(
+        first_rebuild < seconds(first, "cold_seconds") / 2.0,
+        "{first}"
+    );
+    let baseline = variant(&run, "baseline");
+    let baseline_rebuild = seconds(baseline, "app_rebuild_seconds");
+    assert!(
+        baseline_rebuild >= seconds(baseline, "cold_seconds") / 3.0,
+        "{baseline}"
+    );
+    assert!(
+        baseline_rebuild >= 3.0 * first_rebuild,
+        "baseline {baseline_rebuild} s vs requirements-first {first_rebuild} s"
+    );
+
+    formats_agree(&dir, &run);
+}
+
+/// The saved run, the markdown and the table carry the same numbers.
+fn formats_agree(dir: &Path, run: &serde_json::Value) {
+    let saved = dockwright(dir, &["report", "--format", "json"]);
+    assert!(saved.status.success());
+    assert_eq!(
+        &results_of(&saved),
+        run,
+        "the saved run differs from what measure printed"
+    );
+    let markdown = text(&dockwright(dir, &["report", "--format", "markdown"]).stdout);
+    let table = text(&dockwright(dir, &["report", "--format", "table"]).stdout);
+    for v in run["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["status"] == "ok")
+    {
+        let name = v["name"].as_str().unwrap();
+        let cold = seconds(v, "cold_seconds");
+        let shown = if cold < 1.0 {
+            format!("{cold:.2} s")
+        } else {
+            format!("{cold:.1} s")
+        };
+        let row = |rendered: &str| {
+            rendered
+                .lines()
+                .find(|l| l.contains(&format!(" {name} ")))
+                .map(str::to_string)
+        };
+        let md_row =
+            row(&markdown).unwrap_or_else(|| panic!("no markdown row for {name}:\n{markdown}"));
+        let table_row = row(&table).unwrap_or_else(|| panic!("no table row for {name}:\n{table}"));
+        assert!(
+            md_row.contains(&shown),
+            "markdown row of {name} lacks {shown}: {md_row}"
+        );
+        assert!(
+            table_row.contains(&shown),
+            "table row of {name} lacks {shown}: {table_row}"
+        );
+    }
+}
+
+/// Waits until `check` holds, polling often, for at most `limit`.
+fn wait_for(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    false
+}
+
+fn saved_variants(dir: &Path) -> usize {
+    let runs: Vec<PathBuf> = std::fs::read_dir(dir.join(".dockwright/runs"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    runs.iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter_map(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .map(|run| run["variants"].as_array().map_or(0, Vec::len))
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn ctrl_c_mid_edit_restores_the_app_keeps_results_and_exits_130() {
+    let Some(engine) = engine() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let project = format!("e2e-sigint-{}", std::process::id());
+    let dir = new_project(
+        tmp.path(),
+        &project,
+        &["--profile", "speed", "--deps", "minimal"],
+    );
+    let _cleanup = Cleanup {
+        engine: engine.clone(),
+        project: project.clone(),
+        containers: Vec::new(),
+    };
+    let app = dir.join("app.py");
+    let original = std::fs::read(&app).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dockwright"))
+        .current_dir(&dir)
+        .args(["measure", "--engine", engine.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    assert!(wait_for(Duration::from_secs(300), || dir
+        .join(".dockwright/measure.lock")
+        .exists()));
+    let second = dockwright(&dir, &["measure", "--engine", engine.to_str().unwrap()]);
+    assert_eq!(
+        second.status.code(),
+        Some(2),
+        "a second measure ran: {}",
+        text(&second.stderr)
+    );
+    assert!(
+        text(&second.stderr).contains("is running on this project"),
+        "{}",
+        text(&second.stderr)
+    );
+
+    // Once the first variant is saved, catch the second one mid app edit.
+    assert!(
+        wait_for(Duration::from_secs(300), || saved_variants(&dir) >= 1),
+        "no variant finished"
+    );
+    let caught = wait_for(Duration::from_secs(300), || {
+        std::fs::read(&app).is_ok_and(|now| now != original)
+    });
+    assert!(caught, "never saw the app edit");
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert_eq!(
+        std::fs::read(&app).unwrap(),
+        original,
+        "app.py was left edited"
+    );
+    assert!(
+        saved_variants(&dir) >= 1,
+        "the finished variant was not kept"
+    );
+    assert!(
+        !dir.join(".dockwright/measure.lock").exists(),
+        "the lock was left behind"
+    );
+}

@@ -1,0 +1,239 @@
+//! Scaffold, build every variant with `dockwright build`, run the container,
+//! ask it for the page, check it runs as a non-root user, then remove what
+//! was made.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::support::{docker, dockwright, engine, skip, text, Cleanup};
+
+const HELLO: &str = "hello world - v1.0.0";
+
+/// GET / over plain HTTP, retried until the server is up or 30 s have passed.
+fn get_root(port: u16) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let attempt = TcpStream::connect(("127.0.0.1", port)).and_then(|mut stream| {
+            stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+            stream.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+            let mut response = String::new();
+            stream.read_to_string(&mut response)?;
+            Ok(response)
+        });
+        match attempt {
+            Ok(response) if response.starts_with("HTTP/") => return response,
+            _ if Instant::now() > deadline => {
+                panic!("no HTTP answer on 127.0.0.1:{port} within 30 s")
+            }
+            _ => std::thread::sleep(Duration::from_millis(250)),
+        }
+    }
+}
+
+/// The uid the container's main process runs as, read from the host's /proc.
+fn container_uid(engine: &Path, id: &str) -> Option<u32> {
+    let pid = text(&docker(engine, &["inspect", "-f", "{{.State.Pid}}", id]).stdout);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim())).ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_whitespace().nth(2)?.parse().ok()
+}
+
+/// Runs `tag`, publishing `port` on 127.0.0.1 only, and checks the page and
+/// the user; `cleanup` removes the container should a check fail.
+fn serve_and_check(engine: &Path, cleanup: &mut Cleanup, tag: &str, port: u16, expect: &str) {
+    let published = format!("127.0.0.1::{port}");
+    let run = docker(engine, &["run", "-d", "-p", &published, tag]);
+    assert!(
+        run.status.success(),
+        "docker run {tag}: {}",
+        text(&run.stderr)
+    );
+    let id = text(&run.stdout).trim().to_string();
+    cleanup.containers.push(id.clone());
+    let mapping = text(&docker(engine, &["port", &id, &port.to_string()]).stdout);
+    let host = mapping.lines().next().unwrap_or_default();
+    assert!(
+        host.starts_with("127.0.0.1:"),
+        "{tag} is published on `{host}`, not on 127.0.0.1 only"
+    );
+    let host_port: u16 = host
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a published port");
+    let response = get_root(host_port);
+    let logs = docker(engine, &["logs", &id]);
+    assert!(
+        response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"),
+        "{tag} answered {response}\nlogs: {}{}",
+        text(&logs.stdout),
+        text(&logs.stderr)
+    );
+    assert!(response.ends_with(expect), "{tag} answered {response}");
+    let uid = container_uid(engine, &id).expect("the container's process is visible in /proc");
+    assert_ne!(uid, 0, "{tag} runs its app as root");
+    let _ = docker(engine, &["rm", "-f", &id]);
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Built {
+    name: String,
+    status: String,
+    reason: Option<String>,
+}
+
+/// Builds `variants` of the project in `dir` (all when empty) through
+/// `dockwright build --json`, and returns what it reported.
+fn build(engine: &Path, dir: &Path, variants: &[&str]) -> Vec<Built> {
+    let mut args = vec!["build", "--json", "--engine"];
+    let engine = engine.to_str().expect("a UTF-8 engine path");
+    args.push(engine);
+    args.extend(variants);
+    let out = dockwright(dir, &args);
+    let results: Vec<Built> = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|err| panic!("build printed no JSON ({err}): {}", text(&out.stderr)));
+    for built in &results {
+        assert_ne!(
+            built.status,
+            "failed",
+            "{} failed:\n{}",
+            built.name,
+            text(&out.stderr)
+        );
+    }
+    assert!(
+        out.status.success(),
+        "dockwright build: {}",
+        text(&out.stderr)
+    );
+    results
+}
+
+/// Every variant of the `all` profile on `preset`: built, served, non-root.
+fn every_variant(preset: &str, left_out: &[(&str, &str)]) {
+    let Some(engine) = engine() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let project = format!("e2e-{preset}-{}", std::process::id());
+    let made = dockwright(
+        tmp.path(),
+        &[
+            "new",
+            &project,
+            "--yes",
+            "--profile",
+            "all",
+            "--deps",
+            preset,
+        ],
+    );
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let dir = tmp.path().join(&project);
+    let config: toml::Table =
+        toml::from_str(&std::fs::read_to_string(dir.join("dockwright.toml")).unwrap()).unwrap();
+    let variants: Vec<String> = config["variant"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap().to_string())
+        .collect();
+    let mut cleanup = Cleanup {
+        engine: engine.clone(),
+        project: project.clone(),
+        containers: Vec::new(),
+    };
+    let mut served = 0;
+    for variant in &variants {
+        if let Some((_, why)) = left_out.iter().find(|(name, _)| name == variant) {
+            skip(&format!("{variant} on the {preset} preset: {why}"));
+            continue;
+        }
+        let results = build(&engine, &dir, &[variant]);
+        let built = &results[0];
+        if built.status == "skipped" {
+            skip(&format!(
+                "{variant}: {}",
+                built.reason.as_deref().unwrap_or("no reason given")
+            ));
+            continue;
+        }
+        assert_eq!(built.status, "ok");
+        let tag = format!("{project}:{variant}");
+        serve_and_check(&engine, &mut cleanup, &tag, 5000, HELLO);
+        if preset == "article" {
+            let imports = docker(
+                &engine,
+                &[
+                    "run",
+                    "--rm",
+                    &tag,
+                    "python3",
+                    "-c",
+                    "import flask, pandas, numpy",
+                ],
+            );
+            assert!(
+                imports.status.success(),
+                "{tag} cannot import its dependencies: {}",
+                text(&imports.stderr)
+            );
+        }
+        let _ = docker(&engine, &["rmi", "-f", &tag]);
+        served += 1;
+    }
+    assert!(
+        served >= variants.len() - 2,
+        "only {served} of {} variants were served",
+        variants.len()
+    );
+}
+
+#[test]
+fn every_variant_builds_and_serves_with_minimal_dependencies() {
+    every_variant("minimal", &[]);
+}
+
+#[test]
+fn every_variant_builds_and_serves_with_the_articles_dependencies() {
+    every_variant(
+        "article",
+        &[(
+            "from-source",
+            "compiling numpy and pandas takes tens of minutes; `cargo xtask bench --slow` measures it",
+        )],
+    );
+}
+
+#[test]
+fn an_adopted_factory_package_builds_and_serves() {
+    let Some(engine) = engine() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let project = format!("e2e-adopt-{}", std::process::id());
+    let dir = tmp.path().join(&project);
+    std::fs::create_dir_all(dir.join("shop")).unwrap();
+    std::fs::write(
+        dir.join("shop/__init__.py"),
+        "from flask import Flask\n\n\ndef create_app():\n    app = Flask(__name__)\n\n    @app.route(\"/\")\n    def home():\n        return \"shop is open\"\n\n    return app\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("pyproject.toml"),
+        "[project]\nname = \"shop\"\nversion = \"0.1.0\"\ndependencies = [\"flask==3.1.3\", \"gunicorn==27.0.1\"]\n\n[build-system]\nrequires = [\"setuptools>=61\"]\nbuild-backend = \"setuptools.build_meta\"\n",
+    )
+    .unwrap();
+    let adopted = dockwright(&dir, &["init", "--yes", "--profile", "balanced"]);
+    assert!(adopted.status.success(), "{}", text(&adopted.stderr));
+    let mut cleanup = Cleanup {
+        engine: engine.clone(),
+        project: project.clone(),
+        containers: Vec::new(),
+    };
+    let results = build(&engine, &dir, &[]);
+    assert_eq!(results.len(), 3);
+    for built in &results {
+        assert_eq!(built.status, "ok", "{built:?}");
+        let tag = format!("{project}:{}", built.name);
+        serve_and_check(&engine, &mut cleanup, &tag, 5000, "shop is open");
+    }
+}

@@ -1,0 +1,90 @@
+//! What the end-to-end tests share: finding the engine (or saying why the
+//! test is skipped), running dockwright and the engine, cleaning up.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Says why a test did not run, where the test runner shows it: straight to
+/// stderr, past libtest's capture of `eprintln!`.
+pub fn skip(why: &str) {
+    let _ = writeln!(std::io::stderr(), "skipped: {why}");
+}
+
+/// The engine client to test with, or `None` after saying why there is none.
+pub fn engine() -> Option<PathBuf> {
+    let candidates: Vec<PathBuf> = match std::env::var_os("DOCKWRIGHT_ENGINE") {
+        Some(path) => vec![PathBuf::from(path)],
+        None => vec![PathBuf::from("/usr/bin/docker"), PathBuf::from("docker")],
+    };
+    let found = candidates.into_iter().find(|program| {
+        Command::new(program)
+            .args(["info", "--format", "{{.ServerVersion}}"])
+            .output()
+            .is_ok_and(|out| out.status.success())
+    });
+    if found.is_none() {
+        let why = "no container engine (run `cargo xtask engine`)";
+        assert!(
+            std::env::var_os("DOCKWRIGHT_REQUIRE_ENGINE").is_none(),
+            "{why}"
+        );
+        skip(why);
+    }
+    found
+}
+
+pub fn dockwright(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_dockwright"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("dockwright runs")
+}
+
+pub fn docker(engine: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(engine)
+        .args(args)
+        .output()
+        .expect("the engine client runs")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Removes the test's containers and images however the test ends.
+pub struct Cleanup {
+    pub engine: PathBuf,
+    pub project: String,
+    pub containers: Vec<String>,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for id in &self.containers {
+            let _ = docker(&self.engine, &["rm", "-f", id]);
+        }
+        let filter = format!("label=dockwright.project={}", self.project);
+        let ids = docker(&self.engine, &["images", "-q", "--filter", &filter]);
+        for id in text(&ids.stdout)
+            .split_whitespace()
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            let _ = docker(&self.engine, &["rmi", "-f", id]);
+        }
+    }
+}
+
+/// Scaffolds project `name` in `parent` with `dockwright new NAME --yes ARGS`.
+pub fn new_project(parent: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let mut all = vec!["new", name, "--yes"];
+    all.extend(args);
+    let made = dockwright(parent, &all);
+    assert!(
+        made.status.success(),
+        "dockwright new: {}",
+        text(&made.stderr)
+    );
+    parent.join(name)
+}

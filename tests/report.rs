@@ -1,0 +1,264 @@
+//! `dockwright report`, end to end: saved runs written by hand into a
+//! temporary project and rendered again by the built binary.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use common::*;
+
+/// A saved run as `dockwright measure` writes it: a baseline, the
+/// recommended variant and a skipped one.
+fn saved_run(project: &str, date: &str) -> Value {
+    json!({
+        "project": project,
+        "profile": "article",
+        "dockwright_version": "0.1.0",
+        "date": date,
+        "host": { "name": "build-host", "os": "linux", "cpus": 8, "memory_bytes": 16000000000u64 },
+        "engine": {
+            "program": "docker",
+            "client_version": "27.3.1",
+            "server_version": "27.3.1",
+            "builder": "BuildKit"
+        },
+        "runs": 3,
+        "commands": ["docker build -t demo:baseline -f dockerfiles/baseline.Dockerfile ."],
+        "variants": [
+            {
+                "name": "baseline", "status": "ok", "reason": null, "recommended": false,
+                "image_bytes": 1034000000u64, "compressed_bytes": 410000000u64, "layers": 12,
+                "cold_seconds": 61.3,
+                "app_rebuild_seconds": 6.2, "app_rebuild_seconds_min": 5.9, "app_rebuild_seconds_max": 6.8,
+                "deps_rebuild_seconds": 58.9, "deps_rebuild_seconds_min": 57.1, "deps_rebuild_seconds_max": 60.4,
+                "log": ".dockwright/logs/baseline.log"
+            },
+            {
+                "name": "uv", "status": "ok", "reason": null, "recommended": true,
+                "image_bytes": 151200000u64, "compressed_bytes": 60000000u64, "layers": 9,
+                "cold_seconds": 20.5,
+                "app_rebuild_seconds": 0.09, "app_rebuild_seconds_min": 0.07, "app_rebuild_seconds_max": 0.11,
+                "deps_rebuild_seconds": 4.7, "deps_rebuild_seconds_min": 4.2, "deps_rebuild_seconds_max": 5.2,
+                "log": ".dockwright/logs/uv.log"
+            },
+            {
+                "name": "from-source", "status": "skipped",
+                "reason": "base image `python:3.12` is not here and cannot be pulled (offline)",
+                "recommended": false,
+                "image_bytes": null, "compressed_bytes": null, "layers": null,
+                "cold_seconds": null, "app_rebuild_seconds": null, "deps_rebuild_seconds": null,
+                "log": null
+            }
+        ]
+    })
+}
+
+/// Writes `run` as `.dockwright/runs/NAME` under `project`; returns its path.
+fn save(project: &Path, name: &str, run: &Value) -> PathBuf {
+    let path = project.join(".dockwright/runs").join(name);
+    write(&path, &serde_json::to_string_pretty(run).unwrap());
+    path
+}
+
+/// The Markdown table row whose first cell is `label`.
+fn markdown_row(markdown: &str, label: &str) -> Vec<String> {
+    let line = markdown
+        .lines()
+        .find(|line| line.starts_with(&format!("| {label} |")))
+        .unwrap_or_else(|| panic!("no row `{label}` in\n{markdown}"));
+    line.trim_matches('|')
+        .split('|')
+        .map(|cell| cell.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn help_lists_report_and_its_formats() {
+    let tmp = tempdir();
+    let top = run(tmp.path(), &["--help"]);
+    assert_success(&top);
+    assert!(
+        stdout(&top)
+            .lines()
+            .any(|line| line.trim_start().starts_with("report ")),
+        "{}",
+        stdout(&top)
+    );
+    let help = run(tmp.path(), &["report", "--help"]);
+    assert_success(&help);
+    let text = stdout(&help);
+    for part in [
+        "--project",
+        "--format",
+        "--run",
+        "table",
+        "markdown",
+        "json",
+        "csv",
+    ] {
+        assert!(text.contains(part), "`{part}` is not in:\n{text}");
+    }
+}
+
+#[test]
+fn report_renders_the_latest_run_as_markdown() {
+    let tmp = tempdir();
+    save(
+        tmp.path(),
+        "2026-03-20T09-00-00Z.json",
+        &saved_run("older", "2026-03-20T09:00:00Z"),
+    );
+    save(
+        tmp.path(),
+        "2026-03-21T14-02-11Z.json",
+        &saved_run("demo", "2026-03-21T14:02:11Z"),
+    );
+    let output = run(tmp.path(), &["report", "--format", "markdown"]);
+    assert_success(&output);
+    let markdown = stdout(&output);
+    assert!(markdown.starts_with("demo · profile article"), "{markdown}");
+    assert!(!markdown.contains("older"), "{markdown}");
+    assert!(markdown.contains(
+        "| variant | cold build | app-edit rebuild | deps-edit rebuild | image size | vs baseline |"
+    ));
+    assert_eq!(
+        markdown_row(&markdown, "uv ★")[1..],
+        [
+            "20.5 s",
+            "0.09 s (0.07–0.11)",
+            "4.7 s (4.2–5.2)",
+            "151 MB",
+            "−883 MB, 69× faster"
+        ]
+    );
+    assert_eq!(markdown_row(&markdown, "from-source")[5], "skipped");
+    assert!(markdown.contains("- from-source skipped: base image `python:3.12`"));
+    assert!(markdown.trim_end().ends_with("69× faster than baseline."));
+}
+
+#[test]
+fn report_renders_a_table_by_default_in_the_project_given() {
+    let tmp = tempdir();
+    let project = tmp.path().join("demo");
+    save(
+        &project,
+        "2026-03-21T14-02-11Z.json",
+        &saved_run("demo", "2026-03-21T14:02:11Z"),
+    );
+    let output = run(tmp.path(), &["report", "--project", "demo"]);
+    assert_success(&output);
+    let table = stdout(&output);
+    for part in [
+        "cold build",
+        "vs baseline",
+        "uv ★",
+        "−883 MB, 69× faster",
+        "★ recommended",
+        "Smallest image: uv",
+    ] {
+        assert!(table.contains(part), "`{part}` is not in:\n{table}");
+    }
+    // Piped output is never wrapped to a terminal's width.
+    assert!(table
+        .lines()
+        .any(|line| line.contains("0.09 s (0.07–0.11)")));
+}
+
+#[test]
+fn report_json_is_the_saved_run() {
+    let tmp = tempdir();
+    let saved = saved_run("demo", "2026-03-21T14:02:11Z");
+    save(tmp.path(), "2026-03-21T14-02-11Z.json", &saved);
+    let output = run(tmp.path(), &["report", "--format", "json"]);
+    assert_success(&output);
+    let printed: Value = serde_json::from_str(&stdout(&output)).expect("the output is JSON");
+    assert_eq!(printed, saved);
+}
+
+#[test]
+fn report_csv_has_one_row_per_variant_with_raw_numbers() {
+    let tmp = tempdir();
+    let saved = saved_run("demo", "2026-03-21T14:02:11Z");
+    save(tmp.path(), "2026-03-21T14-02-11Z.json", &saved);
+    let output = run(tmp.path(), &["report", "--format", "csv"]);
+    assert_success(&output);
+    let csv = stdout(&output);
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows: Vec<Vec<&str>> = lines.map(|line| line.split(',').collect()).collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    for (row, variant) in rows.iter().zip(saved["variants"].as_array().unwrap()) {
+        assert_eq!(row.len(), header.len(), "{csv}");
+        for (column, field) in header.iter().zip(row) {
+            if let Some(expected) = variant.get(*column).and_then(Value::as_f64) {
+                assert_eq!(field.parse::<f64>().ok(), Some(expected), "{column}");
+            }
+        }
+        assert_eq!(row[0], variant["name"].as_str().unwrap());
+    }
+    let at = |name: &str| header.iter().position(|c| *c == name).unwrap();
+    assert_eq!(rows[1][at("vs_baseline_bytes")], "-882800000");
+    assert_eq!(rows[0][at("vs_baseline_bytes")], "");
+}
+
+#[test]
+fn report_shows_the_run_file_given() {
+    let tmp = tempdir();
+    save(
+        tmp.path(),
+        "2026-03-21T14-02-11Z.json",
+        &saved_run("newest", "2026-03-21T14:02:11Z"),
+    );
+    let elsewhere = tmp.path().join("kept.json");
+    write(
+        &elsewhere,
+        &saved_run("kept", "2026-01-01T00:00:00Z").to_string(),
+    );
+    let output = run(
+        tmp.path(),
+        &["report", "--run", "kept.json", "--format", "markdown"],
+    );
+    assert_success(&output);
+    assert!(
+        stdout(&output).starts_with("kept · "),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn report_without_saved_runs_says_to_measure() {
+    let tmp = tempdir();
+    let message = assert_usage_error(&run(tmp.path(), &["report"]));
+    assert!(message.contains("dockwright measure"), "{message}");
+}
+
+#[test]
+fn report_of_a_corrupt_file_fails_cleanly() {
+    let tmp = tempdir();
+    write(
+        tmp.path()
+            .join(".dockwright/runs/2026-03-21T14-02-11Z.json"),
+        "{\"project\": \"demo\", \"variants\": [",
+    );
+    let message = assert_usage_error(&run(tmp.path(), &["report"]));
+    assert!(message.contains("corrupt"), "{message}");
+}
+
+#[test]
+fn report_of_a_missing_run_file_fails_cleanly() {
+    let tmp = tempdir();
+    let message = assert_usage_error(&run(tmp.path(), &["report", "--run", "nothing.json"]));
+    assert!(message.contains("nothing.json"), "{message}");
+}
+
+#[test]
+fn report_refuses_an_unknown_format() {
+    let tmp = tempdir();
+    let output = run(tmp.path(), &["report", "--format", "xml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout(&output).is_empty());
+    assert!(stderr(&output).contains("markdown"), "{}", stderr(&output));
+}
