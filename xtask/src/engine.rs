@@ -1,0 +1,321 @@
+//! A container engine that answers, the host packages the other chores need, and the docker
+//! client that can build with BuildKit.
+
+use std::ffi::OsString;
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use duct::Expression;
+
+use crate::{process, tools, workspace};
+
+const DAEMON_PID_FILE: &str = "/var/run/docker.pid";
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+const INFO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Debian's client goes last: it is the one `apt-get install docker.io` brings, even when PATH
+/// puts another client first.
+const DEBIAN_CLIENT: &str = "/usr/bin/docker";
+
+/// An engine that answered `docker info`.
+pub struct Engine {
+    /// The client that answered; fine for everything but BuildKit builds.
+    pub docker: PathBuf,
+}
+
+/// A Debian package the chores need, and why, for the message when it cannot be installed.
+struct Need {
+    package: &'static str,
+    reason: &'static str,
+}
+
+/// Makes sure an engine answers and that the fixtures' and tests' tools are present,
+/// installing what is missing when that can be done safely (root on Debian).
+pub fn ensure() -> Result<Engine> {
+    let answering = answering_client();
+    let needs = missing_packages(answering.is_some());
+    if !needs.is_empty() {
+        install(&needs)?;
+    }
+    let docker = match answering.or_else(answering_client) {
+        Some(docker) => {
+            println!("engine: `{} info` answers; using it", docker.display());
+            docker
+        }
+        None => start_daemon()?,
+    };
+    tools::ensure(&tools::JUDGES)?;
+    match buildkit_client() {
+        Ok(client) => println!("engine: BuildKit builds go through {}", client.display()),
+        Err(why) => println!("engine: warning: {why:#}"),
+    }
+    Ok(Engine { docker })
+}
+
+fn missing_packages(engine_answers: bool) -> Vec<Need> {
+    let mut needs = Vec::new();
+    if !engine_answers && process::find("dockerd").is_none() {
+        needs.push(Need {
+            package: "docker.io",
+            reason: "no container engine answers `docker info`",
+        });
+        if process::find("podman").is_none() {
+            needs.push(Need {
+                package: "podman",
+                reason: "the second engine dockwright supports",
+            });
+        }
+    }
+    if process::find("debootstrap").is_none() {
+        needs.push(Need {
+            package: "debootstrap",
+            reason: "it builds the base-image fixtures",
+        });
+    }
+    if !tools::can_make_venv() {
+        needs.push(Need {
+            package: "python3-venv",
+            reason: "xtask keeps hadolint, dive and pip downloads in a private venv",
+        });
+    }
+    needs
+}
+
+fn install(needs: &[Need]) -> Result<()> {
+    let packages: Vec<&str> = needs.iter().map(|need| need.package).collect();
+    if !process::is_root() || !Path::new("/etc/debian_version").exists() {
+        let list: Vec<String> = needs
+            .iter()
+            .map(|need| format!("  {}: {}", need.package, need.reason))
+            .collect();
+        bail!(
+            "missing:\n{}\nxtask installs these only when it runs as root on Debian.\n\
+             help: run `sudo apt-get install -y {}` (or install Docker Engine, \
+             https://docs.docker.com/engine/install/), start the daemon, then run \
+             `cargo xtask engine` again",
+            list.join("\n"),
+            packages.join(" "),
+        );
+    }
+    let mut install_args = vec!["install", "-y"];
+    install_args.extend(&packages);
+    for args in [vec!["update"], install_args] {
+        process::shown("apt-get", &args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .run()
+            .with_context(|| format!("`apt-get {}` failed", args.join(" ")))?;
+    }
+    Ok(())
+}
+
+/// Starts dockerd detached (own session, no terminal, log in a file) so it outlives xtask
+/// and a closed terminal, then waits until it answers.
+fn start_daemon() -> Result<PathBuf> {
+    let log_path = workspace::target("engine").join("dockerd.log");
+    if let Some(pid) = running_daemon_pid() {
+        println!("engine: dockerd (pid {pid}) runs but does not answer yet; waiting for it");
+    } else {
+        let dockerd = process::find("dockerd").context(
+            "no container engine answers and dockerd is not installed; \
+             help: `apt-get install -y docker.io`",
+        )?;
+        let log = open_log(&log_path)?;
+        let dockerd = dockerd.as_os_str();
+        // --fork: the child that xtask waits for exits at once, and init adopts the daemon.
+        process::shown("setsid", &[std::ffi::OsStr::new("--fork"), dockerd])
+            .stdin_null()
+            // duct applies the outer redirection first: this order sends both to the log.
+            .stderr_to_stdout()
+            .stdout_file(log)
+            .run()
+            .context("could not start dockerd")?;
+        println!("  (its output goes to {})", log_path.display());
+    }
+    let docker = wait_until_answering(&log_path)?;
+    println!(
+        "engine: dockerd answers; log {}; stop it with `kill $(cat {DAEMON_PID_FILE})`",
+        log_path.display()
+    );
+    Ok(docker)
+}
+
+fn open_log(path: &Path) -> Result<File> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))
+}
+
+fn running_daemon_pid() -> Option<u32> {
+    let pid: u32 = std::fs::read_to_string(DAEMON_PID_FILE)
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Path::new(&format!("/proc/{pid}")).exists().then_some(pid)
+}
+
+fn wait_until_answering(log_path: &Path) -> Result<PathBuf> {
+    let deadline = Instant::now() + START_TIMEOUT;
+    while Instant::now() < deadline {
+        if let Some(docker) = answering_client() {
+            return Ok(docker);
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    bail!(
+        "dockerd did not answer `docker info` within {} s; the end of {}:\n{}",
+        START_TIMEOUT.as_secs(),
+        log_path.display(),
+        process::log_tail(log_path, 15)
+    )
+}
+
+fn clients() -> Vec<PathBuf> {
+    process::find_all("docker", &[DEBIAN_CLIENT])
+}
+
+fn answering_client() -> Option<PathBuf> {
+    clients()
+        .into_iter()
+        .find(|docker| process::succeeds_within(&process::quiet(docker, &["info"]), INFO_TIMEOUT))
+}
+
+/// A docker client that builds with BuildKit: one with the buildx plugin, else one older than
+/// 23, which still drives the daemon's built-in BuildKit itself when DOCKER_BUILDKIT=1 (from 23
+/// on, the client hands BuildKit builds to buildx and fails without it).
+pub fn buildkit_client() -> Result<PathBuf> {
+    let clients = clients();
+    if let Some(client) = clients
+        .iter()
+        .find(|docker| process::succeeds(docker, &["buildx", "version"]))
+    {
+        return Ok(client.clone());
+    }
+    if let Some(client) = clients
+        .iter()
+        .find(|docker| client_major_version(docker).is_some_and(|major| major < 23))
+    {
+        return Ok(client.clone());
+    }
+    let seen: Vec<String> = clients
+        .iter()
+        .map(|docker| {
+            let version = process::first_line(docker, &["--version"]).unwrap_or_default();
+            format!("  {}: {version}", docker.display())
+        })
+        .collect();
+    bail!(
+        "no docker client here can build with BuildKit:\n{}\n\
+         docker 23 and later need the buildx plugin for it (with DOCKER_BUILDKIT=1 they fail: \
+         \"BuildKit is enabled but the buildx component is missing or broken\").\n\
+         help: install the buildx plugin (https://docs.docker.com/go/buildx/) or Debian's \
+         docker.io client (/usr/bin/docker)",
+        seen.join("\n")
+    )
+}
+
+fn client_major_version(docker: &Path) -> Option<u32> {
+    parse_major_version(&process::first_line(docker, &["--version"])?)
+}
+
+/// `Docker version 20.10.24+dfsg1, build 297e128` gives 20.
+fn parse_major_version(line: &str) -> Option<u32> {
+    let version = line.strip_prefix("Docker version ")?;
+    version.split('.').next()?.parse().ok()
+}
+
+/// The environment dockwright and its tests build in.
+pub struct BuildEnv {
+    vars: Vec<(&'static str, OsString)>,
+    /// What goes before the inherited PATH.
+    path_prefix: Vec<PathBuf>,
+}
+
+impl BuildEnv {
+    /// BuildKit on, through a client that can do it, which is also the `docker` found first on
+    /// PATH, next to the tools xtask installed.
+    pub fn new() -> Result<BuildEnv> {
+        let client = buildkit_client()?;
+        let path_prefix = vec![client_shim_dir(&client)?, tools::bin_dir()];
+        let inherited = std::env::var_os("PATH").unwrap_or_default();
+        let path = std::env::join_paths(
+            path_prefix
+                .iter()
+                .cloned()
+                .chain(std::env::split_paths(&inherited)),
+        )
+        .context("a directory in PATH contains ':'")?;
+        Ok(BuildEnv {
+            vars: vec![
+                ("DOCKER_BUILDKIT", "1".into()),
+                ("DOCKWRIGHT_ENGINE", client.into_os_string()),
+                ("PATH", path),
+            ],
+            path_prefix,
+        })
+    }
+
+    pub fn apply(&self, expression: Expression) -> Expression {
+        self.vars
+            .iter()
+            .fold(expression, |expression, (name, value)| {
+                expression.env(name, value)
+            })
+    }
+
+    /// The variables as a shell would set them, PATH abbreviated to what was added.
+    pub fn describe(&self) -> String {
+        let mut words: Vec<String> = self
+            .vars
+            .iter()
+            .filter(|(name, _)| *name != "PATH")
+            .map(|(name, value)| format!("{name}={}", value.to_string_lossy()))
+            .collect();
+        let prefix: Vec<String> = self
+            .path_prefix
+            .iter()
+            .map(|dir| dir.display().to_string())
+            .collect();
+        words.push(format!("PATH={}:$PATH", prefix.join(":")));
+        words.join(" ")
+    }
+}
+
+/// `target/engine/bin`, holding only `docker` pointing at `client`: first on a PATH, it makes
+/// that client the `docker` without shadowing the rest of its directory.
+fn client_shim_dir(client: &Path) -> Result<PathBuf> {
+    let dir = workspace::target("engine").join("bin");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let link = dir.join("docker");
+    if std::fs::read_link(&link).ok().as_deref() != Some(client) {
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(client, &link)
+            .with_context(|| format!("linking {} to {}", link.display(), client.display()))?;
+    }
+    Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn major_versions_come_from_the_client_banner() {
+        assert_eq!(
+            parse_major_version("Docker version 20.10.24+dfsg1, build 297e128"),
+            Some(20)
+        );
+        assert_eq!(
+            parse_major_version("Docker version 28.2.2, build e6534b4"),
+            Some(28)
+        );
+        assert_eq!(parse_major_version("podman version 4.3.1"), None);
+    }
+}

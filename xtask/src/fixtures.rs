@@ -1,0 +1,425 @@
+//! Local stand-ins for the registry base images, tagged with the official names: this machine
+//! reaches package registries but no container registry, so every `FROM` must be satisfied from
+//! images built here (see ENVIRONMENT.md).
+//!
+//! A fixture's root filesystem is cached as a tarball keyed by a hash of its recipe, and the
+//! imported image carries that hash in a label: an unchanged recipe costs one `docker image
+//! inspect` on the next run.
+
+mod cache;
+mod debian;
+mod wheel;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+use crate::engine::Engine;
+use crate::process;
+use cache::Cache;
+use debian::Rootfs;
+use wheel::WheelFiles;
+
+/// The label holding the recipe hash of a fixture image.
+pub const RECIPE_LABEL: &str = "dockwright.fixture.recipe";
+
+/// Where a new image waits for its smoke test.
+const STAGING_REPOSITORY: &str = "dockwright-fixture-staging";
+
+/// Two cores: a third debootstrap would only slow the other two down.
+const PARALLEL_BUILDS: usize = 2;
+
+pub struct Fixture {
+    pub tag: &'static str,
+    pub source: Source,
+    /// Arguments of a `docker run --rm TAG ...` that must succeed after each import.
+    pub smoke: &'static [&'static str],
+}
+
+pub enum Source {
+    /// A Debian root filesystem made by debootstrap.
+    Debian(Rootfs),
+    /// Executables taken from a tool's PyPI wheel: the image holds nothing else.
+    Wheel(WheelFiles),
+    /// Cannot be made on this machine, for the reason given.
+    Unavailable(&'static str),
+}
+
+impl Source {
+    /// How to make it, or why it cannot be made here.
+    fn recipe(&self) -> Result<&dyn Recipe, &'static str> {
+        match self {
+            Source::Debian(rootfs) => Ok(rootfs),
+            Source::Wheel(files) => Ok(files),
+            Source::Unavailable(reason) => Err(reason),
+        }
+    }
+}
+
+/// How one kind of fixture is made.
+trait Recipe: Sync {
+    /// Everything the root filesystem depends on, as text: its hash keys the cache.
+    fn describe(&self, host: &Host) -> Result<String>;
+    /// `docker import --change` instructions.
+    fn changes(&self) -> &[&str];
+    /// Writes the root filesystem as a tarball to `out`; `work` is an empty scratch directory
+    /// and `log` takes the output of long-running tools.
+    fn build(&self, host: &Host, work: &Path, log: &Path, out: &Path) -> Result<()>;
+}
+
+/// What the official python images carry, Debian's packaging of it.
+const PYTHON: &[&str] = &[
+    "python3",
+    "python3-pip",
+    "python3-venv",
+    "python-is-python3",
+    "adduser",
+    "ca-certificates",
+];
+
+/// The compilers, autotools and -dev libraries that make the official "full" images big (they
+/// are buildpack-deps), and let sdists build in them. ImageMagick, GLib and MySQL headers are
+/// left out: no recipe here needs them, and they would add a few hundred MB.
+const BUILD_TOOLS: &[&str] = &[
+    "build-essential",
+    "python3-dev",
+    "pkg-config",
+    "autoconf",
+    "automake",
+    "libtool",
+    "file",
+    "patch",
+    "bzip2",
+    "xz-utils",
+    "unzip",
+    "procps",
+    "git",
+    "curl",
+    "wget",
+    "libssl-dev",
+    "libffi-dev",
+    "zlib1g-dev",
+    "libbz2-dev",
+    "liblzma-dev",
+    "libsqlite3-dev",
+    "libreadline-dev",
+    "libncurses-dev",
+    "libgdbm-dev",
+    "uuid-dev",
+    "libxml2-dev",
+    "libxslt1-dev",
+    "libyaml-dev",
+    "libjpeg-dev",
+    "libpng-dev",
+    "libpq-dev",
+    "libcurl4-openssl-dev",
+    "libgmp-dev",
+    "libevent-dev",
+    "libkrb5-dev",
+];
+
+/// The official python images' settings. SSL_CERT_FILE is the stand-ins' addition: uv trusts
+/// the host's intercepting CA only through it.
+const PYTHON_IMAGE: &[&str] = &[
+    "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "ENV LANG=C.UTF-8",
+    "ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
+    r#"CMD ["python3"]"#,
+];
+
+const DEBIAN_IMAGE: &[&str] = &[
+    "ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
+    r#"CMD ["bash"]"#,
+];
+
+const PYTHON_SMOKE: &[&str] = &["python", "-c", "import ssl, venv, pip"];
+
+const NO_ALPINE: &str = "no Alpine package source is reachable here (only Debian's), \
+                         so no musl root filesystem can be built";
+
+/// Every image the tests and the demo may name in a `FROM`, in build order: the first three
+/// are the ones Dockerfile work waits for.
+pub const FIXTURES: &[Fixture] = &[
+    Fixture {
+        tag: "python:3.13-slim",
+        source: Source::Debian(Rootfs {
+            suite: "trixie",
+            packages: &[PYTHON],
+            python: true,
+            changes: PYTHON_IMAGE,
+        }),
+        smoke: PYTHON_SMOKE,
+    },
+    Fixture {
+        tag: "ghcr.io/astral-sh/uv:0.13.9",
+        source: Source::Wheel(WheelFiles {
+            project: "uv",
+            version: "0.13.9",
+            // Statically linked, as in the official image: the manylinux wheel's binary needs
+            // glibc's loader, which an image holding nothing else lacks.
+            platform: "musllinux_1_1",
+            files: &["uv", "uvx"],
+            changes: &["WORKDIR /io", r#"ENTRYPOINT ["/uv"]"#],
+        }),
+        smoke: &["--version"],
+    },
+    Fixture {
+        tag: "python:3.13",
+        source: Source::Debian(Rootfs {
+            suite: "trixie",
+            packages: &[PYTHON, BUILD_TOOLS],
+            python: true,
+            changes: PYTHON_IMAGE,
+        }),
+        smoke: PYTHON_SMOKE,
+    },
+    Fixture {
+        tag: "debian:trixie-slim",
+        source: Source::Debian(Rootfs {
+            suite: "trixie",
+            packages: &[],
+            python: false,
+            changes: DEBIAN_IMAGE,
+        }),
+        smoke: &["bash", "-c", "true"],
+    },
+    Fixture {
+        tag: "python:3.11-slim",
+        source: Source::Debian(Rootfs {
+            suite: "bookworm",
+            packages: &[PYTHON],
+            python: true,
+            changes: PYTHON_IMAGE,
+        }),
+        smoke: PYTHON_SMOKE,
+    },
+    Fixture {
+        tag: "python:3.11",
+        source: Source::Debian(Rootfs {
+            suite: "bookworm",
+            packages: &[PYTHON, BUILD_TOOLS],
+            python: true,
+            changes: PYTHON_IMAGE,
+        }),
+        smoke: PYTHON_SMOKE,
+    },
+    Fixture {
+        tag: "python:3.13-alpine",
+        source: Source::Unavailable(NO_ALPINE),
+        smoke: &[],
+    },
+    Fixture {
+        tag: "python:3.11-alpine",
+        source: Source::Unavailable(NO_ALPINE),
+        smoke: &[],
+    },
+];
+
+/// Host facts every recipe depends on, gathered once.
+struct Host<'a> {
+    engine: &'a Engine,
+    cache: Cache,
+    /// The Debian mirror the host's apt uses, which is known to be reachable.
+    mirror: String,
+}
+
+/// Makes sure every available fixture is in the engine with its current recipe.
+pub fn ensure_all(engine: &Engine) -> Result<()> {
+    let started = Instant::now();
+    let host = Host {
+        engine,
+        cache: Cache::open()?,
+        mirror: debian::host_mirror(),
+    };
+    println!(
+        "fixtures: cache {}, Debian mirror {}",
+        host.cache.dir().display(),
+        host.mirror
+    );
+    let mut todo = Vec::new();
+    for fixture in FIXTURES {
+        match fixture.source.recipe() {
+            Ok(recipe) => todo.push((fixture, recipe)),
+            Err(reason) => println!("[{}] unavailable: {reason}", fixture.tag),
+        }
+    }
+
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..PARALLEL_BUILDS {
+            scope.spawn(|| {
+                while let Some(&(fixture, recipe)) = todo.get(next.fetch_add(1, Ordering::SeqCst)) {
+                    if let Err(error) = ensure_one(fixture, recipe, &host) {
+                        println!("[{}] FAILED: {error:#}", fixture.tag);
+                        failures
+                            .lock()
+                            .expect("a fixture thread panicked")
+                            .push(fixture.tag);
+                    }
+                }
+            });
+        }
+    });
+
+    let failures = failures.into_inner().expect("a fixture thread panicked");
+    println!(
+        "fixtures: {} of {} ready in {:.1} s",
+        todo.len() - failures.len(),
+        todo.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if !failures.is_empty() {
+        bail!("fixtures not built: {}", failures.join(", "));
+    }
+    Ok(())
+}
+
+fn ensure_one(fixture: &Fixture, recipe: &dyn Recipe, host: &Host) -> Result<()> {
+    let started = Instant::now();
+    let tag = fixture.tag;
+    let description = recipe.describe(host)?;
+    let image_key = cache::key(&[&description, &recipe.changes().join("\n")]);
+    if image_label(host.engine, tag).as_deref() == Some(image_key.as_str()) {
+        println!("[{tag}] up to date (recipe {image_key})");
+        return Ok(());
+    }
+
+    let tarball = host.cache.tarball(tag, &cache::key(&[&description]));
+    if tarball.exists() {
+        println!("[{tag}] root filesystem cached: {}", tarball.display());
+    } else {
+        println!("[{tag}] building its root filesystem");
+        let work = host.cache.fresh_work_dir(&tarball)?;
+        let log = host.cache.log(tag);
+        let partial = cache::partial(&tarball);
+        recipe.build(host, &work, &log, &partial)?;
+        host.cache.finish(tag, &work, &partial, &tarball)?;
+        println!(
+            "[{tag}] root filesystem built in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+
+    // Imported and checked under a staging name first: the tag keeps pointing at the previous
+    // image, which someone may be building from, until the new one has passed.
+    let staging = format!("{STAGING_REPOSITORY}:{image_key}");
+    import(
+        host.engine,
+        &staging,
+        &tarball,
+        recipe.changes(),
+        &image_key,
+    )?;
+    if let Err(error) = smoke_test(host.engine, &staging, fixture.smoke) {
+        docker_quietly(host.engine, &["rmi", &staging]);
+        // A broken tarball would otherwise be taken from the cache again on the next run.
+        let _ = std::fs::remove_file(&tarball);
+        return Err(error);
+    }
+    let previous = image_id(host.engine, tag);
+    process::shown(&host.engine.docker, &["tag", &staging, tag]).run()?;
+    docker_quietly(host.engine, &["rmi", &staging]);
+    if let Some(previous) =
+        previous.filter(|previous| image_id(host.engine, tag).as_ref() != Some(previous))
+    {
+        // Untagged, it would linger at a few hundred MB per recipe change. A container still
+        // using it makes this fail, which is fine.
+        docker_quietly(host.engine, &["rmi", &previous]);
+    }
+    println!(
+        "[{tag}] imported (recipe {image_key}) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// A clean-up whose failure changes nothing that matters.
+fn docker_quietly(engine: &Engine, args: &[&str]) {
+    let _ = process::shown(&engine.docker, args)
+        .stdout_null()
+        .stderr_null()
+        .unchecked()
+        .run();
+}
+
+fn image_label(engine: &Engine, tag: &str) -> Option<String> {
+    let format = format!("{{{{ index .Config.Labels \"{RECIPE_LABEL}\" }}}}");
+    process::first_line(
+        &engine.docker,
+        &["image", "inspect", "--format", &format, tag],
+    )
+}
+
+fn image_id(engine: &Engine, tag: &str) -> Option<String> {
+    process::first_line(
+        &engine.docker,
+        &["image", "inspect", "--format", "{{ .Id }}", tag],
+    )
+}
+
+fn import(
+    engine: &Engine,
+    tag: &str,
+    tarball: &Path,
+    changes: &[&str],
+    image_key: &str,
+) -> Result<()> {
+    let label = format!("LABEL {RECIPE_LABEL}={image_key}");
+    let mut args: Vec<&str> = vec!["import"];
+    for change in changes.iter().copied().chain([label.as_str()]) {
+        args.extend(["--change", change]);
+    }
+    let tarball = tarball
+        .to_str()
+        .context("the fixture cache path is not UTF-8")?;
+    args.extend([tarball, tag]);
+    process::shown(&engine.docker, &args)
+        .stdout_null()
+        .run()
+        .with_context(|| format!("`docker import` of {tag} failed"))?;
+    Ok(())
+}
+
+fn smoke_test(engine: &Engine, image: &str, smoke: &[&str]) -> Result<()> {
+    let mut args = vec!["run", "--rm", "--network", "none", image];
+    args.extend(smoke);
+    let output = process::quiet(&engine.docker, &args)
+        .stdin_null()
+        .stderr_to_stdout()
+        .stdout_capture()
+        .unchecked()
+        .run()?;
+    if !output.status.success() {
+        bail!(
+            "the imported image fails `docker {}`:\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_unique() {
+        let mut tags: Vec<&str> = FIXTURES.iter().map(|fixture| fixture.tag).collect();
+        tags.sort_unstable();
+        tags.dedup();
+        assert_eq!(tags.len(), FIXTURES.len());
+    }
+
+    #[test]
+    fn every_buildable_fixture_has_a_smoke_test() {
+        for fixture in FIXTURES {
+            let buildable = !matches!(fixture.source, Source::Unavailable(_));
+            assert_eq!(buildable, !fixture.smoke.is_empty(), "{}", fixture.tag);
+        }
+    }
+}

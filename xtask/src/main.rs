@@ -1,0 +1,70 @@
+//! The project's own chores, in Rust rather than shell: `cargo xtask --help`.
+
+mod bench;
+mod ci;
+mod demo;
+mod engine;
+mod fixtures;
+mod process;
+mod tools;
+mod workspace;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "dockwright's development chores"
+)]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Make sure a container engine answers, installing and starting Debian's docker.io if needed
+    Engine,
+    /// Build local stand-ins for the registry base images (python:3.13-slim, ...)
+    Fixtures,
+    /// Format check, clippy, tests, then the end-to-end tests against a real engine
+    Ci,
+    /// Scaffold a sample project with the release binary and measure its variants
+    Demo,
+    /// Measure the profiles' recommended variants against docker-init's shape; writes BENCHMARKS.md
+    Bench {
+        /// How many interleaved rounds to measure
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Also measure from-source on the article preset (numpy and pandas compiled: tens of minutes)
+        #[arg(long)]
+        slow: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.task {
+        Task::Engine => engine::ensure().map(drop),
+        Task::Fixtures => engine::ensure().and_then(|engine| fixtures::ensure_all(&engine)),
+        Task::Ci => ci::run(),
+        Task::Demo => demo::run(),
+        Task::Bench { rounds, slow } => bench::run(&bench::Options { rounds, slow }),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let label = if std::io::stderr().is_terminal() {
+                "\x1b[1;31merror:\x1b[0m"
+            } else {
+                "error:"
+            };
+            eprintln!("{label} {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
