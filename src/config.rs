@@ -1,6 +1,7 @@
 //! dockwright.toml: the project's settings, read by every command that works
 //! on an existing project.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,24 @@ pub struct Config {
     pub measure: Measure,
     #[serde(rename = "variant")]
     pub variants: Vec<VariantEntry>,
+    /// Other sets of base images, such as a mirror's or an official-layout
+    /// stand-in's, chosen with `--base-set NAME`.
+    #[serde(
+        default,
+        rename = "base-sets",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub base_sets: BTreeMap<String, BaseSet>,
+}
+
+/// Base images that replace some of `[images]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaseSet {
+    pub full: Option<String>,
+    pub slim: Option<String>,
+    pub alpine: Option<String>,
+    pub uv: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +91,34 @@ pub struct VariantEntry {
 }
 
 impl Config {
+    /// The base images to build with: `[images]`, with base set `name`'s
+    /// images in place of those it names.
+    pub fn images(&self, base_set: Option<&str>) -> Result<Images, UserError> {
+        let Some(name) = base_set else {
+            return Ok(self.images.clone());
+        };
+        let set = self.base_sets.get(name).ok_or_else(|| {
+            let known: Vec<&str> = self.base_sets.keys().map(String::as_str).collect();
+            let choice = if known.is_empty() {
+                "it has none; add a `[base-sets.NAME]` table with `slim = \"IMAGE\"` and the like"
+                    .to_string()
+            } else {
+                format!("use one of {}", known.join(", "))
+            };
+            UserError::new(format!(
+                "dockwright.toml has no base set `{name}`; {choice}"
+            ))
+        })?;
+        let pick =
+            |over: &Option<String>, base: &String| over.clone().unwrap_or_else(|| base.clone());
+        Ok(Images {
+            full: pick(&set.full, &self.images.full),
+            slim: pick(&set.slim, &self.images.slim),
+            alpine: pick(&set.alpine, &self.images.alpine),
+            uv: pick(&set.uv, &self.images.uv),
+        })
+    }
+
     /// Reads `dir/dockwright.toml`.
     pub fn load(dir: &Path) -> Result<Config, UserError> {
         let path = dir.join(FILE_NAME);
@@ -125,6 +172,34 @@ mod tests {
             err.to_string().starts_with("no dockwright.toml in"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_base_set_replaces_only_the_images_it_names() {
+        let text = format!(
+            "{}\n[base-sets.official-layout]\nslim = \"local/python:3.13-slim\"\n",
+            crate::render::render("project/dockwright.toml", &sample()).unwrap()
+        );
+        let config = Config::parse(&text, Path::new("dockwright.toml")).unwrap();
+        let images = config.images(Some("official-layout")).unwrap();
+        assert_eq!(images.slim, "local/python:3.13-slim");
+        assert_eq!(images.full, config.images.full);
+        assert_eq!(config.images(None).unwrap(), config.images);
+        let err = config.images(Some("mirror")).unwrap_err().to_string();
+        assert!(
+            err.contains("no base set `mirror`") && err.contains("official-layout"),
+            "{err}"
+        );
+    }
+
+    /// The context the project templates are rendered with.
+    fn sample() -> serde_json::Value {
+        serde_json::json!({
+            "name": "hello", "python": "3.13", "port": 5000, "entry": "app:app", "app_file": "app.py",
+            "requirements": "requirements.txt", "install_project": false, "profile": "speed",
+            "images": Images::for_python("3.13"), "extra_dependency": DEFAULT_EXTRA_DEPENDENCY,
+            "variants": [{"name": "uv", "dockerfile": "dockerfiles/uv.Dockerfile", "reason": "fast"}],
+        })
     }
 
     #[test]

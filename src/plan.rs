@@ -31,7 +31,13 @@ pub const VARIANT_LABEL: &str = "dockwright.variant";
 impl Plan {
     /// The variants named in `selected` (all of them when empty), in ladder
     /// order, with their Dockerfiles read.
-    pub fn new(config: &Config, dir: &Path, selected: &[String]) -> Result<Plan, UserError> {
+    pub fn new(
+        config: &Config,
+        dir: &Path,
+        selected: &[String],
+        base_set: Option<&str>,
+    ) -> Result<Plan, UserError> {
+        let images = config.images(base_set)?;
         for name in selected {
             if !config.variants.iter().any(|v| &v.name == name) {
                 let known: Vec<&str> = config.variants.iter().map(|v| v.name.as_str()).collect();
@@ -59,7 +65,7 @@ impl Plan {
             steps.push(Step {
                 name: variant.name.clone(),
                 tag: format!("{}:{}", config.project.name, variant.name),
-                facts: dockerfile::facts(&text, &config.images),
+                facts: dockerfile::facts(&text, &images),
                 dockerfile,
                 recommended: index == last,
             });

@@ -34,6 +34,9 @@ pub struct Run {
     pub engine: EngineInfo,
     /// How many times each warm rebuild was repeated.
     pub runs: usize,
+    /// The `[base-sets.NAME]` the images were built from, if not `[images]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_set: Option<String>,
     /// Every engine command the run executed, as a shell would show it.
     pub commands: Vec<String>,
     /// In ladder order.

@@ -36,9 +36,16 @@ pub struct EngineArgs {
     /// The engine client to use, such as /usr/bin/docker or podman [env: DOCKWRIGHT_ENGINE, DOCKER]
     #[arg(long, value_name = "PATH")]
     engine: Option<PathBuf>,
+    /// Build from the base images of `[base-sets.NAME]` in dockwright.toml instead of `[images]`
+    #[arg(long, value_name = "NAME")]
+    base_set: Option<String>,
 }
 
 impl EngineArgs {
+    pub fn base_set(&self) -> Option<&str> {
+        self.base_set.as_deref()
+    }
+
     /// Finds the engine: `--engine`, then DOCKWRIGHT_ENGINE, then DOCKER,
     /// then the usual candidates.
     pub fn detect(
@@ -70,7 +77,7 @@ pub fn prepare(
 ) -> anyhow::Result<(Config, Plan, Engine)> {
     let config = Config::load(dir)?;
     let dir = dir.canonicalize()?;
-    let plan = Plan::new(&config, &dir, variants)?;
+    let plan = Plan::new(&config, &dir, variants, engine.base_set.as_deref())?;
     let engine = engine.detect(&System, plan.needs_buildkit())?;
     eprintln!(
         "{} variant(s) of `{}` with {} {} ({})",

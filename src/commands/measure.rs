@@ -68,6 +68,7 @@ pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
             builder: engine.builder_name().to_string(),
         },
         runs: options.runs,
+        base_set: args.engine.base_set().map(str::to_string),
         commands: Vec::new(),
         variants: Vec::new(),
     };

@@ -64,6 +64,7 @@ fn sample_run(runs: usize) -> Run {
             builder: "BuildKit".into(),
         },
         runs,
+        base_set: None,
         commands: vec!["docker build -t demo:baseline .".into()],
         variants: vec![
             ok("baseline", 1_034_000_000, 61.3, 6.2, 58.9),

