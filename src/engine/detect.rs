@@ -227,7 +227,7 @@ mod tests {
                 program: "docker".into()
             }
         );
-        assert!(err.to_string().contains("apt-get install docker-buildx"));
+        assert!(err.to_string().contains("docker-buildx-plugin"));
     }
 
     #[test]

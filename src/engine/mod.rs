@@ -51,7 +51,7 @@ pub enum EngineError {
     DaemonNotRunning { program: String },
     #[error("permission denied on the Docker socket; add yourself to the `docker` group (`sudo usermod -aG docker $USER`, then log in again) or run with sudo")]
     PermissionDenied,
-    #[error("`{program}` cannot build with BuildKit, which `RUN --mount` needs: it has no buildx plugin; install one (Debian: `apt-get install docker-buildx`), or set DOCKWRIGHT_ENGINE to a client that has it, such as Debian's /usr/bin/docker")]
+    #[error("`{program}` cannot build with BuildKit, which `RUN --mount` needs: it has no buildx plugin; install Docker's `docker-buildx-plugin` package, or set DOCKWRIGHT_ENGINE to a client that can, such as one older than 23 (Debian 12's /usr/bin/docker)")]
     BuildKitMissing { program: String },
     #[error("`{program}` stopped answering: {detail}; check that the engine is still running and try again")]
     Stopped { program: String, detail: String },

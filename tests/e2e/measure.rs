@@ -169,10 +169,16 @@ fn formats_agree(dir: &Path, run: &serde_json::Value) {
         } else {
             format!("{cold:.1} s")
         };
+        // The row whose first cell is the variant (the recommended one has a ★).
         let row = |rendered: &str| {
             rendered
                 .lines()
-                .find(|l| l.contains(&format!(" {name} ")))
+                .find(|l| {
+                    let first = l
+                        .split(['|', '│', '┆'])
+                        .find(|cell| !cell.trim().is_empty());
+                    first.is_some_and(|cell| cell.trim().trim_end_matches(" ★") == name)
+                })
                 .map(str::to_string)
         };
         let md_row =

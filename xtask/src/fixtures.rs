@@ -8,19 +8,22 @@
 
 mod cache;
 mod debian;
+mod official;
 mod wheel;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use duct::Expression;
 
 use crate::engine::Engine;
 use crate::process;
 use cache::Cache;
 use debian::Rootfs;
+use official::OfficialBuild;
 use wheel::WheelFiles;
 
 /// The label holding the recipe hash of a fixture image.
@@ -44,6 +47,9 @@ pub enum Source {
     Debian(Rootfs),
     /// Executables taken from a tool's PyPI wheel: the image holds nothing else.
     Wheel(WheelFiles),
+    /// CPython built from source into /usr/local on another fixture, as the official python
+    /// images are.
+    Official(OfficialBuild),
     /// Cannot be made on this machine, for the reason given.
     Unavailable(&'static str),
 }
@@ -54,6 +60,7 @@ impl Source {
         match self {
             Source::Debian(rootfs) => Ok(rootfs),
             Source::Wheel(files) => Ok(files),
+            Source::Official(build) => Ok(build),
             Source::Unavailable(reason) => Err(reason),
         }
     }
@@ -65,6 +72,10 @@ trait Recipe: Sync {
     fn describe(&self, host: &Host) -> Result<String>;
     /// `docker import --change` instructions.
     fn changes(&self) -> &[&str];
+    /// The fixture this one is built FROM, which must be ready before [`Recipe::describe`].
+    fn base(&self) -> Option<&'static str> {
+        None
+    }
     /// Writes the root filesystem as a tarball to `out`; `work` is an empty scratch directory
     /// and `log` takes the output of long-running tools.
     fn build(&self, host: &Host, work: &Path, log: &Path, out: &Path) -> Result<()>;
@@ -137,11 +148,22 @@ const DEBIAN_IMAGE: &[&str] = &[
 
 const PYTHON_SMOKE: &[&str] = &["python", "-c", "import ssl, venv, pip"];
 
+/// The official layout's promises: Python in /usr/local, its shared library found, the
+/// modules that need the runtime libraries, a working venv, and pip on PATH.
+const OFFICIAL_LAYOUT_SMOKE: &[&str] = &[
+    "sh",
+    "-c",
+    "python -c 'import sys; assert sys.prefix == \"/usr/local\", sys.prefix' \
+     && python3 -c 'import ssl, sqlite3, venv, ctypes, bz2, lzma, zlib, readline, dbm.gnu, _uuid' \
+     && python -m venv /tmp/venv && /tmp/venv/bin/python -m pip --version \
+     && pip --version",
+];
+
 const NO_ALPINE: &str = "no Alpine package source is reachable here (only Debian's), \
                          so no musl root filesystem can be built";
 
 /// Every image the tests and the demo may name in a `FROM`, in build order: the first three
-/// are the ones Dockerfile work waits for.
+/// are the ones Dockerfile work waits for, and a fixture built FROM another comes after it.
 pub const FIXTURES: &[Fixture] = &[
     Fixture {
         tag: "python:3.13-slim",
@@ -185,6 +207,17 @@ pub const FIXTURES: &[Fixture] = &[
             changes: DEBIAN_IMAGE,
         }),
         smoke: &["bash", "-c", "true"],
+    },
+    // Not an official name: an alternative to python:3.13-slim with the official layout, for
+    // `--build-arg PYTHON_SLIM_IMAGE=...`.
+    Fixture {
+        tag: "dockwright-official-layout/python:3.13-slim",
+        source: Source::Official(OfficialBuild {
+            base: "debian:trixie-slim",
+            source_package: "python3.13",
+            changes: PYTHON_IMAGE,
+        }),
+        smoke: OFFICIAL_LAYOUT_SMOKE,
     },
     Fixture {
         tag: "python:3.11-slim",
@@ -247,12 +280,19 @@ pub fn ensure_all(engine: &Engine) -> Result<()> {
         }
     }
 
+    // Taken in table order, so a base is always taken before the fixtures built FROM it: a
+    // thread waiting for one waits for a build that another thread is already running.
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
+    let finished = Finished::default();
     std::thread::scope(|scope| {
         for _ in 0..PARALLEL_BUILDS {
             scope.spawn(|| {
                 while let Some(&(fixture, recipe)) = todo.get(next.fetch_add(1, Ordering::SeqCst)) {
+                    let _turn = finished.turn(fixture.tag);
+                    if let Some(base) = recipe.base() {
+                        finished.wait_for(base, fixture.tag);
+                    }
                     if let Err(error) = ensure_one(fixture, recipe, &host) {
                         println!("[{}] FAILED: {error:#}", fixture.tag);
                         failures
@@ -276,6 +316,51 @@ pub fn ensure_all(engine: &Engine) -> Result<()> {
         bail!("fixtures not built: {}", failures.join(", "));
     }
     Ok(())
+}
+
+/// The fixtures whose turn is over, built or not.
+#[derive(Default)]
+struct Finished {
+    tags: Mutex<Vec<&'static str>>,
+    changed: Condvar,
+}
+
+impl Finished {
+    /// Marks `tag` finished when dropped, even by a panic: whatever is built FROM it must not
+    /// wait forever.
+    fn turn(&self, tag: &'static str) -> Turn<'_> {
+        Turn {
+            finished: self,
+            tag,
+        }
+    }
+
+    fn wait_for(&self, base: &str, waiting: &str) {
+        let mut tags = self.tags.lock().expect("a fixture thread panicked");
+        if !tags.contains(&base) {
+            println!("[{waiting}] waiting for its base image {base}");
+        }
+        while !tags.contains(&base) {
+            tags = self.changed.wait(tags).expect("a fixture thread panicked");
+        }
+    }
+}
+
+struct Turn<'a> {
+    finished: &'a Finished,
+    tag: &'static str,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut tags = self
+            .finished
+            .tags
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        tags.push(self.tag);
+        self.finished.changed.notify_all();
+    }
 }
 
 fn ensure_one(fixture: &Fixture, recipe: &dyn Recipe, host: &Host) -> Result<()> {
@@ -334,6 +419,26 @@ fn ensure_one(fixture: &Fixture, recipe: &dyn Recipe, host: &Host) -> Result<()>
         "[{tag}] imported (recipe {image_key}) in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// Runs a long build step with its output in `log`, which a failure quotes the end of.
+fn run_logged(command: Expression, log: &Path, what: &str) -> Result<()> {
+    let log_file =
+        std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
+    let ran = command
+        .stdin_null()
+        .stderr_to_stdout()
+        .stdout_file(log_file)
+        .unchecked()
+        .run()?;
+    if !ran.status.success() {
+        bail!(
+            "{what} failed; the end of {}:\n{}",
+            log.display(),
+            process::log_tail(log, 20)
+        );
+    }
     Ok(())
 }
 
@@ -413,6 +518,26 @@ mod tests {
         tags.sort_unstable();
         tags.dedup();
         assert_eq!(tags.len(), FIXTURES.len());
+    }
+
+    #[test]
+    fn bases_are_buildable_fixtures_listed_earlier() {
+        for (at, fixture) in FIXTURES.iter().enumerate() {
+            let Some(base) = fixture
+                .source
+                .recipe()
+                .ok()
+                .and_then(|recipe| recipe.base())
+            else {
+                continue;
+            };
+            let earlier = FIXTURES[..at].iter().find(|other| other.tag == base);
+            assert!(
+                earlier.is_some_and(|other| other.source.recipe().is_ok()),
+                "{} is built FROM {base}, which must be a buildable fixture listed before it",
+                fixture.tag
+            );
+        }
     }
 
     #[test]
