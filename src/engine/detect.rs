@@ -44,59 +44,98 @@ pub fn detect(
 }
 
 fn probe(runner: &dyn Runner, program: &Path) -> Result<Engine, EngineError> {
-    let not_installed = || EngineError::NotInstalled {
-        tried: format!("`{}`", program.display()),
-    };
-    let version = runner
-        .output(&Cmd::new(program, ["--version"]))
-        .map_err(|_| not_installed())?;
-    if !version.success {
-        return Err(not_installed());
-    }
-    let kind = if version.stdout.to_lowercase().contains("podman") {
-        Kind::Podman
+    let is_podman = program
+        .file_name()
+        .is_some_and(|name| name.to_string_lossy().contains("podman"));
+    if is_podman {
+        probe_podman(runner, program)
     } else {
-        Kind::Docker
-    };
-    let client_version = version_number(&version.stdout);
-    let server_format = match kind {
-        Kind::Docker => "{{.ServerVersion}}",
-        Kind::Podman => "{{.Version.Version}}",
-    };
-    let info = runner
-        .output(&Cmd::new(program, ["info", "--format", server_format]))
-        .map_err(|_| not_installed())?;
-    let server_version = info.stdout.trim().to_string();
-    if !info.success || server_version.is_empty() {
-        let said = info.stderr.to_lowercase();
-        return Err(if said.contains("permission denied") {
-            EngineError::PermissionDenied
-        } else {
-            EngineError::DaemonNotRunning {
-                program: program.display().to_string(),
-            }
-        });
+        probe_docker(runner, program)
     }
-    let buildkit = match kind {
-        Kind::Podman => BuildKit::Podman,
-        Kind::Docker => {
-            let buildx = runner.output(&Cmd::new(program, ["buildx", "version"]));
-            if buildx.is_ok_and(|out| out.success) {
-                BuildKit::Buildx
-            } else if major(&client_version).is_some_and(|m| m < 23) {
-                BuildKit::Builtin
-            } else {
-                BuildKit::Missing
-            }
-        }
+}
+
+/// One call tells the client's and the daemon's versions, and why the daemon
+/// does not answer when it does not; every build pays for it, so it is kept
+/// to that one call (plus `buildx version` for clients that need buildx).
+fn probe_docker(runner: &dyn Runner, program: &Path) -> Result<Engine, EngineError> {
+    let out = runner
+        .output(&Cmd::new(
+            program,
+            [
+                "version",
+                "--format",
+                "{{.Client.Version}}|{{.Server.Version}}",
+            ],
+        ))
+        .map_err(|_| not_installed(program))?;
+    let (client, server) = out
+        .stdout
+        .trim()
+        .split_once('|')
+        .unwrap_or((out.stdout.trim(), ""));
+    let (client_version, server_version) = (client.to_string(), server.to_string());
+    if !out.success || server_version.is_empty() {
+        return Err(daemon_error(program, &out.stderr));
+    }
+    let buildkit = if major(&client_version).is_some_and(|m| m < 23) {
+        BuildKit::Builtin
+    } else if runner
+        .output(&Cmd::new(program, ["buildx", "version"]))
+        .is_ok_and(|out| out.success)
+    {
+        BuildKit::Buildx
+    } else {
+        BuildKit::Missing
     };
     Ok(Engine {
         program: program.to_path_buf(),
-        kind,
+        kind: Kind::Docker,
         client_version,
         server_version,
         buildkit,
     })
+}
+
+fn probe_podman(runner: &dyn Runner, program: &Path) -> Result<Engine, EngineError> {
+    let version = runner
+        .output(&Cmd::new(program, ["--version"]))
+        .map_err(|_| not_installed(program))?;
+    if !version.success {
+        return Err(not_installed(program));
+    }
+    let info = runner
+        .output(&Cmd::new(
+            program,
+            ["info", "--format", "{{.Version.Version}}"],
+        ))
+        .map_err(|_| not_installed(program))?;
+    let server_version = info.stdout.trim().to_string();
+    if !info.success || server_version.is_empty() {
+        return Err(daemon_error(program, &info.stderr));
+    }
+    Ok(Engine {
+        program: program.to_path_buf(),
+        kind: Kind::Podman,
+        client_version: version_number(&version.stdout),
+        server_version,
+        buildkit: BuildKit::Podman,
+    })
+}
+
+fn not_installed(program: &Path) -> EngineError {
+    EngineError::NotInstalled {
+        tried: format!("`{}`", program.display()),
+    }
+}
+
+fn daemon_error(program: &Path, stderr: &str) -> EngineError {
+    if stderr.to_lowercase().contains("permission denied") {
+        EngineError::PermissionDenied
+    } else {
+        EngineError::DaemonNotRunning {
+            program: program.display().to_string(),
+        }
+    }
 }
 
 /// `Docker version 28.2.2, build e6534b4` gives `28.2.2`.
@@ -162,21 +201,24 @@ mod tests {
         }
     }
 
-    const NEW_DOCKER: &str = "Docker version 28.2.2, build e6534b4";
-    const OLD_DOCKER: &str = "Docker version 20.10.24+dfsg1, build 297e128";
+    const VERSIONS: &str = "version --format '{{.Client.Version}}|{{.Server.Version}}'";
 
     fn paths(list: &[&str]) -> Vec<PathBuf> {
         list.iter().map(PathBuf::from).collect()
     }
 
+    /// The key of the version call of `program` in a `Fake`.
+    fn versions(program: &str) -> String {
+        format!("{program} {VERSIONS}")
+    }
+
     #[test]
     fn skips_a_client_without_buildx_for_one_that_speaks_buildkit() {
         let fake = Fake::new(&[
-            ("/usr/local/bin/docker --version", true, NEW_DOCKER, ""),
             (
-                "/usr/local/bin/docker info --format '{{.ServerVersion}}'",
+                &versions("/usr/local/bin/docker"),
                 true,
-                "20.10.24\n",
+                "28.2.2|20.10.24\n",
                 "",
             ),
             (
@@ -185,18 +227,11 @@ mod tests {
                 "",
                 "unknown command",
             ),
-            ("/usr/bin/docker --version", true, OLD_DOCKER, ""),
             (
-                "/usr/bin/docker info --format '{{.ServerVersion}}'",
+                &versions("/usr/bin/docker"),
                 true,
-                "20.10.24\n",
+                "20.10.24+dfsg1|20.10.24\n",
                 "",
-            ),
-            (
-                "/usr/bin/docker buildx version",
-                false,
-                "",
-                "unknown command",
             ),
         ]);
         let candidates = paths(&["/usr/local/bin/docker", "/usr/bin/docker"]);
@@ -204,20 +239,30 @@ mod tests {
         assert_eq!(engine.program, PathBuf::from("/usr/bin/docker"));
         assert_eq!(engine.buildkit, BuildKit::Builtin);
         assert_eq!(engine.client_version, "20.10.24+dfsg1");
+        assert_eq!(engine.server_version, "20.10.24");
         let legacy_ok = detect(&fake, &candidates, false).unwrap();
         assert_eq!(legacy_ok.program, PathBuf::from("/usr/local/bin/docker"));
     }
 
     #[test]
-    fn says_buildkit_is_missing_when_no_client_has_it() {
+    fn a_new_client_with_buildx_uses_it() {
         let fake = Fake::new(&[
-            ("docker --version", true, NEW_DOCKER, ""),
+            (&versions("docker"), true, "28.2.2|28.2.2\n", ""),
             (
-                "docker info --format '{{.ServerVersion}}'",
+                "docker buildx version",
                 true,
-                "28.0.0\n",
+                "github.com/docker/buildx v0.20.0",
                 "",
             ),
+        ]);
+        let engine = detect(&fake, &paths(&["docker"]), true).unwrap();
+        assert_eq!(engine.buildkit, BuildKit::Buildx);
+    }
+
+    #[test]
+    fn says_buildkit_is_missing_when_no_client_has_it() {
+        let fake = Fake::new(&[
+            (&versions("docker"), true, "28.2.2|28.0.0\n", ""),
             ("docker buildx version", false, "", ""),
         ]);
         let err = detect(&fake, &paths(&["docker"]), true).unwrap_err();
@@ -232,26 +277,20 @@ mod tests {
 
     #[test]
     fn tells_a_stopped_daemon_from_a_locked_socket() {
-        let stopped = Fake::new(&[
-            ("docker --version", true, OLD_DOCKER, ""),
-            (
-                "docker info --format '{{.ServerVersion}}'",
-                false,
-                "",
-                "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
-            ),
-        ]);
+        let stopped = Fake::new(&[(
+            &versions("docker"),
+            false,
+            "20.10.24+dfsg1|\n",
+            "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+        )]);
         let err = detect(&stopped, &paths(&["docker"]), false).unwrap_err();
         assert!(matches!(err, EngineError::DaemonNotRunning { .. }), "{err}");
-        let locked = Fake::new(&[
-            ("docker --version", true, OLD_DOCKER, ""),
-            (
-                "docker info --format '{{.ServerVersion}}'",
-                false,
-                "",
-                "permission denied while trying to connect to the Docker daemon socket",
-            ),
-        ]);
+        let locked = Fake::new(&[(
+            &versions("docker"),
+            false,
+            "20.10.24+dfsg1|\n",
+            "permission denied while trying to connect to the Docker daemon socket",
+        )]);
         assert_eq!(
             detect(&locked, &paths(&["docker"]), false).unwrap_err(),
             EngineError::PermissionDenied
