@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::support::{docker, dockwright, engine, skip, text, Cleanup};
+use crate::support::{docker, dockwright, engine, new_project, skip, text, Cleanup};
 
 const HELLO: &str = "hello world - v1.0.0";
 
@@ -116,20 +116,11 @@ fn every_variant(preset: &str, left_out: &[(&str, &str)]) {
     let Some(engine) = engine() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let project = format!("e2e-{preset}-{}", std::process::id());
-    let made = dockwright(
+    let dir = new_project(
         tmp.path(),
-        &[
-            "new",
-            &project,
-            "--yes",
-            "--profile",
-            "all",
-            "--deps",
-            preset,
-        ],
+        &project,
+        &["--profile", "all", "--deps", preset],
     );
-    assert!(made.status.success(), "{}", text(&made.stderr));
-    let dir = tmp.path().join(&project);
     let config: toml::Table =
         toml::from_str(&std::fs::read_to_string(dir.join("dockwright.toml")).unwrap()).unwrap();
     let variants: Vec<String> = config["variant"]
@@ -247,20 +238,11 @@ fn the_profiles_build_and_serve_on_the_official_layout_too() {
     let Some(engine) = engine() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let project = format!("e2e-layout-{}", std::process::id());
-    let made = dockwright(
+    let dir = new_project(
         tmp.path(),
-        &[
-            "new",
-            &project,
-            "--yes",
-            "--profile",
-            "all",
-            "--deps",
-            "minimal",
-        ],
+        &project,
+        &["--profile", "all", "--deps", "minimal"],
     );
-    assert!(made.status.success(), "{}", text(&made.stderr));
-    let dir = tmp.path().join(&project);
     let settings = dir.join("dockwright.toml");
     let mut toml = std::fs::read_to_string(&settings).unwrap();
     toml.push_str(&format!(

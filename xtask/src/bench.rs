@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
-use crate::{engine, fixtures, process, workspace};
+use crate::{engine, process, setup, workspace};
 
 const REFERENCE: &str = "docker-init";
 /// (profile, its recommended variant).
@@ -163,17 +163,8 @@ impl Samples {
 }
 
 pub fn run(options: &Options) -> Result<()> {
-    let engine = engine::ensure()?;
-    fixtures::ensure_all(&engine)?;
-    let env = engine::BuildEnv::new()?;
-    process::shown(
-        workspace::cargo(),
-        &["build", "--release", "-p", "dockwright"],
-    )
-    .dir(workspace::root())
-    .run()
-    .context("building dockwright failed")?;
-    let dockwright = workspace::target("release").join("dockwright");
+    let env = setup::engine_with_fixtures()?;
+    let dockwright = setup::release_dockwright()?;
     let work = workspace::target("bench");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
@@ -205,7 +196,12 @@ pub fn run(options: &Options) -> Result<()> {
             }
         }
     }
-    let overhead = overhead(&env, &dockwright, &projects[0].1, options.rounds.max(3))?;
+    // The article's app: a build long enough to be a fair denominator.
+    let (_, article) = projects
+        .iter()
+        .find(|(p, _)| p == "article")
+        .context("no article project")?;
+    let overhead = overhead(&env, &dockwright, article, options.rounds.max(3))?;
     let slow = if options.slow {
         let (_, dir) = projects
             .iter()
@@ -469,7 +465,7 @@ fn render(
     let b = median(&overhead.bare);
     out.push_str(&format!(
         "\n## dockwright's overhead\n\n`dockwright build {REFERENCE} --no-cache` against the bare `docker build` with the same \
-         arguments, alternated {} times on the minimal preset: {d:.2} s against {b:.2} s (medians), so dockwright adds \
+         arguments, alternated {} times on the article preset: {d:.2} s against {b:.2} s (medians), so dockwright adds \
          {:.2} s, {:.1}% of the build (target: under 2%).\n",
         overhead.dockwright.len(),
         d - b,

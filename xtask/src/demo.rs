@@ -5,20 +5,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 
-use crate::{engine, fixtures, process, workspace};
+use crate::{process, setup};
 
 pub fn run() -> Result<()> {
-    let engine = engine::ensure()?;
-    fixtures::ensure_all(&engine)?;
-    let env = engine::BuildEnv::new()?;
-    process::shown(
-        workspace::cargo(),
-        &["build", "--release", "-p", "dockwright"],
-    )
-    .dir(workspace::root())
-    .run()
-    .context("building dockwright failed")?;
-    let dockwright = workspace::target("release").join("dockwright");
+    let env = setup::engine_with_fixtures()?;
+    let dockwright = setup::release_dockwright()?;
 
     let project = demo_dir()?.join("hello");
     let new = [

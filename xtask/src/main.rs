@@ -6,6 +6,7 @@ mod demo;
 mod engine;
 mod fixtures;
 mod process;
+mod setup;
 mod tools;
 mod workspace;
 
