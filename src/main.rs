@@ -4,6 +4,7 @@ mod catalogue;
 mod cli;
 mod commands;
 mod config;
+mod diff;
 mod dockerfile;
 mod edit;
 mod engine;

@@ -85,6 +85,7 @@ pub fn variant(
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<VariantResult> {
     let mut result = VariantResult::new(&step.name, step.recommended);
+    result.dockerfile = Some(step.text.clone());
     if let Some(why) = builder.missing_base(step)? {
         eprintln!("{}: skipped: {why}", step.name);
         result.status = Status::Skipped;

@@ -13,6 +13,8 @@ use crate::error::UserError;
 pub struct Step {
     pub name: String,
     pub dockerfile: PathBuf,
+    /// The Dockerfile's text as read when the plan was made.
+    pub text: String,
     pub tag: String,
     pub facts: Facts,
     pub recommended: bool,
@@ -67,6 +69,7 @@ impl Plan {
                 tag: format!("{}:{}", config.project.name, variant.name),
                 facts: dockerfile::facts(&text, &images),
                 dockerfile,
+                text,
                 recommended: index == last,
             });
         }

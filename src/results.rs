@@ -107,6 +107,10 @@ pub struct VariantResult {
     pub deps_rebuild_seconds_max: Option<f64>,
     /// The full log of every build of this variant in the run.
     pub log: Option<PathBuf>,
+    /// The Dockerfile as it was measured; absent in runs saved before
+    /// dockwright kept it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<String>,
 }
 
 impl VariantResult {
@@ -127,6 +131,7 @@ impl VariantResult {
             deps_rebuild_seconds_min: None,
             deps_rebuild_seconds_max: None,
             log: None,
+            dockerfile: None,
         }
     }
 }
