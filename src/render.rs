@@ -28,6 +28,14 @@ pub fn render_str(name: &str, source: &str, context: &impl Serialize) -> anyhow:
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.add_filter("toml", to_toml);
+    // `{% include %}` reads the other embedded templates, such as the
+    // stages that two variants share.
+    env.set_loader(|name| {
+        Ok(SCAFFOLDS
+            .get_file(name)
+            .and_then(|file| file.contents_utf8())
+            .map(str::to_string))
+    });
     env.set_syntax(
         SyntaxConfig::builder()
             .keep_trailing_newline(true)

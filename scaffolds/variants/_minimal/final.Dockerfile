@@ -1,0 +1,51 @@
+
+# 3. The dependencies' own test suites (pandas/tests, numpy/_core/tests, ...) are never imported
+# by an app: drop them here. Deleting in a build stage is free; in the final image it is too late,
+# since a later layer only hides the files of an earlier one.
+# Then copy exactly the shared libraries that the interpreter (mounted from the runtime stage)
+# and every extension module link, as the dynamic loader resolves them (`ld.so --list`, what ldd
+# runs, without ldd's shell wrapper: ten times faster), into /out/python/lib (found through
+# LD_LIBRARY_PATH), and the loader itself at its own path (PT_INTERP, fixed in the binaries). A
+# library that does not resolve fails the build. Libraries resolved inside the tree (numpy.libs,
+# via $ORIGIN) are already there. libgcc_s is added too: glibc loads it at run time to unwind
+# threads. Then a passwd and group file naming the app user, and a /tmp that is writable by all
+# (gunicorn's worker heartbeat files). bash's pipefail: a failing ldd or ldconfig fails the build.
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+RUN --mount=type=bind,from=runtime,source=/out,target=/runtime \
+    find /out/python/site-packages/ -mindepth 2 -type d -name tests -prune -exec rm -rf {} + \
+ && loader=$(ldd /runtime/python/bin/python3 | awk '$1 ~ /^\// && $2 ~ /^\(0x/ && !n++ { print $1 }') \
+ && [ -n "$loader" ] \
+ && { find /runtime/python /out/python -type f \( -name '*.so' -o -name '*.so.*' -o -path '*/python/bin/*' \) \
+        -exec "$loader" --list {} \; > /tmp/ldd.txt 2>/dev/null || true; } \
+ && awk '$2 == "=>" && $3 == "not" { print "unresolved: " $1 > "/dev/stderr"; bad = 1 } \
+         $2 == "=>" && $3 ~ /^\// && !seen[$3]++ { print $1, $3 } \
+         END { exit bad }' /tmp/ldd.txt > /tmp/libs.txt \
+ && ldconfig -p | awk '$1 == "libgcc_s.so.1" && !n++ { print $1, $NF }' >> /tmp/libs.txt \
+ && mkdir -p /out/python/lib \
+ && while read -r name path; do \
+        case "$path" in \
+            /runtime/*|/out/*) ;; \
+            *) cp -L "$path" "/out/python/lib/$(basename "$name")" ;; \
+        esac; \
+    done < /tmp/libs.txt \
+ && mkdir -p "/out$(dirname "$loader")" && cp -L "$loader" "/out$loader" \
+ && mkdir -p /out/etc /out/tmp && chmod 1777 /out/tmp \
+ && printf 'root:x:0:0:root:/root:/sbin/nologin\n{{ user }}:x:{{ uid }}:{{ uid }}::/nonexistent:/sbin/nologin\n' > /out/etc/passwd \
+ && printf 'root:x:0:\n{{ user }}:x:{{ uid }}:\n' > /out/etc/group
+
+# The final image: a layer with the interpreter and stdlib, one with the dependencies and the
+# libraries, one with the app. No file is in two layers.
+FROM scratch
+COPY --from=runtime /out /
+COPY --from=deps /out /
+ENV PATH=/python/bin \
+    LD_LIBRARY_PATH=/python/lib \
+    LANG=C.UTF-8 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY . .
+USER {{ uid }}:{{ uid }}
+EXPOSE {{ port }}
+# No shell here, so the exec form with an absolute path is the only form that can work.
+CMD ["/python/bin/python3", "-m", "gunicorn", "--bind", "0.0.0.0:{{ port }}", "{{ entry }}"]
