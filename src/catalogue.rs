@@ -38,6 +38,13 @@ impl Variant {
     pub fn dockerfile_path(&self) -> String {
         format!("dockerfiles/{}.Dockerfile", self.name)
     }
+
+    /// What this step changes and why it matters, for `dockwright explain`:
+    /// the embedded scaffolds/variants/NAME/explain.md, kept beside the
+    /// Dockerfile so that both are edited together.
+    pub fn explanation(&self) -> anyhow::Result<&'static str> {
+        render::embedded(&format!("variants/{}/explain.md", self.name))
+    }
 }
 
 pub const DEFAULT_PROFILE: &str = "balanced";
@@ -95,6 +102,19 @@ mod tests {
             for variant in ladder {
                 render::embedded(&variant.template_path()).unwrap();
             }
+        }
+    }
+
+    #[test]
+    fn every_variant_is_explained() {
+        let catalogue = Catalogue::load().unwrap();
+        for variant in &catalogue.variants {
+            let text = variant.explanation().unwrap();
+            assert!(
+                !text.trim().is_empty(),
+                "{} has an empty explain.md",
+                variant.name
+            );
         }
     }
 

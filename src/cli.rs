@@ -35,8 +35,12 @@ enum Command {
     Measure(commands::measure::MeasureArgs),
     /// List the project's variants in ladder order, each with its reason
     Variants(commands::variants::VariantsArgs),
-    /// Show a saved measure run again: the latest, or the one given, as a table, Markdown, JSON or CSV
+    /// Show a saved measure run again: the latest, or the one given, as a table, Markdown, JSON, CSV or an HTML page
     Report(commands::report::ReportArgs),
+    /// Explain a step of the ladder: its Dockerfile diff, why it matters and what it measured
+    Explain(commands::explain::ExplainArgs),
+    /// Compare two saved measure runs: size and time changes per variant, noise told apart
+    Compare(commands::compare::CompareArgs),
 }
 
 /// Runs the command line; returns the exit code.
@@ -51,5 +55,7 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Measure(args) => commands::measure::measure(args),
         Command::Variants(args) => commands::variants::variants(args),
         Command::Report(args) => commands::report::report(args),
+        Command::Explain(args) => commands::explain::explain(args),
+        Command::Compare(args) => commands::compare::compare(args),
     }
 }

@@ -28,7 +28,7 @@ pub fn spread(samples: &[f64]) -> Option<Spread> {
 }
 
 /// Below this, differences are scheduling noise rather than build work.
-const NOISE_FLOOR_SECONDS: f64 = 0.2;
+pub const NOISE_FLOOR_SECONDS: f64 = 0.2;
 
 /// Warnings, in words, about `samples` of `what` (e.g. "app-edit rebuilds of
 /// slim"): a wide spread, or a first run much slower than the rest.

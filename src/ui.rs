@@ -54,3 +54,14 @@ impl Activity {
         }
     }
 }
+
+/// Prints `text` and a newline on stdout. A reader that stops early, such
+/// as `head` or a pager that is quit, closes the pipe: that ends the output
+/// quietly instead of in a panic, as `println!` would.
+pub fn print(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}

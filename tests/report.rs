@@ -4,6 +4,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use serde_json::{json, Value};
 
@@ -261,4 +262,75 @@ fn report_refuses_an_unknown_format() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stdout(&output).is_empty());
     assert!(stderr(&output).contains("markdown"), "{}", stderr(&output));
+}
+
+/// `dockwright report` on a 200-column pseudo-terminal, with NO_COLOR set
+/// or not; what the terminal showed.
+fn report_on_a_terminal(dir: &Path, no_color: bool) -> String {
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", "stty cols 200 rows 50 && exec \"$0\" report", BIN])
+        .current_dir(dir)
+        .env("TERM", "xterm")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE");
+    if no_color {
+        command.env("NO_COLOR", "1");
+    } else {
+        command.env_remove("NO_COLOR");
+    }
+    let mut session =
+        rexpect::session::spawn_command(command, Some(10_000)).expect("dockwright starts on a pty");
+    let shown = session.exp_eof().expect("dockwright exits");
+    // rexpect hands back each byte as a char.
+    let bytes: Vec<u8> = shown.chars().map(|c| c as u8).collect();
+    String::from_utf8(bytes)
+        .expect("the terminal got UTF-8")
+        .replace("\r\n", "\n")
+}
+
+const BARS: [char; 8] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
+
+#[test]
+fn bars_are_coloured_on_a_terminal_unless_no_color_is_set() {
+    let tmp = tempdir();
+    save(
+        tmp.path(),
+        "2026-03-21T14-02-11Z.json",
+        &saved_run("demo", "2026-03-21T14:02:11Z"),
+    );
+    let coloured = report_on_a_terminal(tmp.path(), false);
+    assert!(coloured.contains(BARS), "{coloured}");
+    assert!(
+        coloured.contains("\x1b["),
+        "no colour on a terminal:\n{coloured}"
+    );
+
+    let plain = report_on_a_terminal(tmp.path(), true);
+    assert!(plain.contains(BARS), "{plain}");
+    assert!(!plain.contains('\x1b'), "colour despite NO_COLOR:\n{plain}");
+    assert_eq!(console::strip_ansi_codes(&coloured), plain);
+}
+
+#[test]
+fn piped_output_keeps_the_bars_without_colour() {
+    let tmp = tempdir();
+    save(
+        tmp.path(),
+        "2026-03-21T14-02-11Z.json",
+        &saved_run("demo", "2026-03-21T14:02:11Z"),
+    );
+    // Not a terminal, and colour not refused: still plain text.
+    let output = dockwright(tmp.path())
+        .arg("report")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert_success(&output);
+    let table = stdout(&output);
+    assert!(!table.contains('\x1b'), "{table}");
+    let uv = table.lines().find(|l| l.contains("uv ★")).unwrap();
+    // The recommended variant's bars end in its mark: all four figures.
+    assert_eq!(uv.matches('★').count(), 5, "{uv}");
+    assert!(uv.contains(BARS), "{uv}");
 }

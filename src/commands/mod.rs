@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod build;
+pub mod compare;
+pub mod explain;
 pub mod measure;
 pub mod new;
 pub mod rebuild;

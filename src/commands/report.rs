@@ -1,10 +1,13 @@
-//! `dockwright report`: show a saved measure run again, in any format.
+//! `dockwright report`: show a saved measure run again, in any format, or
+//! write it as an HTML page.
 
-use std::path::PathBuf;
+use std::fs;
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::error::exit;
+use crate::error::{exit, UserError};
 use crate::report::{self, Format};
 use crate::results::{self, Run};
 
@@ -16,6 +19,9 @@ pub struct ReportArgs {
     /// How to print the run
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Write the run as one self-contained HTML page to FILE instead of printing it
+    #[arg(long, value_name = "FILE", conflicts_with = "format")]
+    html: Option<PathBuf>,
     /// A saved run to show instead of the latest one, such as a file in .dockwright/runs/
     #[arg(long, value_name = "FILE")]
     run: Option<PathBuf>,
@@ -26,6 +32,81 @@ pub fn report(args: ReportArgs) -> anyhow::Result<i32> {
         Some(path) => Run::load(path)?,
         None => results::latest(&args.project)?.1,
     };
-    println!("{}", report::render(&run, args.format)?);
+    match &args.html {
+        Some(path) => {
+            write_atomically(path, &report::render(&run, Format::Html)?)?;
+            println!("Wrote the HTML report to {}", shown(path));
+        }
+        None => println!("{}", report::render(&run, args.format)?),
+    }
     Ok(exit::OK)
+}
+
+/// Writes `text` to `path` through a temporary file beside it and a rename,
+/// so that a page open in a browser is never half written and a failure
+/// leaves the old one.
+fn write_atomically(path: &Path, text: &str) -> Result<(), UserError> {
+    if path.is_dir() {
+        return Err(UserError::new(format!(
+            "`{}` is a directory; give a file name, such as `{}`",
+            path.display(),
+            path.join("report.html").display()
+        )));
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(UserError::new(format!(
+            "cannot write `{}`: the directory `{}` does not exist; create it or choose another path",
+            path.display(),
+            dir.display()
+        )));
+    }
+    let fail = |err: std::io::Error| {
+        let fix = match err.kind() {
+            ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => {
+                "choose a directory you can write to"
+            }
+            ErrorKind::StorageFull => "free some space or choose another path",
+            _ => "choose another path",
+        };
+        UserError::new(format!(
+            "cannot write the HTML report to `{}` ({}); {fix}",
+            path.display(),
+            without_temporary_path(err)
+        ))
+    };
+    // A page is for sharing: readable by others as the umask allows, not
+    // the private mode of a temporary file.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".dockwright-report")
+        .suffix(".tmp")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    tmp.write_all(text.as_bytes()).map_err(fail)?;
+    tmp.write_all(b"\n").map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|err| fail(err.error))?;
+    Ok(())
+}
+
+/// The error without the temporary file's name, which tempfile adds and the
+/// user never asked for.
+fn without_temporary_path(err: std::io::Error) -> std::io::Error {
+    if err.raw_os_error().is_some() {
+        err
+    } else {
+        std::io::Error::from(err.kind())
+    }
+}
+
+/// The path as given, and where that is when it was relative.
+fn shown(path: &Path) -> String {
+    match fs::canonicalize(path) {
+        Ok(full) if full != path => format!("{} ({})", path.display(), full.display()),
+        _ => path.display().to_string(),
+    }
 }

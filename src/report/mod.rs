@@ -3,6 +3,7 @@
 //! that every format carries the same columns and the same figures.
 
 mod csv;
+mod html;
 mod json;
 mod markdown;
 mod table;
@@ -14,7 +15,7 @@ use crate::results::{Run, Status, VariantResult};
 /// The output formats of `dockwright report` and `dockwright measure`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// A table for the terminal, with notes and a summary below it
+    /// A table for the terminal, a bar beside each figure, notes and a summary below it
     Table,
     /// A GitHub table with the same cells, notes and summary
     Markdown,
@@ -22,16 +23,20 @@ pub enum Format {
     Json,
     /// One row per variant with raw numbers: seconds, bytes, ratios
     Csv,
+    /// A self-contained page (what `--html FILE` writes): charts, the table,
+    /// the environment and every Dockerfile with its diff
+    Html,
 }
 
 /// Renders `run` in `format`, without a trailing newline.
 pub fn render(run: &Run, format: Format) -> anyhow::Result<String> {
     let report = Report::new(run);
     Ok(match format {
-        Format::Table => table::render(&report, terminal_width()),
+        Format::Table => table::render(&report, terminal_width(), console::colors_enabled()),
         Format::Markdown => markdown::render(&report),
         Format::Json => json::render(&report)?,
         Format::Csv => csv::render(&report),
+        Format::Html => html::render(&report)?,
     })
 }
 
@@ -53,6 +58,64 @@ pub const COLUMNS: [&str; 6] = [
     "image size",
     "vs baseline",
 ];
+
+/// A figure that the table and the HTML charts draw as bars: each variant's
+/// bar is its value over the largest in the column, from zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    ImageSize,
+    ColdBuild,
+    AppRebuild,
+    DepsRebuild,
+}
+
+impl Metric {
+    /// In the order the HTML charts show them: the size, then the times.
+    pub const ALL: [Metric; 4] = [
+        Metric::ImageSize,
+        Metric::ColdBuild,
+        Metric::AppRebuild,
+        Metric::DepsRebuild,
+    ];
+
+    /// The metric's column in `COLUMNS` and in each row's cells.
+    pub fn column(self) -> usize {
+        match self {
+            Metric::ColdBuild => 1,
+            Metric::AppRebuild => 2,
+            Metric::DepsRebuild => 3,
+            Metric::ImageSize => 4,
+        }
+    }
+
+    /// The raw figure: bytes or seconds (the median of repeated rebuilds).
+    pub fn value(self, variant: &VariantResult) -> Option<f64> {
+        match self {
+            Metric::ImageSize => variant.image_bytes.map(|bytes| bytes as f64),
+            Metric::ColdBuild => variant.cold_seconds,
+            Metric::AppRebuild => variant.app_rebuild_seconds,
+            Metric::DepsRebuild => variant.deps_rebuild_seconds,
+        }
+    }
+
+    /// The figure as the table shows it, without a range.
+    pub fn shown(self, value: f64) -> String {
+        match self {
+            Metric::ImageSize => size(value as u64),
+            _ => seconds(value),
+        }
+    }
+
+    /// The largest figure of the run, which every bar is drawn against;
+    /// none when no variant has one.
+    pub fn max(self, report: &Report) -> Option<f64> {
+        report
+            .rows
+            .iter()
+            .filter_map(|row| self.value(row.variant))
+            .max_by(f64::total_cmp)
+    }
+}
 
 /// Marks the profile's recommended variant after its name.
 const RECOMMENDED_MARK: &str = " ★";

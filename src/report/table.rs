@@ -1,19 +1,44 @@
-//! The report as a table for the terminal, with its notes and summary below.
+//! The report as a table for the terminal, with its notes and summary below,
+//! and a bar beside each figure, drawn to scale in eighths of a cell.
 
-use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table, Width};
+use comfy_table::{Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width};
+use console::Style;
 
-use super::{Report, COLUMNS};
+use super::{Metric, Report, Row, COLUMNS, RECOMMENDED_MARK};
+use crate::results::Status;
 
 /// Room for a space either side of a cell, as the style draws it.
 const PADDING: usize = 2;
 
-/// Lays the report out; with a `width`, cells wrap at spaces to fit it.
-pub fn render(report: &Report, width: Option<u16>) -> String {
+/// A bar's last cell, by how many eighths of it are filled.
+const PARTIAL: [char; 8] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
+const FULL: char = '█';
+const EIGHTHS: usize = 8;
+
+/// Without a terminal to fit, every figure gets a bar this long: about 150
+/// columns in all with ranges in the cells, readable in a file or a paste.
+const UNFITTED_BAR_CELLS: usize = 8;
+/// Bars beside all four figures need at least this much room each to be
+/// read; else only the headline two (size, app-edit rebuild) get bars.
+const MIN_BAR_CELLS_ALL: usize = 6;
+const MIN_BAR_CELLS: usize = 4;
+const MAX_BAR_CELLS: usize = 16;
+
+/// The headline figures, which keep their bars when all four do not fit.
+const HEADLINE: [Metric; 2] = [Metric::ImageSize, Metric::AppRebuild];
+
+/// Lays the report out; with a `width`, the table fits it: bars shrink or
+/// go (all four, then all but the headline two, then none) before cells
+/// wrap at spaces. With `colour`, the bars are coloured, the recommended
+/// variant's apart; without, the text is plain. Either way the recommended
+/// variant's bars end in `★`, so colour is never the only sign.
+pub fn render(report: &Report, width: Option<u16>, colour: bool) -> String {
+    let bars = Bars::fit(report, width);
     let mut table = Table::new();
     table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-    table.set_header(COLUMNS);
+    table.set_header(header(report, bars.as_ref()));
     for row in &report.rows {
-        table.add_row(row.cells.clone());
+        table.add_row(cells(report, row, bars.as_ref()));
     }
     // The figures line up on their units; the comparison reads as text.
     for index in 1..COLUMNS.len() - 1 {
@@ -37,9 +62,233 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
         }));
         table.set_constraints(constraints);
     }
-    let mut lines = vec![report.header.clone(), table.to_string()];
+    let mut table = table.to_string();
+    if colour && bars.is_some() {
+        table = colour_bars(report, &table);
+    }
+    let mut lines = vec![report.header.clone(), table];
     lines.extend(report.legend.map(str::to_string));
     lines.extend(report.notes.iter().cloned());
     lines.push(report.summary.line());
     lines.join("\n")
+}
+
+/// Which figures get bars, and how long the longest bar is.
+#[derive(Debug, Clone, PartialEq)]
+struct Bars {
+    metrics: Vec<Metric>,
+    cells: usize,
+}
+
+impl Bars {
+    /// The longest bars that keep the table within `width` without
+    /// wrapping; the default length when there is no width to fit.
+    fn fit(report: &Report, width: Option<u16>) -> Option<Bars> {
+        let Some(width) = width else {
+            return Some(Bars {
+                metrics: Metric::ALL.to_vec(),
+                cells: UNFITTED_BAR_CELLS,
+            });
+        };
+        let width = usize::from(width);
+        [
+            (Metric::ALL.to_vec(), MIN_BAR_CELLS_ALL),
+            (HEADLINE.to_vec(), MIN_BAR_CELLS),
+        ]
+        .into_iter()
+        .find_map(|(metrics, min)| {
+            (min..=MAX_BAR_CELLS)
+                .rev()
+                .map(|cells| Bars {
+                    metrics: metrics.clone(),
+                    cells,
+                })
+                .find(|bars| table_width(report, Some(bars)) <= width)
+        })
+    }
+
+    fn has(&self, index: usize) -> bool {
+        self.metrics.iter().any(|m| m.column() == index)
+    }
+
+    /// The room after the bar for the recommended variant's mark.
+    fn mark_width(report: &Report) -> usize {
+        if report.rows.iter().any(|row| row.variant.recommended) {
+            RECOMMENDED_MARK.chars().count()
+        } else {
+            0
+        }
+    }
+}
+
+/// The width of the unwrapped table, borders included.
+fn table_width(report: &Report, bars: Option<&Bars>) -> usize {
+    let columns = (0..COLUMNS.len()).map(|index| {
+        let content = report
+            .rows
+            .iter()
+            .map(|row| {
+                let figure = row.cells[index].chars().count();
+                match bars {
+                    Some(bars) if bars.has(index) => {
+                        figure_width(report, index) + 1 + bars.cells + Bars::mark_width(report)
+                    }
+                    _ => figure,
+                }
+            })
+            .max()
+            .unwrap_or(0);
+        content.max(COLUMNS[index].chars().count()) + PADDING
+    });
+    // A border left of every column and one after the last.
+    columns.sum::<usize>() + COLUMNS.len() + 1
+}
+
+/// The widest figure of column `index`, which every figure is padded to so
+/// that the bars after them start in line.
+fn figure_width(report: &Report, index: usize) -> usize {
+    report
+        .rows
+        .iter()
+        .map(|row| row.cells[index].chars().count())
+        .max()
+        .unwrap_or(0)
+}
+
+/// The column headings; over a figure with a bar, the heading ends where
+/// the figures end rather than over the bars.
+fn header(report: &Report, bars: Option<&Bars>) -> Vec<Cell> {
+    COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(index, &title)| match bars {
+            Some(bars) if bars.has(index) => Cell::new(format!(
+                "{title:>figure$}",
+                figure = figure_width(report, index)
+            ))
+            .set_alignment(CellAlignment::Left),
+            _ => Cell::new(title),
+        })
+        .collect()
+}
+
+/// The row's cells, with the figure and its bar in one cell where the
+/// figure gets a bar.
+fn cells(report: &Report, row: &Row, bars: Option<&Bars>) -> Vec<String> {
+    let mut cells = row.cells.to_vec();
+    let Some(bars) = bars else {
+        return cells;
+    };
+    for &metric in &bars.metrics {
+        let index = metric.column();
+        let bar = match (metric.value(row.variant), metric.max(report)) {
+            (Some(value), Some(max)) => bar(value, max, bars.cells),
+            _ => String::new(),
+        };
+        let mark = if row.variant.recommended && !bar.is_empty() {
+            RECOMMENDED_MARK
+        } else {
+            ""
+        };
+        let bar = format!("{bar}{mark}");
+        cells[index] = format!(
+            "{:>figure$} {bar:<rest$}",
+            row.cells[index],
+            figure = figure_width(report, index),
+            rest = bars.cells + Bars::mark_width(report),
+        );
+    }
+    cells
+}
+
+/// `value` over `max` as a bar of at most `cells` cells, in eighths of a
+/// cell; a figure above zero gets at least an eighth, so it shows.
+pub fn bar(value: f64, max: f64, cells: usize) -> String {
+    let eighths = eighths(value, max, cells);
+    let (full, rest) = (eighths / EIGHTHS, eighths % EIGHTHS);
+    let mut bar: String = std::iter::repeat_n(FULL, full).collect();
+    if let Some(partial) = rest.checked_sub(1) {
+        bar.push(PARTIAL[partial]);
+    }
+    bar
+}
+
+/// How many eighths of a cell a bar of `value` over `max` fills.
+fn eighths(value: f64, max: f64, cells: usize) -> usize {
+    if !(value > 0.0 && max > 0.0) {
+        return 0;
+    }
+    let steps = cells * EIGHTHS;
+    let exact = (value / max).min(1.0) * steps as f64;
+    (exact.round() as usize).clamp(1, steps)
+}
+
+/// How many eighths a drawn bar fills: the inverse of `bar`.
+#[cfg(test)]
+pub fn bar_eighths(text: &str) -> usize {
+    text.chars()
+        .filter_map(|c| PARTIAL.iter().position(|&p| p == c).map(|i| i + 1))
+        .sum()
+}
+
+fn is_bar(c: char) -> bool {
+    PARTIAL.contains(&c)
+}
+
+/// Colours each row's bars: the recommended variant's apart from the rest,
+/// a failed variant's as failed. The table is laid out plain first so that
+/// escape codes never count towards a cell's width.
+fn colour_bars(report: &Report, table: &str) -> String {
+    let style_of = |line: &str| -> Option<Style> {
+        let first = line
+            .split(['│', '┆'])
+            .find(|cell| !cell.trim().is_empty())?;
+        let row = report
+            .rows
+            .iter()
+            .find(|row| row.cells[0] == first.trim())?;
+        Some(if row.variant.recommended {
+            Style::new().green().bold().force_styling(true)
+        } else if row.variant.status == Status::Failed {
+            Style::new().red().force_styling(true)
+        } else {
+            Style::new().cyan().force_styling(true)
+        })
+    };
+    let lines: Vec<String> = table
+        .lines()
+        .map(|line| match style_of(line) {
+            Some(style) => colour_runs(line, &style),
+            None => line.to_string(),
+        })
+        .collect();
+    lines.join("\n")
+}
+
+/// `line` with every run of bar characters, and the mark after one, in
+/// `style`.
+fn colour_runs(line: &str, style: &Style) -> String {
+    let mark = RECOMMENDED_MARK.trim_start();
+    let mut out = String::new();
+    let mut run = String::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if is_bar(c) {
+            run.push(c);
+            if chars.peek().is_some_and(|&next| is_bar(next)) {
+                continue;
+            }
+            // The recommended mark right after the bar belongs to it.
+            let rest: String = chars.clone().take(1 + mark.chars().count()).collect();
+            if rest == format!(" {mark}") {
+                run.push_str(&rest);
+                chars.nth(rest.chars().count() - 1);
+            }
+            out.push_str(&style.apply_to(&run).to_string());
+            run.clear();
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

@@ -322,7 +322,7 @@ fn figures_are_rounded_for_reading() {
 /// Rendered at a fixed width, or none, so that the terminal running the
 /// tests cannot change the snapshot.
 fn table_at(run: &Run, width: Option<u16>) -> String {
-    table::render(&Report::new(run), width)
+    table::render(&Report::new(run), width, false)
 }
 
 #[test]
@@ -348,6 +348,216 @@ fn a_narrow_terminal_wraps_cells_but_keeps_the_columns() {
     }
 }
 
+/// The lines of the table itself, without the header line and notes.
+fn table_lines(rendered: &str) -> impl Iterator<Item = &str> {
+    rendered
+        .lines()
+        .filter(|l| l.starts_with(['┌', '│', '├', '╞', '└']))
+}
+
+#[test]
+fn a_wide_terminal_gets_bars_beside_every_figure() {
+    let wide = table_at(&sample_run(3), Some(160));
+    insta::assert_snapshot!("table_160_columns", wide);
+    for line in table_lines(&wide) {
+        assert!(line.chars().count() <= 160, "wider than 160: {line}");
+    }
+}
+
+#[test]
+fn a_middling_terminal_keeps_the_headline_bars() {
+    let middling = table_at(&sample_run(1), Some(110));
+    insta::assert_snapshot!("table_110_columns", middling);
+    let bars = drawn_bars(&middling, &Report::new(&sample_run(1)));
+    let columns: Vec<usize> = Metric::ALL
+        .iter()
+        .map(|m| m.column())
+        .filter(|&column| bars.keys().any(|(_, c)| *c == column))
+        .collect();
+    assert_eq!(
+        columns,
+        [Metric::ImageSize.column(), Metric::AppRebuild.column()]
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Bars in the terminal
+
+#[test]
+fn a_bar_is_its_value_over_the_max_in_eighths_of_a_cell() {
+    let max = 7.4;
+    for cells in [1, 4, 8, 16] {
+        let steps = (cells * 8) as f64;
+        for value in [0.0, 0.01, 0.09, 0.41, 1.0, 3.3, 6.2, 7.4] {
+            let bar = table::bar(value, max, cells);
+            // Full blocks, then at most one partial block.
+            let partial: Vec<char> = bar.chars().filter(|&c| c != '█').collect();
+            assert!(
+                partial.len() <= 1 && bar.trim_end_matches(&partial[..]).chars().all(|c| c == '█'),
+                "{bar}"
+            );
+            let drawn = table::bar_eighths(&bar) as f64;
+            let exact = value / max * steps;
+            if value == 0.0 {
+                assert_eq!(drawn, 0.0);
+            } else if exact < 0.5 {
+                assert_eq!(drawn, 1.0, "a figure above zero shows: {value} in {cells}");
+            } else {
+                assert!(
+                    (drawn - exact).abs() <= 0.5,
+                    "{value} in {cells}: {drawn} eighths for {exact}"
+                );
+            }
+        }
+        assert_eq!(table::bar(max, max, cells), "█".repeat(cells));
+    }
+    assert_eq!(table::bar(3.0, 8.0, 1), "▍");
+    assert_eq!(table::bar(1.0, 0.0, 8), "");
+}
+
+/// The eighths drawn in each row's cells, by variant and column; cells
+/// without a bar are left out.
+fn drawn_bars(rendered: &str, report: &Report) -> BTreeMap<(String, usize), usize> {
+    let mut bars = BTreeMap::new();
+    for row in &report.rows {
+        let cells = split_row(&rendered.replace('┆', "│"), '│', &row.cells[0]);
+        for (column, cell) in cells.iter().enumerate() {
+            let eighths = table::bar_eighths(cell);
+            if cell.contains(is_bar_char) {
+                bars.insert((row.variant.name.clone(), column), eighths);
+            }
+        }
+    }
+    bars
+}
+
+#[test]
+fn bars_are_drawn_to_scale_at_every_width() {
+    for runs in [1, 3] {
+        let run = sample_run(runs);
+        let report = Report::new(&run);
+        for width in [None, Some(100), Some(110), Some(130), Some(160), Some(250)] {
+            let rendered = table::render(&report, width, false);
+            let bars = drawn_bars(&rendered, &report);
+            if let Some(width) = width {
+                for line in table_lines(&rendered) {
+                    assert!(
+                        line.chars().count() <= usize::from(width),
+                        "wider than {width}: {line}"
+                    );
+                }
+            }
+            for metric in Metric::ALL {
+                let column = metric.column();
+                let in_column: Vec<(&VariantResult, usize)> = report
+                    .rows
+                    .iter()
+                    .filter_map(|row| {
+                        bars.get(&(row.variant.name.clone(), column))
+                            .map(|&eighths| (row.variant, eighths))
+                    })
+                    .collect();
+                if in_column.is_empty() {
+                    continue;
+                }
+                let max = metric.max(&report).unwrap();
+                // The longest bar is the largest figure's, in whole cells.
+                let full = in_column.iter().map(|&(_, e)| e).max().unwrap();
+                assert_eq!(full % 8, 0, "{width:?} {column}");
+                for row in &report.rows {
+                    let drawn = bars.get(&(row.variant.name.clone(), column)).copied();
+                    match metric.value(row.variant) {
+                        None => assert_eq!(drawn, None, "{} {column}", row.variant.name),
+                        Some(value) => {
+                            let drawn = drawn.unwrap() as f64;
+                            let exact = value / max * full as f64;
+                            assert!(
+                                (drawn - exact).abs() <= 0.5 || (exact < 0.5 && drawn == 1.0),
+                                "{} in column {column} at {width:?}: {drawn} eighths for {exact}",
+                                row.variant.name
+                            );
+                        }
+                    }
+                }
+            }
+            // The headline figures are the last to lose their bars.
+            if !bars.is_empty() {
+                for metric in [Metric::ImageSize, Metric::AppRebuild] {
+                    assert!(bars.keys().any(|(_, c)| *c == metric.column()), "{width:?}");
+                }
+            }
+            if width.is_none() || width >= Some(160) {
+                assert_eq!(
+                    bars.keys()
+                        .map(|(_, c)| *c)
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .len(),
+                    4,
+                    "{width:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_recommended_bars_end_in_a_star() {
+    let rendered = table_at(&sample_run(3), None);
+    for line in table_lines(&rendered) {
+        let stars = line.matches('★').count();
+        let recommended = line.contains("uv ★");
+        // Its name and its four bars.
+        assert_eq!(stars, if recommended { 5 } else { 0 }, "{line}");
+    }
+}
+
+#[test]
+fn an_80_column_terminal_has_no_room_for_bars() {
+    let narrow = table_at(&sample_run(3), Some(80));
+    assert!(!narrow.contains(is_bar_char), "{narrow}");
+}
+
+/// `text` without the spans that an escape code styles.
+fn unstyled_parts(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('\x1b') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find("\x1b[0m").expect("every style is reset") + start;
+        rest = &rest[end + "\x1b[0m".len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn colour_styles_only_the_bars_and_the_recommended_ones_apart() {
+    let run = sample_run(3);
+    let report = Report::new(&run);
+    let plain = table::render(&report, None, false);
+    assert!(!plain.contains('\x1b'), "{plain}");
+    let coloured = table::render(&report, None, true);
+    assert!(coloured.contains('\x1b'));
+    assert_eq!(console::strip_ansi_codes(&coloured), plain);
+    // Every bar is coloured, and nothing else is.
+    let left = unstyled_parts(&coloured);
+    assert!(!left.contains(is_bar_char), "{left}");
+    assert_eq!(left.matches('★').count(), plain.matches('★').count() - 4);
+    let codes = |name: &str| -> Vec<String> {
+        let line = coloured
+            .lines()
+            .find(|l| l.contains(&format!("│ {name} ")))
+            .unwrap();
+        line.split('\x1b')
+            .skip(1)
+            .map(|code| code[..code.find('m').unwrap() + 1].to_string())
+            .filter(|code| code != "[0m")
+            .collect()
+    };
+    assert_ne!(codes("uv ★"), codes("baseline"));
+    assert_eq!(codes("baseline"), codes("minimal-final"));
+}
+
 #[test]
 fn markdown_snapshot() {
     insta::assert_snapshot!("markdown", markdown::render(&Report::new(&sample_run(3))));
@@ -366,10 +576,84 @@ fn json_is_the_run_as_saved() {
     assert_eq!(serde_json::from_str::<Run>(&json).unwrap(), run);
 }
 
-/// The cells of the table row whose first cell is `label`.
+/// The cells of the table row whose first cell is `label`, each without
+/// the bar drawn beside its figure.
 fn table_cells(table: &str, label: &str) -> Vec<String> {
     // The style draws inner column lines dotted.
     split_row(&table.replace('┆', "│"), '│', label)
+        .iter()
+        .map(|cell| without_bar(cell))
+        .collect()
+}
+
+/// A table cell's text before its bar (and the bar's `★`), if it has one.
+fn without_bar(cell: &str) -> String {
+    match cell.find(is_bar_char) {
+        Some(at) => cell[..at].trim().to_string(),
+        None => cell.trim().to_string(),
+    }
+}
+
+/// █ (U+2588) to ▏ (U+258F): the full block and its eighths.
+fn is_bar_char(c: char) -> bool {
+    ('█'..='▏').contains(&c)
+}
+
+/// The cells of each row of the HTML table's body, as text.
+fn html_table_rows(html: &str) -> Vec<Vec<String>> {
+    let body = &html[html.find("<tbody>").unwrap()..html.find("</tbody>").unwrap()];
+    elements(body, "tr")
+        .iter()
+        .map(|row| {
+            let doc = roxmltree::Document::parse(row).unwrap_or_else(|e| panic!("{e}: {row}"));
+            doc.root_element()
+                .children()
+                .filter(|n| n.is_element())
+                .map(|cell| cell.text().unwrap_or_default().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// Each chart's value labels by variant: chart title → variant → label.
+fn html_chart_values(html: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    elements(html, "svg")
+        .iter()
+        .map(|svg| {
+            let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("{e}: {svg}"));
+            let root = doc.root_element();
+            let metric = root.attribute("data-metric").unwrap().to_string();
+            let values = root
+                .descendants()
+                .filter(|n| n.has_tag_name("g"))
+                .map(|g| {
+                    let value = g
+                        .children()
+                        .find(|n| n.attribute("class") == Some("value"))
+                        .and_then(|n| n.text())
+                        .unwrap_or_default();
+                    (
+                        g.attribute("data-variant").unwrap().to_string(),
+                        value.to_string(),
+                    )
+                })
+                .collect();
+            (metric, values)
+        })
+        .collect()
+}
+
+/// Every `<tag …>…</tag>` in `text`, not nested.
+fn elements<'t>(text: &'t str, tag: &str) -> Vec<&'t str> {
+    let (open, close) = (format!("<{tag}"), format!("</{tag}>"));
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(&open) {
+        let end = rest[start..].find(&close).unwrap() + start + close.len();
+        found.push(&rest[start..end]);
+        rest = &rest[end..];
+    }
+    found
 }
 
 fn markdown_cells(markdown: &str, label: &str) -> Vec<String> {
@@ -419,8 +703,12 @@ fn assert_shows(cell: &str, expected: Option<f64>, what: &str) {
 fn every_format_carries_the_same_numbers() {
     let run = sample_run(3);
     let report = Report::new(&run);
-    let table = table::render(&report, None);
+    let table = table::render(&report, None, false);
     let markdown = markdown::render(&report);
+    let html = html::render(&report).unwrap();
+    let html_rows = html_table_rows(&html);
+    assert_eq!(html_rows.len(), report.rows.len());
+    let charts = html_chart_values(&html);
     let csv = csv::render(&report);
     let json: Run = serde_json::from_str(&json::render(&report).unwrap()).unwrap();
     assert_eq!(json, run);
@@ -453,6 +741,16 @@ fn every_format_carries_the_same_numbers() {
         let in_markdown = markdown_cells(&markdown, &label);
         assert_eq!(in_table, in_markdown, "{}", v.name);
         assert_eq!(in_table.len(), COLUMNS.len());
+        let in_html = html_rows.iter().find(|row| row[0] == label).unwrap();
+        assert_eq!(*in_html, in_table, "{}", v.name);
+        // Each chart labels its bar with the figure the table shows, and
+        // says why a variant without one has none.
+        let figure = |text: &str| text.split(' ').take(2).collect::<Vec<_>>().join(" ");
+        for metric in Metric::ALL {
+            let shown = &charts[&COLUMNS[metric.column()].replace(' ', "-")][&v.name];
+            let cell = &in_table[metric.column()];
+            assert_eq!(figure(shown), figure(cell), "{}: chart and table", v.name);
+        }
 
         if v.status == Status::Ok {
             assert_shows(&in_table[1], v.cold_seconds, "cold");

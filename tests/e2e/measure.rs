@@ -2,11 +2,13 @@
 //! numbers make sense, the user's files come back byte for byte, every output
 //! format agrees, and Ctrl-C keeps what finished.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::support::{dockwright, engine, new_project, skip, text, Cleanup};
+use crate::support::{
+    dockwright, engine, new_project, saved_variants, skip, text, wait_for, Cleanup,
+};
 
 fn results_of(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
@@ -193,30 +195,6 @@ fn formats_agree(dir: &Path, run: &serde_json::Value) {
             "table row of {name} lacks {shown}: {table_row}"
         );
     }
-}
-
-/// Waits until `check` holds, polling often, for at most `limit`.
-fn wait_for(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if check() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    false
-}
-
-fn saved_variants(dir: &Path) -> usize {
-    let runs: Vec<PathBuf> = std::fs::read_dir(dir.join(".dockwright/runs"))
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    runs.iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .filter_map(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .map(|run| run["variants"].as_array().map_or(0, Vec::len))
-        .max()
-        .unwrap_or(0)
 }
 
 #[test]

@@ -6,6 +6,7 @@ use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// One end-to-end test at a time: the daemon of Debian's docker.io 20.10
 /// panics ("failed to get edge", moby/moby#42414) when a build is cancelled
@@ -111,4 +112,28 @@ pub fn new_project(parent: &Path, name: &str, args: &[&str]) -> PathBuf {
         text(&made.stderr)
     );
     parent.join(name)
+}
+
+/// Waits until `check` holds, polling often, for at most `limit`.
+pub fn wait_for(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    false
+}
+
+pub fn saved_variants(dir: &Path) -> usize {
+    let runs: Vec<PathBuf> = std::fs::read_dir(dir.join(".dockwright/runs"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    runs.iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter_map(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .map(|run| run["variants"].as_array().map_or(0, Vec::len))
+        .max()
+        .unwrap_or(0)
 }

@@ -34,12 +34,12 @@ fn steps() -> Result<()> {
         fixtures::ensure_all(&engine)
     })?;
     // One test run, after the engine is up: the end-to-end tests run with
-    // the others, and a missing engine or hadolint fails them instead of
-    // skipping them.
+    // the others, and a missing engine, hadolint, dive or chromium fails
+    // them instead of skipping them.
     step("tests", || {
         let env = engine::BuildEnv::new()?;
         println!(
-            "with {} DOCKWRIGHT_REQUIRE_ENGINE=1 DOCKWRIGHT_REQUIRE_HADOLINT=1 DOCKWRIGHT_REQUIRE_DIVE=1",
+            "with {} DOCKWRIGHT_REQUIRE_ENGINE=1 DOCKWRIGHT_REQUIRE_HADOLINT=1 DOCKWRIGHT_REQUIRE_DIVE=1 DOCKWRIGHT_REQUIRE_CHROMIUM=1",
             env.describe()
         );
         let args = ["test", "--workspace", "--", "--test-threads", "2"];
@@ -47,6 +47,7 @@ fn steps() -> Result<()> {
             .env("DOCKWRIGHT_REQUIRE_ENGINE", "1")
             .env("DOCKWRIGHT_REQUIRE_HADOLINT", "1")
             .env("DOCKWRIGHT_REQUIRE_DIVE", "1")
+            .env("DOCKWRIGHT_REQUIRE_CHROMIUM", "1")
             .dir(workspace::root())
             .run()?;
         Ok(())

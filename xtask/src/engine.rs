@@ -74,6 +74,12 @@ fn missing_packages(engine_answers: bool) -> Vec<Need> {
             reason: "it builds the base-image fixtures",
         });
     }
+    if process::find("chromium").is_none() {
+        needs.push(Need {
+            package: "chromium",
+            reason: "the HTML report's test renders the page in a headless browser",
+        });
+    }
     if !tools::can_make_venv() {
         needs.push(Need {
             package: "python3-venv",

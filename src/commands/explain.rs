@@ -1,0 +1,52 @@
+//! `dockwright explain`: what a step of the ladder changes and why, or the
+//! whole ladder at a glance.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::error::exit;
+use crate::explain::{self, Ladder};
+use crate::ui;
+
+#[derive(Args, Debug)]
+#[command(after_help = "\
+With a VARIANT: its place in the ladder and its reason, the diff of its Dockerfile against the \
+previous step's (the whole Dockerfile for the first step), why the change matters, and what it \
+did to image size, cold build and rebuild times in the latest `dockwright measure` run. \
+Without one: every step, numbered as `dockwright variants` numbers them, with its measured \
+image size and app-edit rebuild. The explanations come from scaffolds/variants/NAME/explain.md.")]
+pub struct ExplainArgs {
+    /// The variant to explain [default: list the whole ladder]
+    variant: Option<String>,
+    /// The project directory
+    #[arg(long, default_value = ".")]
+    project: PathBuf,
+    /// Print the explanation as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn explain(args: ExplainArgs) -> anyhow::Result<i32> {
+    let ladder = Ladder::load(&args.project)?;
+    let printed = match &args.variant {
+        Some(name) => {
+            let step = ladder.step(name)?;
+            if args.json {
+                serde_json::to_string_pretty(&step)?
+            } else {
+                explain::step_text(&step)
+            }
+        }
+        None => {
+            let overview = ladder.overview();
+            if args.json {
+                serde_json::to_string_pretty(&overview)?
+            } else {
+                explain::overview_text(&overview)
+            }
+        }
+    };
+    ui::print(&printed)?;
+    Ok(exit::OK)
+}

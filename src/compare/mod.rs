@@ -1,0 +1,355 @@
+//! Two saved measure runs side by side: for each variant, how its image size
+//! and build times moved from run A to run B, and whether a time moved by
+//! more than the noise between two measurements. The comparison is computed
+//! once here; `render` lays it out as a table, Markdown or JSON.
+
+mod render;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+pub use render::render;
+
+use crate::results::{Run, Status, VariantResult};
+use crate::stats::NOISE_FLOOR_SECONDS;
+
+/// With a single time on either side, a change under this many percent of
+/// the faster time is noise (as is one under `NOISE_FLOOR_SECONDS`).
+pub const NOISE_PERCENT: f64 = 10.0;
+
+/// The output formats of `dockwright compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table for the terminal, with the noise rule below it
+    Table,
+    /// A GitHub table with the same cells and notes
+    Markdown,
+    /// Every figure and change as numbers
+    Json,
+}
+
+/// Runs A and B compared.
+#[derive(Debug, Serialize)]
+pub struct Comparison {
+    pub a: Side,
+    pub b: Side,
+    /// The variants of both runs, in B's ladder order.
+    pub variants: Vec<VariantChange>,
+    pub only_in_a: Vec<String>,
+    pub only_in_b: Vec<String>,
+    /// Differences in how the runs were made that may explain a change.
+    pub notes: Vec<String>,
+    /// How changes are told from noise, in words.
+    pub noise_rule: String,
+}
+
+/// One of the two runs.
+#[derive(Debug, Serialize)]
+pub struct Side {
+    /// The results file's name without `.json`, as `compare` accepts it.
+    pub id: String,
+    pub path: PathBuf,
+    pub date: String,
+    pub project: String,
+    pub profile: String,
+    pub host: String,
+    pub engine: String,
+    pub base_set: Option<String>,
+    /// How many times each warm rebuild was repeated.
+    pub runs: usize,
+}
+
+/// One variant in both runs.
+#[derive(Debug, Serialize)]
+pub struct VariantChange {
+    pub name: String,
+    pub status_a: Status,
+    pub status_b: Status,
+    pub image_bytes: SizeChange,
+    pub cold_seconds: TimeChange,
+    pub app_rebuild_seconds: TimeChange,
+    pub deps_rebuild_seconds: TimeChange,
+}
+
+/// An image size in A and B; the change when both have one.
+#[derive(Debug, Serialize)]
+pub struct SizeChange {
+    pub a: Option<u64>,
+    pub b: Option<u64>,
+    /// B minus A.
+    pub bytes: Option<i64>,
+    pub percent: Option<f64>,
+    pub verdict: Option<Verdict>,
+}
+
+/// A time in A and B; the change when both have one.
+#[derive(Debug, Serialize)]
+pub struct TimeChange {
+    pub a: Option<Timing>,
+    pub b: Option<Timing>,
+    /// B's median minus A's.
+    pub seconds: Option<f64>,
+    pub percent: Option<f64>,
+    pub verdict: Option<Verdict>,
+}
+
+/// A measured time: the median of the samples, with their range when there
+/// were several.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Timing {
+    pub median: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Same,
+    /// A time moved, but by no more than two measurements of the same
+    /// build differ.
+    Noise,
+    Faster,
+    Slower,
+    Smaller,
+    Larger,
+}
+
+impl Timing {
+    /// A single time, without a range.
+    pub fn single(median: f64) -> Timing {
+        Timing {
+            median,
+            min: None,
+            max: None,
+        }
+    }
+
+    fn range(&self) -> Option<(f64, f64)> {
+        self.min.zip(self.max)
+    }
+}
+
+/// The noise rule in words, for the legend and the JSON.
+pub fn noise_rule() -> String {
+    format!(
+        "Sizes are exact: any byte is a change. A time change is noise when the two runs' \
+         min–max ranges overlap; when either run has a single time (every cold build, and \
+         rebuilds measured without --runs), a change under {NOISE_PERCENT}% or under \
+         {NOISE_FLOOR_SECONDS} s is noise."
+    )
+}
+
+/// Whether B's time differs from A's by no more than measuring noise: their
+/// ranges overlap when both have one; otherwise the slower is within
+/// `NOISE_PERCENT` of the faster, or less than `NOISE_FLOOR_SECONDS` slower.
+pub fn is_noise(a: Timing, b: Timing) -> bool {
+    match (a.range(), b.range()) {
+        (Some((a_min, a_max)), Some((b_min, b_max))) => a_min <= b_max && b_min <= a_max,
+        _ => {
+            let (fast, slow) = (a.median.min(b.median), a.median.max(b.median));
+            slow - fast < NOISE_FLOOR_SECONDS || slow < fast * (1.0 + NOISE_PERCENT / 100.0)
+        }
+    }
+}
+
+pub fn time_verdict(a: Timing, b: Timing) -> Verdict {
+    if a.median == b.median {
+        Verdict::Same
+    } else if is_noise(a, b) {
+        Verdict::Noise
+    } else if b.median < a.median {
+        Verdict::Faster
+    } else {
+        Verdict::Slower
+    }
+}
+
+pub fn size_verdict(a: u64, b: u64) -> Verdict {
+    match b.cmp(&a) {
+        std::cmp::Ordering::Less => Verdict::Smaller,
+        std::cmp::Ordering::Equal => Verdict::Same,
+        std::cmp::Ordering::Greater => Verdict::Larger,
+    }
+}
+
+impl Comparison {
+    /// Compares run `a`, saved at `a_path`, with run `b`, saved at `b_path`.
+    pub fn new(a_path: &Path, a: &Run, b_path: &Path, b: &Run) -> Comparison {
+        let in_a = |name: &str| a.variants.iter().find(|v| v.name == name);
+        let in_b = |name: &str| b.variants.iter().any(|v| v.name == name);
+        let variants = b
+            .variants
+            .iter()
+            .filter_map(|vb| in_a(&vb.name).map(|va| VariantChange::new(a, va, b, vb)))
+            .collect();
+        let only_in_a = a
+            .variants
+            .iter()
+            .filter(|v| !in_b(&v.name))
+            .map(|v| v.name.clone())
+            .collect();
+        let only_in_b = b
+            .variants
+            .iter()
+            .filter(|v| in_a(&v.name).is_none())
+            .map(|v| v.name.clone())
+            .collect();
+        Comparison {
+            a: Side::new(a_path, a),
+            b: Side::new(b_path, b),
+            variants,
+            only_in_a,
+            only_in_b,
+            notes: notes(a, b),
+            noise_rule: noise_rule(),
+        }
+    }
+}
+
+impl Side {
+    fn new(path: &Path, run: &Run) -> Side {
+        Side {
+            id: path
+                .file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            path: path.to_path_buf(),
+            date: run.date.clone(),
+            project: run.project.clone(),
+            profile: run.profile.clone(),
+            host: host(run),
+            engine: engine(run),
+            base_set: run.base_set.clone(),
+            runs: run.runs,
+        }
+    }
+}
+
+fn host(run: &Run) -> String {
+    format!(
+        "{} ({}, {} CPUs)",
+        run.host.name, run.host.os, run.host.cpus
+    )
+}
+
+fn engine(run: &Run) -> String {
+    format!(
+        "{} {} ({})",
+        run.engine.program, run.engine.client_version, run.engine.builder
+    )
+}
+
+/// What differs between the runs besides the Dockerfiles.
+fn notes(a: &Run, b: &Run) -> Vec<String> {
+    let mut notes = Vec::new();
+    if a.project != b.project {
+        notes.push(format!(
+            "The runs are of different projects, {} and {}.",
+            a.project, b.project
+        ));
+    }
+    if host(a) != host(b) {
+        notes.push(format!(
+            "The runs were made on different machines, {} and {}: some of the change may be theirs.",
+            host(a),
+            host(b)
+        ));
+    }
+    if engine(a) != engine(b) {
+        notes.push(format!(
+            "The runs used different engines, {} and {}: some of the change may be theirs.",
+            engine(a),
+            engine(b)
+        ));
+    }
+    if a.base_set != b.base_set {
+        let set = |run: &Run| {
+            run.base_set
+                .as_ref()
+                .map_or("[images]".to_string(), |name| format!("base set {name}"))
+        };
+        notes.push(format!(
+            "The runs were built from different base images, {} and {}.",
+            set(a),
+            set(b)
+        ));
+    }
+    notes
+}
+
+impl VariantChange {
+    fn new(a: &Run, va: &VariantResult, b: &Run, vb: &VariantResult) -> VariantChange {
+        let time = |figure: fn(&VariantResult) -> Option<Timing>| {
+            TimeChange::new(timing(a, va, figure), timing(b, vb, figure))
+        };
+        VariantChange {
+            name: vb.name.clone(),
+            status_a: va.status,
+            status_b: vb.status,
+            image_bytes: SizeChange::new(va.image_bytes, vb.image_bytes),
+            cold_seconds: time(|v| v.cold_seconds.map(Timing::single)),
+            app_rebuild_seconds: time(|v| {
+                v.app_rebuild_seconds.map(|median| Timing {
+                    median,
+                    min: v.app_rebuild_seconds_min,
+                    max: v.app_rebuild_seconds_max,
+                })
+            }),
+            deps_rebuild_seconds: time(|v| {
+                v.deps_rebuild_seconds.map(|median| Timing {
+                    median,
+                    min: v.deps_rebuild_seconds_min,
+                    max: v.deps_rebuild_seconds_max,
+                })
+            }),
+        }
+    }
+}
+
+/// A figure of `variant`, its range kept only when the run repeated the
+/// rebuilds (a single sample has none, whatever the file says).
+fn timing(
+    run: &Run,
+    variant: &VariantResult,
+    figure: fn(&VariantResult) -> Option<Timing>,
+) -> Option<Timing> {
+    let timing = figure(variant)?;
+    Some(if run.runs > 1 {
+        timing
+    } else {
+        Timing::single(timing.median)
+    })
+}
+
+impl SizeChange {
+    fn new(a: Option<u64>, b: Option<u64>) -> SizeChange {
+        let both = a.zip(b);
+        SizeChange {
+            a,
+            b,
+            bytes: both.map(|(a, b)| b as i64 - a as i64),
+            percent: both.and_then(|(a, b)| crate::figures::percent(a as f64, b as f64)),
+            verdict: both.map(|(a, b)| size_verdict(a, b)),
+        }
+    }
+}
+
+impl TimeChange {
+    fn new(a: Option<Timing>, b: Option<Timing>) -> TimeChange {
+        let both = a.zip(b);
+        TimeChange {
+            a,
+            b,
+            seconds: both.map(|(a, b)| b.median - a.median),
+            percent: both.and_then(|(a, b)| crate::figures::percent(a.median, b.median)),
+            verdict: both.map(|(a, b)| time_verdict(a, b)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,178 @@
+use super::*;
+use crate::results::{EngineInfo, Host};
+
+fn ranged(median: f64, min: f64, max: f64) -> Timing {
+    Timing {
+        median,
+        min: Some(min),
+        max: Some(max),
+    }
+}
+
+/// The verdict from A to B, and from B to A with the comparative turned round.
+fn both_ways(a: Timing, b: Timing) -> (Verdict, Verdict) {
+    (time_verdict(a, b), time_verdict(b, a))
+}
+
+#[test]
+fn overlapping_ranges_are_noise_both_ways() {
+    let (a, b) = (ranged(6.2, 5.9, 6.8), ranged(6.6, 6.5, 7.4));
+    assert!(is_noise(a, b) && is_noise(b, a));
+    assert_eq!(both_ways(a, b), (Verdict::Noise, Verdict::Noise));
+}
+
+#[test]
+fn ranges_that_only_touch_still_overlap() {
+    assert!(is_noise(ranged(1.0, 0.9, 1.2), ranged(1.3, 1.2, 1.4)));
+}
+
+#[test]
+fn separate_ranges_are_a_change_both_ways() {
+    // Under 10% apart, which the single-sample rule would call noise: the
+    // ranges are the better evidence.
+    let (a, b) = (ranged(6.2, 6.1, 6.3), ranged(6.6, 6.5, 6.7));
+    assert!(!is_noise(a, b) && !is_noise(b, a));
+    assert_eq!(both_ways(a, b), (Verdict::Slower, Verdict::Faster));
+}
+
+#[test]
+fn a_single_sample_falls_back_to_ten_percent_and_a_fifth_of_a_second() {
+    let single = Timing::single;
+    // Under 10%, though more than 0.2 s: noise.
+    assert_eq!(
+        both_ways(single(61.3), single(58.0)),
+        (Verdict::Noise, Verdict::Noise)
+    );
+    // Many times faster, but by less than 0.2 s: noise.
+    assert_eq!(
+        both_ways(single(0.09), single(0.25)),
+        (Verdict::Noise, Verdict::Noise)
+    );
+    // Over 10% and over 0.2 s: a change, whichever run came first.
+    assert_eq!(
+        both_ways(single(61.3), single(40.2)),
+        (Verdict::Faster, Verdict::Slower)
+    );
+    assert_eq!(
+        both_ways(single(1.0), single(1.25)),
+        (Verdict::Slower, Verdict::Faster)
+    );
+}
+
+#[test]
+fn the_fallback_applies_when_only_one_side_has_a_range() {
+    // The ranges would not overlap if B's point were a range, but a single
+    // sample says too little: 6.2 s against 6.5 s is within 10%.
+    let (a, b) = (ranged(6.2, 6.1, 6.3), Timing::single(6.5));
+    assert_eq!(both_ways(a, b), (Verdict::Noise, Verdict::Noise));
+}
+
+#[test]
+fn equal_times_are_the_same() {
+    assert_eq!(
+        time_verdict(Timing::single(3.0), Timing::single(3.0)),
+        Verdict::Same
+    );
+}
+
+#[test]
+fn sizes_are_exact() {
+    assert_eq!(size_verdict(151_200_000, 151_200_001), Verdict::Larger);
+    assert_eq!(size_verdict(151_200_001, 151_200_000), Verdict::Smaller);
+    assert_eq!(size_verdict(151_200_000, 151_200_000), Verdict::Same);
+}
+
+#[test]
+fn the_rule_in_words_names_the_thresholds() {
+    let rule = noise_rule();
+    assert!(
+        rule.contains(&format!("{NOISE_PERCENT}%"))
+            && rule.contains(&format!("{NOISE_FLOOR_SECONDS} s")),
+        "{rule}"
+    );
+}
+
+fn run(runs: usize, variants: Vec<VariantResult>) -> Run {
+    Run {
+        project: "demo".into(),
+        profile: "balanced".into(),
+        dockwright_version: "0.1.0".into(),
+        date: "2026-03-21T14:02:11Z".into(),
+        host: Host {
+            name: "build-host".into(),
+            os: "linux".into(),
+            cpus: 8,
+            memory_bytes: None,
+        },
+        engine: EngineInfo {
+            program: "docker".into(),
+            client_version: "27.3.1".into(),
+            server_version: "27.3.1".into(),
+            builder: "BuildKit".into(),
+        },
+        runs,
+        base_set: None,
+        commands: Vec::new(),
+        variants,
+    }
+}
+
+fn variant(name: &str, bytes: u64, app: f64) -> VariantResult {
+    let mut v = VariantResult::new(name, false);
+    v.image_bytes = Some(bytes);
+    v.app_rebuild_seconds = Some(app);
+    v.app_rebuild_seconds_min = Some(app * 0.9);
+    v.app_rebuild_seconds_max = Some(app * 1.1);
+    v
+}
+
+#[test]
+fn variants_in_one_run_only_are_listed_apart() {
+    let a = run(
+        3,
+        vec![variant("docker-init", 200, 6.0), variant("slim", 100, 1.0)],
+    );
+    let b = run(
+        3,
+        vec![variant("docker-init", 200, 6.0), variant("uv", 90, 0.5)],
+    );
+    let comparison = Comparison::new(Path::new("a.json"), &a, Path::new("b.json"), &b);
+    let names: Vec<&str> = comparison
+        .variants
+        .iter()
+        .map(|v| v.name.as_str())
+        .collect();
+    assert_eq!(names, ["docker-init"]);
+    assert_eq!(comparison.only_in_a, ["slim"]);
+    assert_eq!(comparison.only_in_b, ["uv"]);
+    assert!(comparison.notes.is_empty(), "{:?}", comparison.notes);
+}
+
+#[test]
+fn a_run_of_single_samples_has_no_ranges() {
+    // A hand-written file may carry a range beside a single sample; with
+    // one sample there is no spread to trust, so the fallback applies.
+    let a = run(1, vec![variant("uv", 100, 1.0)]);
+    let b = run(1, vec![variant("uv", 100, 1.08)]);
+    let comparison = Comparison::new(Path::new("a.json"), &a, Path::new("b.json"), &b);
+    let app = &comparison.variants[0].app_rebuild_seconds;
+    assert_eq!(app.a.and_then(|t| t.min), None);
+    assert_eq!(app.verdict, Some(Verdict::Noise));
+    assert_eq!(
+        comparison.variants[0].image_bytes.verdict,
+        Some(Verdict::Same)
+    );
+}
+
+#[test]
+fn different_machines_are_noted() {
+    let a = run(1, vec![variant("uv", 100, 1.0)]);
+    let mut b = run(1, vec![variant("uv", 100, 1.0)]);
+    b.host.name = "laptop".into();
+    let comparison = Comparison::new(Path::new("a.json"), &a, Path::new("b.json"), &b);
+    assert!(
+        comparison.notes.iter().any(|n| n.contains("laptop")),
+        "{:?}",
+        comparison.notes
+    );
+}

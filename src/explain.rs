@@ -1,0 +1,489 @@
+//! What one step of a project's ladder changes against the step before it,
+//! why that matters, and what the latest measure run says it did: gathered
+//! from the config, the catalogue and the run into a `Step` (or, for the
+//! whole ladder, an `Overview`), then rendered as text or serialised as JSON.
+//! `dockwright explain` prints one step; a guided tour prints them in turn.
+
+use std::path::{Path, PathBuf};
+
+use console::Style;
+use serde::{Serialize, Serializer};
+
+use crate::catalogue::Catalogue;
+use crate::config::{Config, VariantEntry};
+use crate::diff::{self, Kind};
+use crate::error::UserError;
+use crate::figures;
+use crate::plan::Plan;
+use crate::results::{self, Run, Status, VariantResult};
+
+/// A project's ladder and everything explaining it takes, read once so that
+/// a tour can explain step after step.
+pub struct Ladder {
+    config: Config,
+    dir: PathBuf,
+    catalogue: Catalogue,
+    /// The newest saved measure run, if there is one.
+    run: Option<Run>,
+}
+
+/// One step of the ladder: the model `step_text` renders.
+#[derive(Debug, Serialize)]
+pub struct Step {
+    pub variant: String,
+    /// The step's number, 0 for the baseline, as `dockwright variants` counts.
+    pub step: usize,
+    pub profile: String,
+    /// The one-line reason dockwright.toml gives for the variant.
+    pub reason: String,
+    pub recommended: bool,
+    /// The Dockerfile's path, relative to the project.
+    pub dockerfile: String,
+    /// The step before this one; none for the starting point.
+    pub previous: Option<Previous>,
+    /// The unified diff from the previous step's Dockerfile to this one's.
+    #[serde(serialize_with = "unified")]
+    pub diff: Vec<diff::Line>,
+    /// This step's Dockerfile as it is in the project now.
+    pub dockerfile_text: String,
+    /// The variant's explain.md; none for a variant the catalogue does not know.
+    pub explanation: Option<String>,
+    /// What the newest run found, when it has figures for this step (and the
+    /// one before it).
+    pub measured: Option<Measured>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Previous {
+    pub variant: String,
+    pub dockerfile: String,
+}
+
+/// The figures of a step, each with the previous step's beside it; a
+/// figure is left out unless both steps have it.
+#[derive(Debug, Serialize)]
+pub struct Measured {
+    /// When the run was made (RFC 3339).
+    pub run_date: String,
+    /// True when the run measured a Dockerfile that has changed since.
+    pub dockerfile_changed: bool,
+    pub image_bytes: Option<Pair<u64>>,
+    pub cold_seconds: Option<Pair<f64>>,
+    pub app_rebuild_seconds: Option<Pair<f64>>,
+    pub deps_rebuild_seconds: Option<Pair<f64>>,
+}
+
+/// A figure of the previous step (none for the starting point) and of this one.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Pair<T> {
+    pub before: Option<T>,
+    pub after: T,
+}
+
+/// The whole ladder in a few lines: the model `overview_text` renders.
+#[derive(Debug, Serialize)]
+pub struct Overview {
+    pub project: String,
+    pub profile: String,
+    /// The date of the run the figures come from, if there is one.
+    pub run_date: Option<String>,
+    pub steps: Vec<OverviewStep>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OverviewStep {
+    pub step: usize,
+    pub variant: String,
+    pub reason: String,
+    pub recommended: bool,
+    pub image_bytes: Option<u64>,
+    pub app_rebuild_seconds: Option<f64>,
+}
+
+impl Ladder {
+    /// Reads the project in `dir`: its dockwright.toml, the catalogue, and
+    /// the newest saved run when there is one.
+    pub fn load(dir: &Path) -> anyhow::Result<Ladder> {
+        let config = Config::load(dir)?;
+        let run = if results::saved_runs(dir).is_empty() {
+            None
+        } else {
+            Some(results::latest(dir)?.1)
+        };
+        Ok(Ladder {
+            config,
+            dir: dir.to_path_buf(),
+            catalogue: Catalogue::load()?,
+            run,
+        })
+    }
+
+    /// The variants, in ladder order.
+    pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.config.variants.iter().map(|v| v.name.as_str())
+    }
+
+    /// Step `name` of the ladder, its Dockerfile and the previous one read
+    /// from the project.
+    pub fn step(&self, name: &str) -> anyhow::Result<Step> {
+        let variants = &self.config.variants;
+        let index = variants
+            .iter()
+            .position(|v| v.name == name)
+            .ok_or_else(|| self.unknown(name))?;
+        let entry = &variants[index];
+        let previous = index.checked_sub(1).map(|i| &variants[i]);
+        let selected: Vec<String> = previous
+            .iter()
+            .map(|p| p.name.clone())
+            .chain([entry.name.clone()])
+            .collect();
+        // The plan reads the Dockerfiles, in ladder order.
+        let plan = Plan::new(&self.config, &self.dir, &selected, None)?;
+        let mut texts = plan.steps.into_iter().map(|step| step.text);
+        let before = previous.and_then(|_| texts.next());
+        let text = texts.next().unwrap_or_default();
+        let explanation = match self.catalogue.variants.iter().find(|v| v.name == name) {
+            Some(variant) => Some(variant.explanation()?.to_string()),
+            None => None,
+        };
+        Ok(Step {
+            variant: entry.name.clone(),
+            step: index,
+            profile: self.config.project.profile.clone(),
+            reason: entry.reason.clone(),
+            recommended: index == variants.len() - 1,
+            dockerfile: entry.dockerfile.clone(),
+            previous: previous.map(|p| Previous {
+                variant: p.name.clone(),
+                dockerfile: p.dockerfile.clone(),
+            }),
+            diff: before
+                .as_deref()
+                .map(|before| diff::lines(before, &text))
+                .unwrap_or_default(),
+            measured: self.measured(previous.zip(before.as_deref()), entry, &text),
+            dockerfile_text: text,
+            explanation,
+        })
+    }
+
+    /// The whole ladder, with the newest run's size and app-edit rebuild.
+    pub fn overview(&self) -> Overview {
+        let last = self.config.variants.len() - 1;
+        Overview {
+            project: self.config.project.name.clone(),
+            profile: self.config.project.profile.clone(),
+            run_date: self.run.as_ref().map(|run| run.date.clone()),
+            steps: self
+                .config
+                .variants
+                .iter()
+                .enumerate()
+                .map(|(step, v)| {
+                    let result = self.result(&v.name);
+                    OverviewStep {
+                        step,
+                        variant: v.name.clone(),
+                        reason: v.reason.clone(),
+                        recommended: step == last,
+                        image_bytes: result.and_then(|r| r.image_bytes),
+                        app_rebuild_seconds: result.and_then(|r| r.app_rebuild_seconds),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// The newest run's figures of `variant`, if it finished there.
+    fn result(&self, variant: &str) -> Option<&VariantResult> {
+        self.run
+            .as_ref()?
+            .variants
+            .iter()
+            .find(|v| v.name == variant && v.status == Status::Ok)
+    }
+
+    /// The figures of `entry` (Dockerfile `text`) beside those of the
+    /// previous step (with its Dockerfile), when the newest run has both.
+    fn measured(
+        &self,
+        previous: Option<(&VariantEntry, &str)>,
+        entry: &VariantEntry,
+        text: &str,
+    ) -> Option<Measured> {
+        let after = self.result(&entry.name)?;
+        let before = match previous {
+            Some((p, _)) => Some(self.result(&p.name)?),
+            None => None,
+        };
+        let dockerfile_changed = previous
+            .and_then(|(_, old)| before.map(|b| (b, old)))
+            .into_iter()
+            .chain([(after, text)])
+            .any(|(result, now)| result.dockerfile.as_deref().is_some_and(|then| then != now));
+        let measured = Measured {
+            run_date: self.run.as_ref()?.date.clone(),
+            dockerfile_changed,
+            image_bytes: pair(before, after, |v| v.image_bytes),
+            cold_seconds: pair(before, after, |v| v.cold_seconds),
+            app_rebuild_seconds: pair(before, after, |v| v.app_rebuild_seconds),
+            deps_rebuild_seconds: pair(before, after, |v| v.deps_rebuild_seconds),
+        };
+        let any = measured.image_bytes.is_some()
+            || measured.cold_seconds.is_some()
+            || measured.app_rebuild_seconds.is_some()
+            || measured.deps_rebuild_seconds.is_some();
+        any.then_some(measured)
+    }
+
+    /// The error for a variant this project does not have, pointing to the
+    /// profiles that do have it.
+    fn unknown(&self, name: &str) -> UserError {
+        let known: Vec<&str> = self.names().collect();
+        let err = UserError::new(format!(
+            "this project has no variant `{name}`; pick from {}",
+            known.join(", ")
+        ));
+        let profiles: Vec<&str> = self
+            .catalogue
+            .profiles
+            .iter()
+            .filter(|p| p.variants.iter().any(|v| v == name))
+            .map(|p| p.name.as_str())
+            .collect();
+        let listed = match profiles.as_slice() {
+            [] => return err,
+            [one] => format!("the {one} profile"),
+            [first @ .., last] => format!("the {} and {last} profiles", first.join(", ")),
+        };
+        err.help(format!(
+            "`{name}` is in {listed}; `dockwright new DIR --profile {}` makes a project with it",
+            profiles[0]
+        ))
+    }
+}
+
+/// `figure` of both steps, or of this one alone at the starting point.
+fn pair<T: Copy>(
+    before: Option<&VariantResult>,
+    after: &VariantResult,
+    figure: impl Fn(&VariantResult) -> Option<T>,
+) -> Option<Pair<T>> {
+    let now = figure(after)?;
+    let then = match before {
+        Some(before) => Some(figure(before)?),
+        None => None,
+    };
+    Some(Pair {
+        before: then,
+        after: now,
+    })
+}
+
+/// The diff as the lines of a unified diff, marks included.
+fn unified<S: Serializer>(lines: &[diff::Line], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(
+        lines
+            .iter()
+            .map(|line| format!("{}{}", diff::mark(line.kind), line.text)),
+    )
+}
+
+/// Step `step` as text for the terminal: heading and reason, the Dockerfile
+/// change, why it matters, what it measured. Styled with `console`, so it is
+/// plain when colours are off (NO_COLOR, or stdout not a terminal). No
+/// trailing newline.
+pub fn step_text(step: &Step) -> String {
+    let bold = Style::new().bold();
+    let role = match (&step.previous, step.recommended) {
+        (None, _) => ", the starting point",
+        (Some(_), true) => ", the recommendation",
+        (Some(_), false) => "",
+    };
+    let mut sections = vec![format!(
+        "{}\n{}",
+        bold.apply_to(format!(
+            "Step {} of the {} ladder: {}{role}",
+            step.step, step.profile, step.variant
+        )),
+        step.reason
+    )];
+    sections.push(dockerfile_section(step));
+    sections.push(match &step.explanation {
+        Some(text) => format!("{}\n{}", bold.apply_to("Why it matters"), text.trim_end()),
+        None => format!(
+            "dockwright has no explanation of `{}`: it is not one of the variants it generates.",
+            step.variant
+        ),
+    });
+    sections.push(measured_section(step));
+    sections.join("\n\n")
+}
+
+fn dockerfile_section(step: &Step) -> String {
+    let bold = Style::new().bold();
+    let Some(previous) = &step.previous else {
+        return format!(
+            "{}\n{}",
+            bold.apply_to(format!(
+                "The starting point; its whole Dockerfile ({}):",
+                step.dockerfile
+            )),
+            step.dockerfile_text.trim_end()
+        );
+    };
+    if step.diff.is_empty() {
+        return format!("{} is the same as {}'s.", step.dockerfile, previous.variant);
+    }
+    let (cyan, green, red) = (
+        Style::new().cyan(),
+        Style::new().green(),
+        Style::new().red(),
+    );
+    let mut lines = vec![
+        bold.apply_to(format!("What changes from {}:", previous.variant))
+            .to_string(),
+        bold.apply_to(format!("--- {}", previous.dockerfile))
+            .to_string(),
+        bold.apply_to(format!("+++ {}", step.dockerfile))
+            .to_string(),
+    ];
+    lines.extend(step.diff.iter().map(|line| {
+        let text = format!("{}{}", diff::mark(line.kind), line.text);
+        match line.kind {
+            Kind::Hunk => cyan.apply_to(text).to_string(),
+            Kind::Added => green.apply_to(text).to_string(),
+            Kind::Removed => red.apply_to(text).to_string(),
+            Kind::Context => text,
+        }
+    }));
+    lines.join("\n")
+}
+
+fn measured_section(step: &Step) -> String {
+    let Some(measured) = &step.measured else {
+        let names: Vec<&str> = step
+            .previous
+            .iter()
+            .map(|p| p.variant.as_str())
+            .chain([step.variant.as_str()])
+            .collect();
+        return format!(
+            "No measurement of this step yet: run `dockwright measure {}` to see what it does.",
+            names.join(" ")
+        );
+    };
+    let mut lines = vec![Style::new()
+        .bold()
+        .apply_to(format!("Measured on {}", measured.run_date))
+        .to_string()];
+    if let Some(pair) = measured.image_bytes {
+        lines.push(format!(
+            "  image {}",
+            shown(pair, figures::size, |b, a| figures::size_change(
+                a as i64 - b as i64
+            ))
+        ));
+    }
+    let time = |label: &str, pair: Option<Pair<f64>>| {
+        pair.map(|pair| {
+            format!(
+                "  {label} {}",
+                shown(pair, figures::seconds, figures::speed_change)
+            )
+        })
+    };
+    lines.extend(time("cold build", measured.cold_seconds));
+    lines.extend(time("app-edit rebuild", measured.app_rebuild_seconds));
+    lines.extend(time("deps-edit rebuild", measured.deps_rebuild_seconds));
+    if measured.dockerfile_changed {
+        lines.push(
+            "  (measured with an earlier version of these Dockerfiles; run `dockwright measure` again for today's figures)"
+                .to_string(),
+        );
+    }
+    lines.join("\n")
+}
+
+/// `1.03 GB → 412 MB (−622 MB)`, or the figure alone at the starting point.
+fn shown<T: Copy>(
+    pair: Pair<T>,
+    figure: impl Fn(T) -> String,
+    change: impl Fn(T, T) -> String,
+) -> String {
+    match pair.before {
+        Some(before) => format!(
+            "{} → {} ({})",
+            figure(before),
+            figure(pair.after),
+            change(before, pair.after)
+        ),
+        None => figure(pair.after),
+    }
+}
+
+/// The ladder as a numbered list, each step with its reason and, when the
+/// newest run has them, its image size and app-edit rebuild. No trailing
+/// newline.
+pub fn overview_text(overview: &Overview) -> String {
+    let bold = Style::new().bold();
+    let dim = Style::new().dim();
+    let width = overview
+        .steps
+        .iter()
+        .map(|s| s.variant.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut lines = vec![bold
+        .apply_to(format!(
+            "{}: the {} ladder, {} steps",
+            overview.project,
+            overview.profile,
+            overview.steps.len()
+        ))
+        .to_string()];
+    for step in &overview.steps {
+        let mark = if step.step == 0 {
+            "  ← baseline"
+        } else if step.recommended {
+            "  ← recommended"
+        } else {
+            ""
+        };
+        lines.push(format!(
+            "{:>2}  {:width$}  {}{}",
+            step.step,
+            step.variant,
+            step.reason,
+            dim.apply_to(mark)
+        ));
+        if overview.run_date.is_some() {
+            let figures: Vec<String> = step
+                .image_bytes
+                .map(|b| format!("image {}", figures::size(b)))
+                .into_iter()
+                .chain(
+                    step.app_rebuild_seconds
+                        .map(|s| format!("app-edit rebuild {}", figures::seconds(s))),
+                )
+                .collect();
+            let figures = if figures.is_empty() {
+                "not measured".to_string()
+            } else {
+                figures.join(" · ")
+            };
+            lines.push(format!("    {:width$}  {}", "", dim.apply_to(figures)));
+        }
+    }
+    lines.push(String::new());
+    lines.push(match &overview.run_date {
+        Some(date) => format!("Figures from the run of {date}."),
+        None => {
+            "No measurements yet: `dockwright measure` adds image sizes and rebuild times here."
+                .to_string()
+        }
+    });
+    lines.push("`dockwright explain VARIANT` shows what a step changes and why.".to_string());
+    lines.join("\n")
+}

@@ -1,0 +1,135 @@
+//! How `explain` and `compare` write figures and their changes for people:
+//! decimal sizes, seconds, factors and percentages, with a real minus sign.
+
+/// Decimal units, as `docker images` counts them, to three figures or so.
+pub fn size(bytes: u64) -> String {
+    let b = bytes as f64;
+    // The thresholds sit where rounding would otherwise print `1000 MB`.
+    if b >= 999.5e6 {
+        format!("{:.2} GB", b / 1e9)
+    } else if b >= 99.95e6 {
+        format!("{:.0} MB", b / 1e6)
+    } else if b >= 999.95e3 {
+        format!("{:.1} MB", b / 1e6)
+    } else if b >= 1e3 {
+        format!("{:.1} kB", b / 1e3)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// A change in size with its sign: `−35 MB`, `+4.1 kB`, `0 B`.
+pub fn size_change(delta: i64) -> String {
+    format!(
+        "{}{}",
+        sign(delta.signum() as f64),
+        size(delta.unsigned_abs())
+    )
+}
+
+/// Two decimals under a second, where rebuilds live; one above.
+pub fn seconds(secs: f64) -> String {
+    if secs.abs() < 1.0 {
+        format!("{secs:.2} s")
+    } else {
+        format!("{secs:.1} s")
+    }
+}
+
+/// A change in time with its sign: `−0.30 s`, `+12.4 s`.
+pub fn seconds_change(delta: f64) -> String {
+    format!("{}{}", sign(delta), seconds(delta.abs()))
+}
+
+/// A factor without its `×`: whole from 10 up, one decimal below.
+pub fn times(factor: f64) -> String {
+    if factor >= 10.0 {
+        format!("{factor:.0}")
+    } else {
+        format!("{factor:.1}")
+    }
+}
+
+/// `after` against `before` in percent, when `before` is not zero.
+pub fn percent(before: f64, after: f64) -> Option<f64> {
+    (before != 0.0).then(|| (after - before) / before * 100.0)
+}
+
+/// A signed percentage: `−85%`, `+2.5%`, `+<0.1%` for a change too small
+/// to show but not none.
+pub fn percent_change(pct: f64) -> String {
+    let magnitude = pct.abs();
+    let shown = if magnitude >= 9.95 {
+        format!("{magnitude:.0}")
+    } else if magnitude >= 0.05 {
+        format!("{magnitude:.1}")
+    } else if magnitude > 0.0 {
+        "<0.1".to_string()
+    } else {
+        "0".to_string()
+    };
+    format!("{}{shown}%", sign(pct))
+}
+
+/// How a time moved, in the words that fit its size: `15× faster` for a
+/// factor of 2 or more, `2% slower` below that, `same` when equal.
+pub fn speed_change(before: f64, after: f64) -> String {
+    if before == after {
+        return "same".to_string();
+    }
+    let (slow, fast) = (before.max(after), before.min(after));
+    let comparative = if after < before { "faster" } else { "slower" };
+    if fast > 0.0 && slow / fast >= 2.0 {
+        format!("{}× {comparative}", times(slow / fast))
+    } else {
+        let pct = percent(before, after).map_or(0.0, f64::abs);
+        format!(
+            "{} {comparative}",
+            percent_change(pct).trim_start_matches('+')
+        )
+    }
+}
+
+fn sign(value: f64) -> &'static str {
+    if value < 0.0 {
+        "−"
+    } else if value > 0.0 {
+        "+"
+    } else {
+        ""
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_keep_about_three_figures() {
+        assert_eq!(size(1_034_000_000), "1.03 GB");
+        assert_eq!(size(999_999_999), "1.00 GB");
+        assert_eq!(size(412_500_000), "412 MB");
+        assert_eq!(size(39_700_000), "39.7 MB");
+        assert_eq!(size(4_096), "4.1 kB");
+        assert_eq!(size(12), "12 B");
+    }
+
+    #[test]
+    fn changes_carry_a_real_minus_sign() {
+        assert_eq!(size_change(-35_000_000), "−35.0 MB");
+        assert_eq!(size_change(4_096), "+4.1 kB");
+        assert_eq!(size_change(0), "0 B");
+        assert_eq!(seconds_change(-0.3), "−0.30 s");
+        assert_eq!(percent_change(-85.4), "−85%");
+        assert_eq!(percent_change(0.001), "+<0.1%");
+    }
+
+    #[test]
+    fn speed_changes_use_factors_from_two_up() {
+        assert_eq!(speed_change(13.6, 0.9), "15× faster");
+        assert_eq!(speed_change(0.9, 13.6), "15× slower");
+        assert_eq!(speed_change(14.2, 13.9), "2.1% faster");
+        assert_eq!(speed_change(6.2, 7.4), "19% slower");
+        assert_eq!(speed_change(1.0, 1.0), "same");
+    }
+}
