@@ -39,6 +39,8 @@ enum Command {
     Report(commands::report::ReportArgs),
     /// Explain a step of the ladder: its Dockerfile diff, why it matters and what it measured
     Explain(commands::explain::ExplainArgs),
+    /// The workshop: explain, build and measure each step in turn, the table growing as it goes
+    Tour(commands::tour::TourArgs),
     /// Compare two saved measure runs: size and time changes per variant, noise told apart
     Compare(commands::compare::CompareArgs),
 }
@@ -56,6 +58,7 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Variants(args) => commands::variants::variants(args),
         Command::Report(args) => commands::report::report(args),
         Command::Explain(args) => commands::explain::explain(args),
+        Command::Tour(args) => commands::tour::tour(args),
         Command::Compare(args) => commands::compare::compare(args),
     }
 }

@@ -26,6 +26,9 @@ pub struct Facts {
     pub bases: Vec<String>,
     /// `RUN --mount` needs BuildKit.
     pub needs_buildkit: bool,
+    /// A `RUN` installs with `--no-binary`: packages compiled from source,
+    /// minutes where wheels take seconds.
+    pub compiles_from_source: bool,
 }
 
 pub fn facts(text: &str, images: &Images) -> Facts {
@@ -34,6 +37,7 @@ pub fn facts(text: &str, images: &Images) -> Facts {
     let mut stages = Vec::new();
     let mut bases = Vec::new();
     let mut needs_buildkit = false;
+    let mut compiles_from_source = false;
     for line in instructions(text) {
         let mut words = line.split_whitespace();
         let keyword = words.next().unwrap_or_default().to_ascii_uppercase();
@@ -78,7 +82,10 @@ pub fn facts(text: &str, images: &Images) -> Facts {
                     }
                 }
             }
-            "RUN" => needs_buildkit |= rest.iter().any(|w| w.starts_with("--mount")),
+            "RUN" => {
+                needs_buildkit |= rest.iter().any(|w| w.starts_with("--mount"));
+                compiles_from_source |= rest.iter().any(|w| w.starts_with("--no-binary"));
+            }
             _ => {}
         }
     }
@@ -86,6 +93,7 @@ pub fn facts(text: &str, images: &Images) -> Facts {
         build_args,
         bases,
         needs_buildkit,
+        compiles_from_source,
     }
 }
 
@@ -167,6 +175,16 @@ mod tests {
         assert_eq!(facts.bases, ["python:3.13"]);
         assert!(facts.build_args.is_empty());
         assert!(!facts.needs_buildkit);
+        assert!(!facts.compiles_from_source);
+    }
+
+    #[test]
+    fn no_binary_installs_compile_from_source() {
+        let facts = facts(
+            "FROM python:3.13\nRUN pip install \\\n    --no-binary :all: -r requirements.txt\n",
+            &images(),
+        );
+        assert!(facts.compiles_from_source);
     }
 
     #[test]

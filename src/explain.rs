@@ -295,6 +295,12 @@ fn unified<S: Serializer>(lines: &[diff::Line], serializer: S) -> Result<S::Ok, 
 /// plain when colours are off (NO_COLOR, or stdout not a terminal). No
 /// trailing newline.
 pub fn step_text(step: &Step) -> String {
+    format!("{}\n\n{}", intro_text(step), measured_section(step))
+}
+
+/// `step_text` without what was measured: for a tour, which is about to
+/// measure the step itself.
+pub fn intro_text(step: &Step) -> String {
     let bold = Style::new().bold();
     let role = match (&step.previous, step.recommended) {
         (None, _) => ", the starting point",
@@ -317,7 +323,6 @@ pub fn step_text(step: &Step) -> String {
             step.variant
         ),
     });
-    sections.push(measured_section(step));
     sections.join("\n\n")
 }
 

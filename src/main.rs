@@ -25,6 +25,7 @@ mod requirements;
 mod results;
 mod scaffold;
 mod stats;
+mod tour;
 mod ui;
 
 fn main() {

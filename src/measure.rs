@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use crate::builder::{log_tail, Builder, Timed};
 use crate::config::Config;
 use crate::edit::{self, Edit};
+use crate::engine::Engine;
 use crate::plan::Step;
-use crate::results::{Status, VariantResult};
+use crate::results::{EngineInfo, Host, Run, Status, VariantResult};
 use crate::stats;
 
 /// The two edits a rebuild is measured after.
@@ -35,6 +36,29 @@ pub struct Options {
     pub runs: usize,
     /// Refresh registry base images in the cold build.
     pub pull: bool,
+    /// The edits to rebuild after, in order.
+    pub edits: &'static [EditKind],
+}
+
+/// The run a measure (or a tour) fills in, variant after variant.
+pub fn new_run(config: &Config, engine: &Engine, runs: usize, base_set: Option<&str>) -> Run {
+    Run {
+        project: config.project.name.clone(),
+        profile: config.project.profile.clone(),
+        dockwright_version: env!("CARGO_PKG_VERSION").to_string(),
+        date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        host: Host::this_machine(),
+        engine: EngineInfo {
+            program: engine.program.display().to_string(),
+            client_version: engine.client_version.clone(),
+            server_version: engine.server_version.clone(),
+            builder: engine.builder_name().to_string(),
+        },
+        runs,
+        base_set: base_set.map(str::to_string),
+        commands: Vec::new(),
+        variants: Vec::new(),
+    }
 }
 
 /// Makes `kind`'s edit, rebuilds `step` with the cache, and undoes the edit.
@@ -117,7 +141,7 @@ pub fn variant(
     result.image_bytes = Some(engine.image_size(builder.runner, &step.tag)?);
     result.layers = Some(engine.layers(builder.runner, &step.tag)? as usize);
     result.compressed_bytes = Some(engine.compressed_size(builder.runner, &step.tag)?);
-    for kind in [EditKind::App, EditKind::Deps] {
+    for &kind in options.edits {
         let mut samples = Vec::new();
         for _ in 0..options.runs {
             let timed = rebuild(builder, config, step, kind, &mut log)?;

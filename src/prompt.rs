@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 
 use dialoguer::theme::ColorfulTheme;
-use dialoguer::{Input, Select};
+use dialoguer::{Confirm, Input, Select};
 
 use crate::error::Interrupted;
 
@@ -51,6 +51,15 @@ pub fn choose(question: &str, items: &[(String, String)], default: usize) -> any
         .with_prompt(question)
         .items(&lines)
         .default(default)
+        .interact()
+        .map_err(interrupted)
+}
+
+/// Asks a yes-or-no question, yes by default.
+pub fn confirm(question: &str) -> anyhow::Result<bool> {
+    Confirm::with_theme(&ColorfulTheme::default())
+        .with_prompt(question)
+        .default(true)
         .interact()
         .map_err(interrupted)
 }

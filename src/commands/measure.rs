@@ -11,9 +11,9 @@ use crate::engine::System;
 use crate::error::{exit, warn};
 use crate::interrupt::{self, Hold};
 use crate::lock::Lock;
-use crate::measure::{self, Options};
+use crate::measure::{self, EditKind, Options};
 use crate::report::{self, Format};
-use crate::results::{runs_dir, EngineInfo, Host, Run, Status};
+use crate::results::{runs_dir, Status};
 
 #[derive(Args, Debug)]
 #[command(after_help = "\
@@ -54,24 +54,9 @@ pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
     let options = Options {
         runs: args.runs as usize,
         pull: !args.no_pull,
+        edits: &[EditKind::App, EditKind::Deps],
     };
-    let mut run = Run {
-        project: config.project.name.clone(),
-        profile: config.project.profile.clone(),
-        dockwright_version: env!("CARGO_PKG_VERSION").to_string(),
-        date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-        host: Host::this_machine(),
-        engine: EngineInfo {
-            program: engine.program.display().to_string(),
-            client_version: engine.client_version.clone(),
-            server_version: engine.server_version.clone(),
-            builder: engine.builder_name().to_string(),
-        },
-        runs: options.runs,
-        base_set: args.engine.base_set().map(str::to_string),
-        commands: Vec::new(),
-        variants: Vec::new(),
-    };
+    let mut run = measure::new_run(&config, &engine, options.runs, args.engine.base_set());
     let mut warnings = Vec::new();
     for step in &plan.steps {
         let log = measure::log_path(&logs, &step.name);

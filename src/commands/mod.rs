@@ -7,4 +7,5 @@ pub mod measure;
 pub mod new;
 pub mod rebuild;
 pub mod report;
+pub mod tour;
 pub mod variants;

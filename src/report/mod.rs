@@ -40,6 +40,29 @@ pub fn render(run: &Run, format: Format) -> anyhow::Result<String> {
     })
 }
 
+/// Marks the row a tour has just measured.
+const NEW_MARK: &str = " ◀ new";
+
+/// The table of `run` with `variant`'s row marked as the new one, as a tour
+/// shows it after each step.
+pub fn table_with_new_row(run: &Run, variant: &str) -> String {
+    with_new_row(run, variant, terminal_width(), console::colors_enabled())
+}
+
+fn with_new_row(run: &Run, variant: &str, width: Option<u16>, colour: bool) -> String {
+    let mut report = Report::new(run);
+    for row in report.rows.iter_mut().filter(|r| r.variant.name == variant) {
+        row.cells[0].push_str(NEW_MARK);
+    }
+    let table = table::render(&report, width, colour);
+    if colour {
+        let styled = console::style(NEW_MARK).yellow().bold().force_styling(true);
+        table.replacen(NEW_MARK, &styled.to_string(), 1)
+    } else {
+        table
+    }
+}
+
 /// The width to fit the table into; none when stdout is not a terminal, so
 /// that piped output is never wrapped.
 fn terminal_width() -> Option<u16> {

@@ -812,3 +812,17 @@ fn every_format_carries_the_same_numbers() {
         assert!(markdown.contains(&format!("- {note}")), "{note}");
     }
 }
+
+#[test]
+fn a_tour_marks_the_new_row_and_only_that_one() {
+    let run = sample_run(1);
+    let name = &run.variants[1].name;
+    let plain = with_new_row(&run, name, None, false);
+    assert_eq!(plain.matches(NEW_MARK).count(), 1, "{plain}");
+    let marked = plain.lines().find(|l| l.contains(NEW_MARK)).unwrap();
+    assert!(marked.contains(name.as_str()), "{marked}");
+    assert!(!plain.contains('\u{1b}'), "{plain}");
+    let coloured = with_new_row(&run, name, None, true);
+    assert!(coloured.contains("\u{1b}["), "{coloured}");
+    assert_eq!(console::strip_ansi_codes(&coloured), plain);
+}

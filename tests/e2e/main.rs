@@ -8,3 +8,4 @@ mod measure;
 mod serve;
 mod size;
 mod support;
+mod tour;

@@ -1,0 +1,213 @@
+//! The workshop's pieces that are not the build itself: which saved
+//! measurement a step may reuse, which steps deserve a warning before they
+//! start, and the one line that says what a step did to the one before it.
+
+use crate::figures;
+use crate::plan::Step;
+use crate::results::{Run, Status, VariantResult};
+
+/// A cold build this long (in seconds) is worth a warning before it starts.
+const SLOW_SECONDS: f64 = 120.0;
+
+/// The newest saved result of `step` measured from the very same Dockerfile
+/// on the same base images, with the figures a tour shows; `runs` newest first.
+pub fn reusable(runs: &[Run], step: &Step, base_set: Option<&str>) -> Option<VariantResult> {
+    runs.iter()
+        .filter(|run| run.base_set.as_deref() == base_set)
+        .flat_map(|run| &run.variants)
+        .find(|v| {
+            v.name == step.name
+                && v.status == Status::Ok
+                && v.dockerfile.as_deref() == Some(step.text.as_str())
+                && v.cold_seconds.is_some()
+                && v.app_rebuild_seconds.is_some()
+        })
+        .cloned()
+}
+
+/// Why `step` may keep the room waiting, or none: its last cold build (from
+/// `runs`, newest first) when that took minutes, else what its Dockerfile
+/// says it does.
+pub fn slow_warning(runs: &[Run], step: &Step) -> Option<String> {
+    let last = runs
+        .iter()
+        .flat_map(|run| &run.variants)
+        .find(|v| v.name == step.name && v.status == Status::Ok)
+        .and_then(|v| v.cold_seconds);
+    match last {
+        Some(seconds) if seconds >= SLOW_SECONDS => Some(format!(
+            "`{}` is slow: its cold build took {} last time",
+            step.name,
+            minutes(seconds)
+        )),
+        Some(_) => None,
+        None if step.facts.compiles_from_source => Some(format!(
+            "`{}` is slow: it compiles the dependencies from source, a few minutes for small \
+             ones and tens of minutes for numpy and pandas",
+            step.name
+        )),
+        None => None,
+    }
+}
+
+fn minutes(seconds: f64) -> String {
+    let whole = (seconds / 60.0).round() as u64;
+    if whole < 2 {
+        format!("{seconds:.0} s")
+    } else {
+        format!("about {whole} min")
+    }
+}
+
+/// What `current` changed against `previous`: image size, app-edit rebuild
+/// and cold build, each with the two figures; none when either has none.
+pub fn effect(previous: &VariantResult, current: &VariantResult) -> Option<String> {
+    let mut parts = Vec::new();
+    if let (Some(before), Some(after)) = (previous.image_bytes, current.image_bytes) {
+        parts.push(format!(
+            "image {} ({} → {})",
+            figures::size_change(after as i64 - before as i64),
+            figures::size(before),
+            figures::size(after)
+        ));
+    }
+    for (label, before, after) in [
+        (
+            "app-edit rebuild",
+            previous.app_rebuild_seconds,
+            current.app_rebuild_seconds,
+        ),
+        ("cold build", previous.cold_seconds, current.cold_seconds),
+    ] {
+        if let (Some(before), Some(after)) = (before, after) {
+            parts.push(format!(
+                "{label} {} ({} → {})",
+                figures::speed_change(before, after),
+                figures::seconds(before),
+                figures::seconds(after)
+            ));
+        }
+    }
+    (!parts.is_empty()).then(|| {
+        format!(
+            "{} against {}: {}",
+            current.name,
+            previous.name,
+            parts.join(", ")
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::dockerfile::Facts;
+    use crate::results::{EngineInfo, Host};
+
+    fn step(name: &str, text: &str) -> Step {
+        Step {
+            name: name.to_string(),
+            dockerfile: PathBuf::from(format!("dockerfiles/{name}.Dockerfile")),
+            text: text.to_string(),
+            tag: format!("p:{name}"),
+            facts: Facts::default(),
+            recommended: false,
+        }
+    }
+
+    fn measured(name: &str, text: &str, cold: f64, app: f64, bytes: u64) -> VariantResult {
+        let mut v = VariantResult::new(name, false);
+        v.dockerfile = Some(text.to_string());
+        v.cold_seconds = Some(cold);
+        v.app_rebuild_seconds = Some(app);
+        v.image_bytes = Some(bytes);
+        v
+    }
+
+    fn run(base_set: Option<&str>, variants: Vec<VariantResult>) -> Run {
+        Run {
+            project: "p".into(),
+            profile: "article".into(),
+            dockwright_version: "0".into(),
+            date: "2026-11-28T00:00:00Z".into(),
+            host: Host {
+                name: "h".into(),
+                os: "linux".into(),
+                cpus: 2,
+                memory_bytes: None,
+            },
+            engine: EngineInfo {
+                program: "docker".into(),
+                client_version: "1".into(),
+                server_version: "1".into(),
+                builder: "BuildKit".into(),
+            },
+            runs: 1,
+            base_set: base_set.map(str::to_string),
+            commands: Vec::new(),
+            variants,
+        }
+    }
+
+    #[test]
+    fn only_a_result_of_the_same_dockerfile_and_base_set_is_reused() {
+        let runs = [
+            run(None, vec![measured("slim", "FROM b\n", 9.0, 1.0, 10)]),
+            run(None, vec![measured("slim", "FROM a\n", 8.0, 1.0, 10)]),
+            run(
+                Some("other"),
+                vec![measured("slim", "FROM c\n", 7.0, 1.0, 10)],
+            ),
+        ];
+        let reused = reusable(&runs, &step("slim", "FROM a\n"), None).unwrap();
+        assert_eq!(reused.cold_seconds, Some(8.0));
+        assert!(reusable(&runs, &step("slim", "FROM c\n"), None).is_none());
+        assert!(reusable(&runs, &step("slim", "FROM z\n"), None).is_none());
+        assert!(reusable(&runs, &step("uv", "FROM a\n"), None).is_none());
+    }
+
+    #[test]
+    fn a_failed_result_is_not_reused() {
+        let mut failed = measured("slim", "FROM a\n", 8.0, 1.0, 10);
+        failed.status = Status::Failed;
+        let runs = [run(None, vec![failed])];
+        assert!(reusable(&runs, &step("slim", "FROM a\n"), None).is_none());
+    }
+
+    #[test]
+    fn a_step_is_slow_by_its_last_cold_build_or_by_compiling_from_source() {
+        let runs = [run(None, vec![measured("from-source", "x", 972.0, 1.0, 1)])];
+        let warning = slow_warning(&runs, &step("from-source", "x")).unwrap();
+        assert!(warning.contains("about 16 min"), "{warning}");
+        let fast = [run(None, vec![measured("slim", "x", 9.0, 1.0, 1)])];
+        assert_eq!(slow_warning(&fast, &step("slim", "x")), None);
+        let mut compiling = step("from-source", "x");
+        compiling.facts.compiles_from_source = true;
+        assert!(slow_warning(&[], &compiling)
+            .unwrap()
+            .contains("from source"));
+        assert_eq!(slow_warning(&[], &step("slim", "x")), None);
+    }
+
+    #[test]
+    fn the_effect_names_both_figures_of_each_change() {
+        let before = measured("baseline", "", 14.2, 13.6, 1_010_000_000);
+        let after = measured(
+            "requirements-first",
+            "",
+            13.9,
+            0.17,
+            1_010_000_000 - 488_000_000,
+        );
+        let line = effect(&before, &after).unwrap();
+        assert_eq!(
+            line,
+            "requirements-first against baseline: image −488 MB (1.01 GB → 522 MB), \
+             app-edit rebuild 80× faster (13.6 s → 0.17 s), cold build 2.1% faster (14.2 s → 13.9 s)"
+        );
+        let empty = VariantResult::new("alpine", false);
+        assert_eq!(effect(&before, &empty), None);
+    }
+}

@@ -1,0 +1,176 @@
+//! `dockwright tour --yes` on the balanced ladder with the minimal preset:
+//! every step explained, built cold, rebuilt after an app edit and saved;
+//! the app file back byte for byte; a second tour resumes with `--from`,
+//! reuses what did not change and leaves out what it is told to; Ctrl-C
+//! keeps the finished steps.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::support::{dockwright, engine, new_project, saved_variants, text, wait_for, Cleanup};
+
+/// The newest saved run of the project in `dir`.
+fn newest_run(dir: &Path) -> serde_json::Value {
+    let mut runs: Vec<_> = std::fs::read_dir(dir.join(".dockwright/runs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    runs.sort();
+    let text = std::fs::read_to_string(runs.last().expect("a saved run")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn variant<'a>(run: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    run["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {run}"))
+}
+
+#[test]
+fn a_tour_measures_every_step_then_resumes_reusing_what_did_not_change() {
+    let Some(engine) = engine() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let project = format!("e2e-tour-{}", std::process::id());
+    let dir = new_project(
+        tmp.path(),
+        &project,
+        &["--profile", "balanced", "--deps", "minimal"],
+    );
+    let _cleanup = Cleanup {
+        engine: engine.to_path_buf(),
+        project: project.clone(),
+        containers: Vec::new(),
+    };
+    let app = std::fs::read(dir.join("app.py")).unwrap();
+    let engine_arg = engine.to_str().unwrap();
+
+    let out = dockwright(
+        &dir,
+        &["tour", "--yes", "--no-pull", "--engine", engine_arg],
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}\n{}", stdout, text(&out.stderr));
+    assert_eq!(std::fs::read(dir.join("app.py")).unwrap(), app);
+    for heading in [
+        "Step 0 of 2",
+        "Step 1 of 2",
+        "Step 2 of 2",
+        "Why it matters",
+    ] {
+        assert!(stdout.contains(heading), "no `{heading}` in:\n{stdout}");
+    }
+    assert!(
+        stdout.contains("uv-minimal against multi-stage: image −"),
+        "no effect line for the last step in:\n{stdout}"
+    );
+    let first = newest_run(&dir);
+    for name in ["docker-init", "multi-stage", "uv-minimal"] {
+        let v = variant(&first, name);
+        assert_eq!(v["status"], "ok", "{v}");
+        assert!(v["cold_seconds"].as_f64().unwrap() > 0.0, "{v}");
+        assert!(v["app_rebuild_seconds"].as_f64().unwrap() > 0.0, "{v}");
+        assert!(v["deps_rebuild_seconds"].is_null(), "{v}");
+        let dockerfile =
+            std::fs::read_to_string(dir.join(format!("dockerfiles/{name}.Dockerfile")));
+        assert_eq!(v["dockerfile"].as_str(), Some(dockerfile.unwrap().as_str()));
+    }
+    let bytes = |name| variant(&first, name)["image_bytes"].as_u64().unwrap();
+    assert!(bytes("uv-minimal") < bytes("docker-init"));
+
+    // Resume at step 1, leave it out, and reuse step 2: nothing is built.
+    let out = dockwright(
+        &dir,
+        &[
+            "tour",
+            "--yes",
+            "--no-pull",
+            "--engine",
+            engine_arg,
+            "--from",
+            "1",
+            "--reuse",
+            "--skip",
+            "multi-stage",
+        ],
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}\n{}", stdout, text(&out.stderr));
+    assert!(!stdout.contains("Step 0 of 2"), "{stdout}");
+    assert!(stdout.contains("Step 2 of 2"), "{stdout}");
+    let second = newest_run(&dir);
+    assert_ne!(second["date"].as_str(), None);
+    assert_eq!(
+        second["commands"].as_array().map(Vec::len),
+        Some(0),
+        "{second}"
+    );
+    assert_eq!(variant(&second, "multi-stage")["status"], "skipped");
+    for name in ["docker-init", "uv-minimal"] {
+        assert_eq!(
+            variant(&second, name)["cold_seconds"],
+            variant(&first, name)["cold_seconds"],
+            "{name} was not reused"
+        );
+    }
+}
+
+#[test]
+fn ctrl_c_during_a_tour_restores_the_app_keeps_the_finished_steps_and_exits_130() {
+    let Some(engine) = engine() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let project = format!("e2e-tour-sigint-{}", std::process::id());
+    let dir = new_project(
+        tmp.path(),
+        &project,
+        &["--profile", "speed", "--deps", "minimal"],
+    );
+    let _cleanup = Cleanup {
+        engine: engine.to_path_buf(),
+        project: project.clone(),
+        containers: Vec::new(),
+    };
+    let app = dir.join("app.py");
+    let original = std::fs::read(&app).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dockwright"))
+        .current_dir(&dir)
+        .args([
+            "tour",
+            "--yes",
+            "--no-pull",
+            "--engine",
+            engine.to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once the first step is saved, catch the second one mid app edit.
+    assert!(
+        wait_for(Duration::from_secs(300), || saved_variants(&dir) >= 1),
+        "no step finished"
+    );
+    let caught = wait_for(Duration::from_secs(300), || {
+        std::fs::read(&app).is_ok_and(|now| now != original)
+    });
+    assert!(caught, "never saw the app edit");
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert_eq!(
+        std::fs::read(&app).unwrap(),
+        original,
+        "app.py was left edited"
+    );
+    assert!(saved_variants(&dir) >= 1, "the finished step was not kept");
+}
