@@ -1,4 +1,4 @@
-//! How `explain` and `compare` write figures and their changes for people:
+//! How reports, `explain` and `compare` write figures and their changes for people:
 //! decimal sizes, seconds, factors and percentages, with a real minus sign.
 
 /// Decimal units, as `docker images` counts them, to three figures or so.

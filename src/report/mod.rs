@@ -10,6 +10,7 @@ mod table;
 #[cfg(test)]
 mod tests;
 
+use crate::figures::{self, seconds, size, times};
 use crate::results::{Run, Status, VariantResult};
 
 /// The output formats of `dockwright report` and `dockwright measure`.
@@ -335,13 +336,9 @@ impl Delta {
 
     /// Reads like the article: `−750 MB, 13× faster`.
     fn cell(&self) -> String {
-        let size = self.bytes.map(|delta| {
-            let sign = match delta.signum() {
-                -1 => "−",
-                1 => "+",
-                _ => "",
-            };
-            format!("{sign}{}", size(delta.unsigned_abs()))
+        let size = self.bytes.map(|delta| match delta {
+            0 => "same size".to_string(),
+            _ => figures::size_change(delta),
         });
         let speed = self.app_rebuild_ratio.map(speed);
         let parts: Vec<String> = size.into_iter().chain(speed).collect();
@@ -460,25 +457,3 @@ fn bare_seconds(secs: f64) -> String {
     }
 }
 
-fn seconds(secs: f64) -> String {
-    format!("{} s", bare_seconds(secs))
-}
-
-/// Decimal megabytes, as `docker images` counts them, to three figures or so.
-fn size(bytes: u64) -> String {
-    let mb = bytes as f64 / 1_000_000.0;
-    if mb >= 100.0 {
-        format!("{mb:.0} MB")
-    } else {
-        format!("{mb:.1} MB")
-    }
-}
-
-/// A factor without its `×`: whole above 10, one decimal below.
-fn times(factor: f64) -> String {
-    if factor >= 10.0 {
-        format!("{factor:.0}")
-    } else {
-        format!("{factor:.1}")
-    }
-}

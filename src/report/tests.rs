@@ -140,6 +140,18 @@ fn the_vs_baseline_cell_reads_like_the_article() {
 }
 
 #[test]
+fn a_size_change_too_small_for_megabytes_is_written_in_its_own_unit() {
+    let mut run = sample_run(1);
+    let base = run.variants[0].image_bytes.unwrap();
+    run.variants[1].image_bytes = Some(base);
+    run.variants[4].image_bytes = Some(base + 4_100);
+    let report = Report::new(&run);
+    let cell = |index: usize| report.rows[index].cells[5].clone();
+    assert!(cell(1).starts_with("same size, "), "{}", cell(1));
+    assert!(cell(4).starts_with("+4.1 kB, "), "{}", cell(4));
+}
+
+#[test]
 fn the_recommended_variant_is_marked_and_explained() {
     let run = sample_run(1);
     let report = Report::new(&run);
@@ -290,7 +302,7 @@ fn the_baseline_can_be_the_best() {
     let line = Report::new(&run).summary.line();
     assert_eq!(
         line,
-        "Smallest image: baseline, 1034 MB. Fastest app-edit rebuild: baseline, 6.2 s."
+        "Smallest image: baseline, 1.03 GB. Fastest app-edit rebuild: baseline, 6.2 s."
     );
 }
 
@@ -688,6 +700,20 @@ fn shown_number(cell: &str) -> Option<(f64, f64)> {
     Some((value, 0.5 * 10f64.powi(-(decimals as i32))))
 }
 
+/// `bytes` in the decimal unit the first size in `cell` is written in.
+fn in_unit(cell: &str, bytes: f64) -> f64 {
+    let unit = cell
+        .split_whitespace()
+        .nth(1)
+        .map(|u| u.trim_end_matches(','));
+    match unit {
+        Some("GB") => bytes / 1e9,
+        Some("MB") => bytes / 1e6,
+        Some("kB") => bytes / 1e3,
+        _ => bytes,
+    }
+}
+
 fn assert_shows(cell: &str, expected: Option<f64>, what: &str) {
     match (shown_number(cell), expected) {
         (Some((value, tolerance)), Some(expected)) => assert!(
@@ -756,13 +782,14 @@ fn every_format_carries_the_same_numbers() {
             assert_shows(&in_table[1], v.cold_seconds, "cold");
             assert_shows(&in_table[2], v.app_rebuild_seconds, "app");
             assert_shows(&in_table[3], v.deps_rebuild_seconds, "deps");
-            assert_shows(&in_table[4], v.image_bytes.map(|b| b as f64 / 1e6), "size");
+            assert_shows(&in_table[4], v.image_bytes.map(|b| in_unit(&in_table[4], b as f64)), "size");
             let (_, range) = in_table[2].split_once('(').unwrap();
             let (min, max) = range.trim_end_matches(')').split_once('–').unwrap();
             assert_shows(min, v.app_rebuild_seconds_min, "app min");
             assert_shows(max, v.app_rebuild_seconds_max, "app max");
             if v.name != base.name {
-                let saved = (base.image_bytes.unwrap() - v.image_bytes.unwrap()) as f64 / 1e6;
+                let saved = (base.image_bytes.unwrap() - v.image_bytes.unwrap()) as f64;
+                let saved = in_unit(&in_table[5], saved);
                 assert_shows(&in_table[5], Some(saved), "vs baseline size");
             }
         }
