@@ -97,6 +97,19 @@ fn nonce() -> String {
     format!("{}-{nanos}", std::process::id())
 }
 
+/// Prints the timing warnings last, where they are read, and gives the exit
+/// code a finished run ends with: a failed variant fails the command.
+pub fn finish(run: &Run, warnings: &[String]) -> i32 {
+    for warning in warnings {
+        crate::error::warn(warning);
+    }
+    if run.variants.iter().any(|v| v.status == Status::Failed) {
+        crate::error::exit::VARIANT_FAILED
+    } else {
+        crate::error::exit::OK
+    }
+}
+
 /// Measures one variant. A missing base image gives a skipped result and a
 /// failed build a failed one; the engine vanishing or Ctrl-C are errors.
 /// `warnings` collects what the timings' spread says about their trust.

@@ -162,6 +162,18 @@ impl Run {
         Ok(())
     }
 
+    /// For an error in the middle of a run: saves the variants that
+    /// finished (saying where), and hands the error back.
+    pub fn keep_finished(&self, path: &Path, err: anyhow::Error) -> anyhow::Error {
+        if !self.variants.is_empty() {
+            match self.save(path) {
+                Ok(()) => eprintln!("The finished variants are saved in {}", path.display()),
+                Err(save) => crate::error::warn(&save.to_string()),
+            }
+        }
+        err
+    }
+
     pub fn load(path: &Path) -> Result<Run, UserError> {
         let text = fs::read_to_string(path).map_err(|err| {
             UserError::new(format!(

@@ -8,12 +8,11 @@ use clap::Args;
 use crate::builder::Builder;
 use crate::commands::build::{prepare, state_subdir, EngineArgs};
 use crate::engine::System;
-use crate::error::{exit, warn};
 use crate::interrupt::{self, Hold};
 use crate::lock::Lock;
 use crate::measure::{self, EditKind, Options};
 use crate::report::{self, Format};
-use crate::results::{runs_dir, Status};
+use crate::results::runs_dir;
 
 #[derive(Args, Debug)]
 #[command(after_help = "\
@@ -62,16 +61,8 @@ pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
         let log = measure::log_path(&logs, &step.name);
         let measured = measure::variant(&mut builder, &config, step, &options, &log, &mut warnings);
         run.commands = builder.commands.clone();
-        match measured {
-            Ok(result) => run.variants.push(result),
-            Err(err) => {
-                if !run.variants.is_empty() {
-                    run.save(&path)?;
-                    eprintln!("The finished variants are saved in {}", path.display());
-                }
-                return Err(err);
-            }
-        }
+        run.variants
+            .push(measured.map_err(|err| run.keep_finished(&path, err))?);
         run.save(&path)?;
         interrupt::check()?;
     }
@@ -81,13 +72,5 @@ pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
         println!("{}", report::render(&run, Format::Table)?);
         eprintln!("Saved in {}", path.display());
     }
-    for warning in &warnings {
-        warn(warning);
-    }
-    let failed = run.variants.iter().any(|v| v.status == Status::Failed);
-    Ok(if failed {
-        exit::VARIANT_FAILED
-    } else {
-        exit::OK
-    })
+    Ok(measure::finish(&run, &warnings))
 }

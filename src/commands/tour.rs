@@ -9,7 +9,7 @@ use clap::Args;
 use crate::builder::Builder;
 use crate::commands::build::{prepare, state_subdir, EngineArgs};
 use crate::engine::System;
-use crate::error::{exit, warn, UserError};
+use crate::error::{warn, UserError};
 use crate::explain::{self, Ladder};
 use crate::interrupt::{self, Hold};
 use crate::lock::Lock;
@@ -133,16 +133,7 @@ pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
             let measured =
                 measure::variant(&mut builder, &config, step, &options, &log, &mut warnings);
             run.commands = builder.commands.clone();
-            let result = match measured {
-                Ok(result) => result,
-                Err(err) => {
-                    if !run.variants.is_empty() {
-                        run.save(&path)?;
-                        eprintln!("The finished steps are saved in {}", path.display());
-                    }
-                    return Err(err);
-                }
-            };
+            let result = measured.map_err(|err| run.keep_finished(&path, err))?;
             drop(hold);
             result
         };
@@ -163,15 +154,7 @@ pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
         }
     }
     eprintln!("Saved in {}", path.display());
-    for warning in &warnings {
-        warn(warning);
-    }
-    let failed = run.variants.iter().any(|v| v.status == Status::Failed);
-    Ok(if failed {
-        exit::VARIANT_FAILED
-    } else {
-        exit::OK
-    })
+    Ok(measure::finish(&run, &warnings))
 }
 
 fn skipped(name: &str, recommended: bool, why: &str) -> VariantResult {

@@ -456,4 +456,3 @@ fn bare_seconds(secs: f64) -> String {
         format!("{secs:.1}")
     }
 }
-

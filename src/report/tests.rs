@@ -782,7 +782,11 @@ fn every_format_carries_the_same_numbers() {
             assert_shows(&in_table[1], v.cold_seconds, "cold");
             assert_shows(&in_table[2], v.app_rebuild_seconds, "app");
             assert_shows(&in_table[3], v.deps_rebuild_seconds, "deps");
-            assert_shows(&in_table[4], v.image_bytes.map(|b| in_unit(&in_table[4], b as f64)), "size");
+            assert_shows(
+                &in_table[4],
+                v.image_bytes.map(|b| in_unit(&in_table[4], b as f64)),
+                "size",
+            );
             let (_, range) = in_table[2].split_once('(').unwrap();
             let (min, max) = range.trim_end_matches(')').split_once('–').unwrap();
             assert_shows(min, v.app_rebuild_seconds_min, "app min");

@@ -3,11 +3,10 @@
 //! format agrees, and Ctrl-C keeps what finished.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::support::{
-    dockwright, engine, new_project, saved_variants, skip, text, wait_for, Cleanup,
+    dockwright, engine, interrupt_mid_app_edit, saved_variants, scaffold, skip, text, wait_for,
 };
 
 fn results_of(out: &std::process::Output) -> serde_json::Value {
@@ -33,23 +32,17 @@ fn seconds(v: &serde_json::Value, key: &str) -> f64 {
 #[test]
 fn measures_the_articles_ladder() {
     let Some(engine) = engine() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let project = format!("e2e-measure-{}", std::process::id());
-    let dir = new_project(
-        tmp.path(),
-        &project,
+    let project = scaffold(
+        &engine,
+        "e2e-measure",
         &["--profile", "article", "--deps", "minimal"],
     );
-    let _cleanup = Cleanup {
-        engine: engine.to_path_buf(),
-        project: project.clone(),
-        containers: Vec::new(),
-    };
+    let dir = &project.dir;
     let app_before = std::fs::read(dir.join("app.py")).unwrap();
     let reqs_before = std::fs::read(dir.join("requirements.txt")).unwrap();
 
     let out = dockwright(
-        &dir,
+        dir,
         &["measure", "--json", "--engine", engine.to_str().unwrap()],
     );
     assert!(out.status.success(), "measure: {}", text(&out.stderr));
@@ -144,7 +137,7 @@ fn measures_the_articles_ladder() {
         "baseline {baseline_rebuild} s vs requirements-first {first_rebuild} s"
     );
 
-    formats_agree(&dir, &run);
+    formats_agree(dir, &run);
 }
 
 /// The saved run, the markdown and the table carry the same numbers.
@@ -200,69 +193,40 @@ fn formats_agree(dir: &Path, run: &serde_json::Value) {
 #[test]
 fn ctrl_c_mid_edit_restores_the_app_keeps_results_and_exits_130() {
     let Some(engine) = engine() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let project = format!("e2e-sigint-{}", std::process::id());
-    let dir = new_project(
-        tmp.path(),
-        &project,
+    let project = scaffold(
+        &engine,
+        "e2e-sigint",
         &["--profile", "speed", "--deps", "minimal"],
     );
-    let _cleanup = Cleanup {
-        engine: engine.to_path_buf(),
-        project: project.clone(),
-        containers: Vec::new(),
-    };
+    let dir = &project.dir;
     let app = dir.join("app.py");
     let original = std::fs::read(&app).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dockwright"))
-        .current_dir(&dir)
-        .args(["measure", "--engine", engine.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-
-    assert!(wait_for(Duration::from_secs(300), || dir
-        .join(".dockwright/measure.lock")
-        .exists()));
-    let second = dockwright(&dir, &["measure", "--engine", engine.to_str().unwrap()]);
-    assert_eq!(
-        second.status.code(),
-        Some(2),
-        "a second measure ran: {}",
-        text(&second.stderr)
-    );
-    assert!(
-        text(&second.stderr).contains("is running on this project"),
-        "{}",
-        text(&second.stderr)
-    );
-
-    // Once the first variant is saved, catch the second one mid app edit.
-    assert!(
-        wait_for(Duration::from_secs(300), || saved_variants(&dir) >= 1),
-        "no variant finished"
-    );
-    let caught = wait_for(Duration::from_secs(300), || {
-        std::fs::read(&app).is_ok_and(|now| now != original)
+    let engine_arg = engine.to_str().unwrap();
+    let stopped = interrupt_mid_app_edit(dir, &["measure", "--engine", engine_arg], || {
+        assert!(wait_for(Duration::from_secs(300), || dir
+            .join(".dockwright/measure.lock")
+            .exists()));
+        let second = dockwright(dir, &["measure", "--engine", engine_arg]);
+        assert_eq!(
+            second.status.code(),
+            Some(2),
+            "a second measure ran: {}",
+            text(&second.stderr)
+        );
+        assert!(
+            text(&second.stderr).contains("is running on this project"),
+            "{}",
+            text(&second.stderr)
+        );
     });
-    assert!(caught, "never saw the app edit");
-    let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(interrupted.success());
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
-    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert_eq!(stopped.status.code(), Some(130), "{}", stopped.stderr);
     assert_eq!(
         std::fs::read(&app).unwrap(),
         original,
         "app.py was left edited"
     );
     assert!(
-        saved_variants(&dir) >= 1,
+        saved_variants(dir) >= 1,
         "the finished variant was not kept"
     );
     assert!(

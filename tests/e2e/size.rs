@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::support::{docker, dockwright, engine, new_project, skip, text, Cleanup};
+use crate::support::{docker, dockwright, engine, scaffold, skip, text};
 
 /// Every path in the image's filesystem, from `docker export` through `tar -t`.
 fn files_of(engine: &Path, tag: &str) -> Vec<String> {
@@ -55,25 +55,19 @@ fn dive() -> Option<&'static str> {
 
 fn size_profile(preset: &str) {
     let Some(engine) = engine() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let project = format!("e2e-size-{preset}-{}", std::process::id());
-    let dir = new_project(
-        tmp.path(),
-        &project,
+    let project = scaffold(
+        &engine,
+        &format!("e2e-size-{preset}"),
         &["--profile", "size", "--deps", preset],
     );
-    let _cleanup = Cleanup {
-        engine: engine.to_path_buf(),
-        project: project.clone(),
-        containers: Vec::new(),
-    };
+    let dir = &project.dir;
     let recommended = "minimal-final";
     let built = dockwright(
-        &dir,
+        dir,
         &["build", recommended, "--engine", engine.to_str().unwrap()],
     );
     assert!(built.status.success(), "{}", text(&built.stderr));
-    let tag = format!("{project}:{recommended}");
+    let tag = format!("{}:{recommended}", project.name);
 
     let files = files_of(&engine, &tag);
     assert!(

@@ -101,6 +101,32 @@ impl Drop for Cleanup {
     }
 }
 
+/// A project scaffolded for one test, in a temporary directory, whose
+/// images are removed when it is dropped.
+pub struct Scaffolded {
+    /// The project's name, which its image tags start with.
+    pub name: String,
+    pub dir: PathBuf,
+    _cleanup: Cleanup,
+    _tmp: tempfile::TempDir,
+}
+
+/// Scaffolds project `<prefix>-<pid>` with `dockwright new NAME --yes ARGS`.
+pub fn scaffold(engine: &Path, prefix: &str, args: &[&str]) -> Scaffolded {
+    let tmp = tempfile::tempdir().unwrap();
+    let name = format!("{prefix}-{}", std::process::id());
+    Scaffolded {
+        dir: new_project(tmp.path(), &name, args),
+        _cleanup: Cleanup {
+            engine: engine.to_path_buf(),
+            project: name.clone(),
+            containers: Vec::new(),
+        },
+        name,
+        _tmp: tmp,
+    }
+}
+
 /// Scaffolds project `name` in `parent` with `dockwright new NAME --yes ARGS`.
 pub fn new_project(parent: &Path, name: &str, args: &[&str]) -> PathBuf {
     let mut all = vec!["new", name, "--yes"];
@@ -136,4 +162,43 @@ pub fn saved_variants(dir: &Path) -> usize {
         .map(|run| run["variants"].as_array().map_or(0, Vec::len))
         .max()
         .unwrap_or(0)
+}
+
+/// How a dockwright stopped with Ctrl-C ended.
+pub struct Stopped {
+    pub status: std::process::ExitStatus,
+    pub stderr: String,
+}
+
+/// Runs dockwright with `args` in `dir`, calls `while_running` once it has
+/// started, and sends it SIGINT in the middle of the app edit of the
+/// variant after the first one it saves.
+pub fn interrupt_mid_app_edit(dir: &Path, args: &[&str], while_running: impl FnOnce()) -> Stopped {
+    let app = dir.join("app.py");
+    let original = std::fs::read(&app).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dockwright"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while_running();
+    assert!(
+        wait_for(Duration::from_secs(300), || saved_variants(dir) >= 1),
+        "no variant finished"
+    );
+    let caught = wait_for(Duration::from_secs(300), || {
+        std::fs::read(&app).is_ok_and(|now| now != original)
+    });
+    assert!(caught, "never saw the app edit");
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    Stopped { status, stderr }
 }

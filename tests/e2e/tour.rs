@@ -5,10 +5,8 @@
 //! keeps the finished steps.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Duration;
 
-use crate::support::{dockwright, engine, new_project, saved_variants, text, wait_for, Cleanup};
+use crate::support::{dockwright, engine, interrupt_mid_app_edit, saved_variants, scaffold, text};
 
 /// The newest saved run of the project in `dir`.
 fn newest_run(dir: &Path) -> serde_json::Value {
@@ -34,25 +32,16 @@ fn variant<'a>(run: &'a serde_json::Value, name: &str) -> &'a serde_json::Value 
 #[test]
 fn a_tour_measures_every_step_then_resumes_reusing_what_did_not_change() {
     let Some(engine) = engine() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let project = format!("e2e-tour-{}", std::process::id());
-    let dir = new_project(
-        tmp.path(),
-        &project,
+    let project = scaffold(
+        &engine,
+        "e2e-tour",
         &["--profile", "balanced", "--deps", "minimal"],
     );
-    let _cleanup = Cleanup {
-        engine: engine.to_path_buf(),
-        project: project.clone(),
-        containers: Vec::new(),
-    };
+    let dir = &project.dir;
     let app = std::fs::read(dir.join("app.py")).unwrap();
     let engine_arg = engine.to_str().unwrap();
 
-    let out = dockwright(
-        &dir,
-        &["tour", "--yes", "--no-pull", "--engine", engine_arg],
-    );
+    let out = dockwright(dir, &["tour", "--yes", "--no-pull", "--engine", engine_arg]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{}\n{}", stdout, text(&out.stderr));
     assert_eq!(std::fs::read(dir.join("app.py")).unwrap(), app);
@@ -68,7 +57,7 @@ fn a_tour_measures_every_step_then_resumes_reusing_what_did_not_change() {
         stdout.contains("uv-minimal against multi-stage: image −"),
         "no effect line for the last step in:\n{stdout}"
     );
-    let first = newest_run(&dir);
+    let first = newest_run(dir);
     for name in ["docker-init", "multi-stage", "uv-minimal"] {
         let v = variant(&first, name);
         assert_eq!(v["status"], "ok", "{v}");
@@ -84,7 +73,7 @@ fn a_tour_measures_every_step_then_resumes_reusing_what_did_not_change() {
 
     // Resume at step 1, leave it out, and reuse step 2: nothing is built.
     let out = dockwright(
-        &dir,
+        dir,
         &[
             "tour",
             "--yes",
@@ -102,7 +91,7 @@ fn a_tour_measures_every_step_then_resumes_reusing_what_did_not_change() {
     assert!(out.status.success(), "{}\n{}", stdout, text(&out.stderr));
     assert!(!stdout.contains("Step 0 of 2"), "{stdout}");
     assert!(stdout.contains("Step 2 of 2"), "{stdout}");
-    let second = newest_run(&dir);
+    let second = newest_run(dir);
     assert_ne!(second["date"].as_str(), None);
     assert_eq!(
         second["commands"].as_array().map(Vec::len),
@@ -122,55 +111,30 @@ fn a_tour_measures_every_step_then_resumes_reusing_what_did_not_change() {
 #[test]
 fn ctrl_c_during_a_tour_restores_the_app_keeps_the_finished_steps_and_exits_130() {
     let Some(engine) = engine() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let project = format!("e2e-tour-sigint-{}", std::process::id());
-    let dir = new_project(
-        tmp.path(),
-        &project,
+    let project = scaffold(
+        &engine,
+        "e2e-tour-sigint",
         &["--profile", "speed", "--deps", "minimal"],
     );
-    let _cleanup = Cleanup {
-        engine: engine.to_path_buf(),
-        project: project.clone(),
-        containers: Vec::new(),
-    };
+    let dir = &project.dir;
     let app = dir.join("app.py");
     let original = std::fs::read(&app).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dockwright"))
-        .current_dir(&dir)
-        .args([
+    let stopped = interrupt_mid_app_edit(
+        dir,
+        &[
             "tour",
             "--yes",
             "--no-pull",
             "--engine",
             engine.to_str().unwrap(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Once the first step is saved, catch the second one mid app edit.
-    assert!(
-        wait_for(Duration::from_secs(300), || saved_variants(&dir) >= 1),
-        "no step finished"
+        ],
+        || {},
     );
-    let caught = wait_for(Duration::from_secs(300), || {
-        std::fs::read(&app).is_ok_and(|now| now != original)
-    });
-    assert!(caught, "never saw the app edit");
-    let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(interrupted.success());
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
-    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert_eq!(stopped.status.code(), Some(130), "{}", stopped.stderr);
     assert_eq!(
         std::fs::read(&app).unwrap(),
         original,
         "app.py was left edited"
     );
-    assert!(saved_variants(&dir) >= 1, "the finished step was not kept");
+    assert!(saved_variants(dir) >= 1, "the finished step was not kept");
 }
