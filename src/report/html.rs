@@ -233,7 +233,9 @@ impl Chart {
             id: COLUMNS[metric.column()].replace(' ', "-"),
             title: COLUMNS[metric.column()],
             about: match metric {
-                Metric::ImageSize => "decimal units (1 MB = 1,000,000 bytes), as docker images counts them",
+                Metric::ImageSize => {
+                    "decimal units (1 MB = 1,000,000 bytes), as docker images counts them"
+                }
                 Metric::ColdBuild => "seconds, with an empty build cache",
                 Metric::AppRebuild => "seconds, after an edit of the app's code",
                 Metric::DepsRebuild => "seconds, after an edit of the requirements",
