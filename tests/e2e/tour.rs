@@ -1,10 +1,11 @@
 //! `dockwright tour --yes` on the balanced ladder with the minimal preset:
 //! every step explained, built cold, rebuilt after an app edit and saved;
 //! the app file back byte for byte; a second tour resumes with `--from`,
-//! reuses what did not change and leaves out what it is told to; Ctrl-C
-//! keeps the finished steps.
+//! reuses what did not change and leaves out what it is told to, and at a
+//! terminal waits for Enter between steps; Ctrl-C keeps the finished steps.
 
 use std::path::Path;
+use std::process::Command;
 
 use crate::support::{dockwright, engine, interrupt_mid_app_edit, saved_variants, scaffold, text};
 
@@ -105,6 +106,26 @@ fn a_tour_measures_every_step_then_resumes_reusing_what_did_not_change() {
             variant(&first, name)["cold_seconds"],
             "{name} was not reused"
         );
+    }
+
+    // At a terminal the tour waits for Enter between steps.
+    let mut tour = Command::new(env!("CARGO_BIN_EXE_dockwright"));
+    tour.current_dir(dir)
+        .args(["tour", "--reuse", "--no-pull", "--engine", engine_arg])
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1");
+    let mut session = rexpect::session::spawn_command(tour, Some(60_000)).unwrap();
+    for next in ["step 1 (multi-stage)", "step 2 (uv-minimal)"] {
+        session
+            .exp_string(&format!("Press Enter for {next}"))
+            .unwrap_or_else(|err| panic!("waiting for {next}: {err}"));
+        session.send_line("").unwrap();
+    }
+    let rest = session.exp_eof().unwrap();
+    assert!(rest.contains("Step 2 of 2"), "{rest}");
+    match session.process().wait().unwrap() {
+        rexpect::process::WaitStatus::Exited(_, code) => assert_eq!(code, 0, "{rest}"),
+        other => panic!("the tour did not exit: {other:?}\n{rest}"),
     }
 }
 

@@ -28,7 +28,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Make sure a container engine answers, installing and starting Debian's docker.io if needed
+    /// Make sure a container engine answers, installing and starting Debian's docker.io if
+    /// needed, and install the tools the tests judge with: hadolint, dive, chromium
     Engine,
     /// Build local stand-ins for the registry base images (python:3.13-slim, ...)
     Fixtures,
