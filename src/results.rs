@@ -136,6 +136,36 @@ impl VariantResult {
     }
 }
 
+#[cfg(test)]
+impl Run {
+    /// A run of `variants` on a made-up machine, for unit tests: project
+    /// `demo`, profile `article`, docker 27.3.1 with BuildKit on an 8-CPU host.
+    pub fn sample(runs: usize, variants: Vec<VariantResult>) -> Run {
+        Run {
+            project: "demo".into(),
+            profile: "article".into(),
+            dockwright_version: "0.1.0".into(),
+            date: "2026-03-21T14:02:11Z".into(),
+            host: Host {
+                name: "build-host".into(),
+                os: "linux".into(),
+                cpus: 8,
+                memory_bytes: Some(16_000_000_000),
+            },
+            engine: EngineInfo {
+                program: "docker".into(),
+                client_version: "27.3.1".into(),
+                server_version: "27.3.1".into(),
+                builder: "BuildKit".into(),
+            },
+            runs,
+            base_set: None,
+            commands: Vec::new(),
+            variants,
+        }
+    }
+}
+
 /// Where a project's runs are kept.
 pub fn runs_dir(project: &Path) -> PathBuf {
     project.join(STATE_DIR).join(RUNS_DIR)

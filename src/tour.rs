@@ -104,7 +104,6 @@ mod tests {
 
     use super::*;
     use crate::dockerfile::Facts;
-    use crate::results::{EngineInfo, Host};
 
     fn step(name: &str, text: &str) -> Step {
         Step {
@@ -128,26 +127,8 @@ mod tests {
 
     fn run(base_set: Option<&str>, variants: Vec<VariantResult>) -> Run {
         Run {
-            project: "p".into(),
-            profile: "article".into(),
-            dockwright_version: "0".into(),
-            date: "2026-11-28T00:00:00Z".into(),
-            host: Host {
-                name: "h".into(),
-                os: "linux".into(),
-                cpus: 2,
-                memory_bytes: None,
-            },
-            engine: EngineInfo {
-                program: "docker".into(),
-                client_version: "1".into(),
-                server_version: "1".into(),
-                builder: "BuildKit".into(),
-            },
-            runs: 1,
             base_set: base_set.map(str::to_string),
-            commands: Vec::new(),
-            variants,
+            ..Run::sample(1, variants)
         }
     }
 

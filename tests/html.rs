@@ -514,18 +514,6 @@ fn dom_table_rows(dom: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// The Markdown table row whose first cell is `label`.
-fn markdown_row(markdown: &str, label: &str) -> Vec<String> {
-    let line = markdown
-        .lines()
-        .find(|line| line.starts_with(&format!("| {label} |")))
-        .unwrap_or_else(|| panic!("no row `{label}` in\n{markdown}"));
-    line.trim_matches('|')
-        .split('|')
-        .map(|cell| cell.trim().to_string())
-        .collect()
-}
-
 #[test]
 fn chromium_renders_the_page_with_its_charts_and_figures() {
     if !chromium_available() {

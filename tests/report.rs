@@ -63,18 +63,6 @@ fn save(project: &Path, name: &str, run: &Value) -> PathBuf {
     path
 }
 
-/// The Markdown table row whose first cell is `label`.
-fn markdown_row(markdown: &str, label: &str) -> Vec<String> {
-    let line = markdown
-        .lines()
-        .find(|line| line.starts_with(&format!("| {label} |")))
-        .unwrap_or_else(|| panic!("no row `{label}` in\n{markdown}"));
-    line.trim_matches('|')
-        .split('|')
-        .map(|cell| cell.trim().to_string())
-        .collect()
-}
-
 #[test]
 fn help_lists_report_and_its_formats() {
     let tmp = tempdir();

@@ -1,5 +1,5 @@
 use super::*;
-use crate::results::{EngineInfo, Host};
+use crate::results::Host;
 
 fn ranged(median: f64, min: f64, max: f64) -> Timing {
     Timing {
@@ -94,26 +94,12 @@ fn the_rule_in_words_names_the_thresholds() {
 
 fn run(runs: usize, variants: Vec<VariantResult>) -> Run {
     Run {
-        project: "demo".into(),
         profile: "balanced".into(),
-        dockwright_version: "0.1.0".into(),
-        date: "2026-03-21T14:02:11Z".into(),
         host: Host {
-            name: "build-host".into(),
-            os: "linux".into(),
-            cpus: 8,
             memory_bytes: None,
+            ..Run::sample(runs, Vec::new()).host
         },
-        engine: EngineInfo {
-            program: "docker".into(),
-            client_version: "27.3.1".into(),
-            server_version: "27.3.1".into(),
-            builder: "BuildKit".into(),
-        },
-        runs,
-        base_set: None,
-        commands: Vec::new(),
-        variants,
+        ..Run::sample(runs, variants)
     }
 }
 

@@ -2,7 +2,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::*;
-use crate::results::{EngineInfo, Host};
 
 /// Rounded as a stopwatch would report it, so the fixture holds no
 /// float noise such as `0.11249999999999999`.
@@ -47,24 +46,6 @@ fn sample_run(runs: usize) -> Run {
     let mut uv = ok("uv", 151_200_000, 20.5, 0.09, 4.7);
     uv.recommended = true;
     Run {
-        project: "demo".into(),
-        profile: "article".into(),
-        dockwright_version: "0.1.0".into(),
-        date: "2026-03-21T14:02:11Z".into(),
-        host: Host {
-            name: "build-host".into(),
-            os: "linux".into(),
-            cpus: 8,
-            memory_bytes: Some(16_000_000_000),
-        },
-        engine: EngineInfo {
-            program: "docker".into(),
-            client_version: "27.3.1".into(),
-            server_version: "27.3.1".into(),
-            builder: "BuildKit".into(),
-        },
-        runs,
-        base_set: None,
         commands: vec!["docker build -t demo:baseline .".into()],
         variants: vec![
             ok("baseline", 1_034_000_000, 61.3, 6.2, 58.9),
@@ -74,6 +55,7 @@ fn sample_run(runs: usize) -> Run {
             ok("minimal-final", 39_700_000, 66.0, 0.41, 38.5),
             uv,
         ],
+        ..Run::sample(runs, Vec::new())
     }
 }
 

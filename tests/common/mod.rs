@@ -278,3 +278,15 @@ pub fn assert_unchanged(root: &Path, before: &BTreeMap<PathBuf, Node>) {
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temporary directory")
 }
+
+/// The Markdown table row whose first cell is `label`.
+pub fn markdown_row(markdown: &str, label: &str) -> Vec<String> {
+    let line = markdown
+        .lines()
+        .find(|line| line.starts_with(&format!("| {label} |")))
+        .unwrap_or_else(|| panic!("no row `{label}` in\n{markdown}"));
+    line.trim_matches('|')
+        .split('|')
+        .map(|cell| cell.trim().to_string())
+        .collect()
+}
