@@ -1,4 +1,5 @@
 mod adopt;
+mod atomic;
 mod builder;
 mod catalogue;
 mod cli;

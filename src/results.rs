@@ -3,11 +3,11 @@
 //! variant so that an interruption keeps what has finished.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::atomic;
 use crate::error::UserError;
 
 /// The project's state directory, relative to its root.
@@ -172,24 +172,18 @@ pub fn runs_dir(project: &Path) -> PathBuf {
 }
 
 impl Run {
-    /// Writes the run to `path` through a temporary file and a rename, so a
+    /// Writes the run to `path` whole or not at all (see `atomic`), so a
     /// reader never sees half a file and a failure leaves the last good copy.
     pub fn save(&self, path: &Path) -> Result<(), UserError> {
-        let dir = path.parent().unwrap_or(Path::new("."));
         let fail = |err: std::io::Error| {
             UserError::new(format!(
                 "cannot save the results to `{}` ({err}); free some space or fix the permissions there, then run again",
                 path.display()
             ))
         };
-        fs::create_dir_all(dir).map_err(fail)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+        fs::create_dir_all(path.parent().unwrap_or(Path::new("."))).map_err(fail)?;
         let json = serde_json::to_string_pretty(self).map_err(|err| fail(err.into()))?;
-        tmp.write_all(json.as_bytes()).map_err(fail)?;
-        tmp.write_all(b"\n").map_err(fail)?;
-        tmp.as_file().sync_all().map_err(fail)?;
-        tmp.persist(path).map_err(|err| fail(err.error))?;
-        Ok(())
+        atomic::write(path, format!("{json}\n").as_bytes()).map_err(fail)
     }
 
     /// For an error in the middle of a run: saves the variants that

@@ -2,11 +2,12 @@
 //! write it as an HTML page.
 
 use std::fs;
-use std::io::{ErrorKind, Write};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use crate::atomic;
 use crate::error::{exit, UserError};
 use crate::report::{self, Format};
 use crate::results::{self, Run};
@@ -42,9 +43,8 @@ pub fn report(args: ReportArgs) -> anyhow::Result<i32> {
     Ok(exit::OK)
 }
 
-/// Writes `text` to `path` through a temporary file beside it and a rename,
-/// so that a page open in a browser is never half written and a failure
-/// leaves the old one.
+/// Writes `text` to `path` whole or not at all (see `atomic`), so that a
+/// page open in a browser is never half written; a bad path is a sentence.
 fn write_atomically(path: &Path, text: &str) -> Result<(), UserError> {
     if path.is_dir() {
         return Err(UserError::new(format!(
@@ -78,19 +78,7 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), UserError> {
             without_temporary_path(err)
         ))
     };
-    // A page is for sharing: readable by others as the umask allows, not
-    // the private mode of a temporary file.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".dockwright-report")
-        .suffix(".tmp")
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
-        .tempfile_in(dir)
-        .map_err(fail)?;
-    tmp.write_all(text.as_bytes()).map_err(fail)?;
-    tmp.write_all(b"\n").map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|err| fail(err.error))?;
-    Ok(())
+    atomic::write(path, format!("{text}\n").as_bytes()).map_err(fail)
 }
 
 /// The error without the temporary file's name, which tempfile adds and the
