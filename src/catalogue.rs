@@ -71,18 +71,20 @@ impl Catalogue {
         self.profiles.iter().map(|p| p.name.as_str()).collect()
     }
 
+    /// The variant called `name`, if dockwright generates one.
+    pub fn variant(&self, name: &str) -> Option<&Variant> {
+        self.variants.iter().find(|v| v.name == name)
+    }
+
     /// The variants of `profile`, in ladder order.
     pub fn ladder(&self, profile: &Profile) -> anyhow::Result<Vec<&Variant>> {
         profile
             .variants
             .iter()
             .map(|name| {
-                self.variants
-                    .iter()
-                    .find(|v| &v.name == name)
-                    .with_context(|| {
-                        format!("profile `{}` names unknown variant `{name}`", profile.name)
-                    })
+                self.variant(name).with_context(|| {
+                    format!("profile `{}` names unknown variant `{name}`", profile.name)
+                })
             })
             .collect()
     }

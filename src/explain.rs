@@ -143,10 +143,11 @@ impl Ladder {
         let mut texts = plan.steps.into_iter().map(|step| step.text);
         let before = previous.and_then(|_| texts.next());
         let text = texts.next().unwrap_or_default();
-        let explanation = match self.catalogue.variants.iter().find(|v| v.name == name) {
-            Some(variant) => Some(variant.explanation()?.to_string()),
-            None => None,
-        };
+        let explanation = self
+            .catalogue
+            .variant(name)
+            .map(|variant| variant.explanation().map(str::to_string))
+            .transpose()?;
         Ok(Step {
             variant: entry.name.clone(),
             step: index,

@@ -311,29 +311,27 @@ fn steps(variants: &[VariantResult], catalogue: &Catalogue) -> Vec<Step> {
                     Vec::new(),
                     Some("no diff: this variant's Dockerfile was not recorded".to_string()),
                 ),
-                (Some(previous), Some(_)) if previous.dockerfile.is_none() => (
-                    Vec::new(),
-                    Some(format!(
-                        "no diff: the Dockerfile of {} was not recorded",
-                        previous.name
-                    )),
-                ),
-                (Some(previous), Some(this)) => {
-                    let lines = diff::lines(previous.dockerfile.as_deref().unwrap_or(""), this);
-                    let note = lines
-                        .is_empty()
-                        .then(|| format!("the same Dockerfile as {}", previous.name));
-                    (lines.into_iter().map(DiffLine::from).collect(), note)
-                }
+                (Some(previous), Some(this)) => match &previous.dockerfile {
+                    None => (
+                        Vec::new(),
+                        Some(format!(
+                            "no diff: the Dockerfile of {} was not recorded",
+                            previous.name
+                        )),
+                    ),
+                    Some(before) => {
+                        let lines = diff::lines(before, this);
+                        let note = lines
+                            .is_empty()
+                            .then(|| format!("the same Dockerfile as {}", previous.name));
+                        (lines.into_iter().map(DiffLine::from).collect(), note)
+                    }
+                },
             };
             Step {
                 name: variant.name.clone(),
                 recommended: variant.recommended,
-                reason: catalogue
-                    .variants
-                    .iter()
-                    .find(|v| v.name == variant.name)
-                    .map(|v| v.reason.clone()),
+                reason: catalogue.variant(&variant.name).map(|v| v.reason.clone()),
                 dockerfile: variant.dockerfile.clone(),
                 previous: previous.map(|p| p.name.clone()),
                 diff_note,
