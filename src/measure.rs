@@ -6,11 +6,14 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use crate::builder::{log_tail, Builder, Timed};
+use crate::commands::build::state_subdir;
 use crate::config::Config;
 use crate::edit::{self, Edit};
 use crate::engine::Engine;
+use crate::error::UserError;
+use crate::lock::Lock;
 use crate::plan::Step;
-use crate::results::{EngineInfo, Host, Run, Status, VariantResult};
+use crate::results::{runs_dir, EngineInfo, Host, Run, Status, VariantResult};
 use crate::stats;
 
 /// The two edits a rebuild is measured after.
@@ -200,14 +203,39 @@ fn failed(mut result: VariantResult, what: &str, log_path: &Path) -> VariantResu
     result
 }
 
+/// Where one measure (or tour) run writes, with the project's measure lock
+/// held until it is dropped: measure and tour take the same lock, so they
+/// never edit the app under each other.
+pub struct RunFiles {
+    _lock: Lock,
+    /// The run's log directory, a log per variant.
+    pub logs: PathBuf,
+    /// The run's results file in the project's runs directory.
+    pub results: PathBuf,
+}
+
+impl RunFiles {
+    /// Takes the lock for `command` and makes the run's log directory.
+    pub fn start(project: &Path, command: &str) -> Result<RunFiles, UserError> {
+        let state = state_subdir(project, &[])?;
+        let lock = Lock::acquire(&state.join("measure.lock"), command)?;
+        let id = run_id();
+        Ok(RunFiles {
+            _lock: lock,
+            logs: state_subdir(project, &["logs", &id])?,
+            results: runs_dir(project).join(format!("{id}.json")),
+        })
+    }
+
+    /// The log of `variant` in this run.
+    pub fn log(&self, variant: &str) -> PathBuf {
+        self.logs.join(format!("{variant}.log"))
+    }
+}
+
 /// Where a run's results and logs go: names that sort by time.
 pub fn run_id() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now())
         .to_string()
         .replace(':', "")
-}
-
-/// The log of `variant` in run `id`.
-pub fn log_path(logs: &Path, variant: &str) -> PathBuf {
-    logs.join(format!("{variant}.log"))
 }

@@ -6,13 +6,11 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::builder::Builder;
-use crate::commands::build::{prepare, state_subdir, EngineArgs};
+use crate::commands::build::{prepare, EngineArgs};
 use crate::engine::System;
 use crate::interrupt::{self, Hold};
-use crate::lock::Lock;
-use crate::measure::{self, EditKind, Options};
+use crate::measure::{self, EditKind, Options, RunFiles};
 use crate::report::{self, Format};
-use crate::results::runs_dir;
 
 #[derive(Args, Debug)]
 #[command(after_help = "\
@@ -42,12 +40,9 @@ pub struct MeasureArgs {
 
 pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
     let (config, plan, engine) = prepare(&args.project, &args.variants, &args.engine)?;
-    let state = state_subdir(&plan.dir, &[])?;
-    let _lock = Lock::acquire(&state.join("measure.lock"), "measure")?;
+    let files = RunFiles::start(&plan.dir, "measure")?;
+    let path = &files.results;
     let _hold = Hold::new();
-    let id = measure::run_id();
-    let logs = state_subdir(&plan.dir, &["logs", &id])?;
-    let path = runs_dir(&plan.dir).join(format!("{id}.json"));
     let runner = System;
     let mut builder = Builder::new(&engine, &runner, &plan);
     let options = Options {
@@ -58,12 +53,12 @@ pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
     let mut run = measure::new_run(&config, &engine, options.runs, args.engine.base_set());
     let mut warnings = Vec::new();
     for step in &plan.steps {
-        let log = measure::log_path(&logs, &step.name);
+        let log = files.log(&step.name);
         let measured = measure::variant(&mut builder, &config, step, &options, &log, &mut warnings);
         run.commands = builder.commands.clone();
         run.variants
-            .push(measured.map_err(|err| run.keep_finished(&path, err))?);
-        run.save(&path)?;
+            .push(measured.map_err(|err| run.keep_finished(path, err))?);
+        run.save(path)?;
         interrupt::check()?;
     }
     if args.json {

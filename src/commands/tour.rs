@@ -7,16 +7,15 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::builder::Builder;
-use crate::commands::build::{prepare, state_subdir, EngineArgs};
+use crate::commands::build::{prepare, EngineArgs};
 use crate::engine::System;
 use crate::error::{warn, UserError};
 use crate::explain::{self, Ladder};
 use crate::interrupt::{self, Hold};
-use crate::lock::Lock;
-use crate::measure::{self, EditKind, Options};
+use crate::measure::{self, EditKind, Options, RunFiles};
 use crate::prompt;
 use crate::report;
-use crate::results::{runs_dir, saved_runs, Run, Status, VariantResult};
+use crate::results::{saved_runs, Run, Status, VariantResult};
 use crate::tour;
 use crate::ui;
 
@@ -73,16 +72,13 @@ pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
         .into());
     }
     let (config, plan, engine) = prepare(&args.project, &[], &args.engine)?;
-    let state = state_subdir(&plan.dir, &[])?;
-    let _lock = Lock::acquire(&state.join("measure.lock"), "tour")?;
+    let files = RunFiles::start(&plan.dir, "tour")?;
+    let path = &files.results;
     let saved: Vec<Run> = saved_runs(&plan.dir)
         .iter()
         .rev()
         .filter_map(|path| Run::load(path).ok())
         .collect();
-    let id = measure::run_id();
-    let logs = state_subdir(&plan.dir, &["logs", &id])?;
-    let path = runs_dir(&plan.dir).join(format!("{id}.json"));
     let runner = System;
     let mut builder = Builder::new(&engine, &runner, &plan);
     let options = Options {
@@ -129,16 +125,16 @@ pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
             )
         } else {
             let hold = Hold::new();
-            let log = measure::log_path(&logs, &step.name);
+            let log = files.log(&step.name);
             let measured =
                 measure::variant(&mut builder, &config, step, &options, &log, &mut warnings);
             run.commands = builder.commands.clone();
-            let result = measured.map_err(|err| run.keep_finished(&path, err))?;
+            let result = measured.map_err(|err| run.keep_finished(path, err))?;
             drop(hold);
             result
         };
         run.variants.push(result);
-        run.save(&path)?;
+        run.save(path)?;
         interrupt::check()?;
         ui::print(&format!(
             "{}\n",
