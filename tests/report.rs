@@ -322,3 +322,37 @@ fn piped_output_keeps_the_bars_without_colour() {
     assert_eq!(uv.matches('★').count(), 5, "{uv}");
     assert!(uv.contains(BARS), "{uv}");
 }
+
+#[test]
+fn an_html_report_through_a_symlink_keeps_the_link() {
+    let tmp = tempdir();
+    save(
+        tmp.path(),
+        "2026-03-21T14-02-11Z.json",
+        &saved_run("demo", "2026-03-21T14:02:11Z"),
+    );
+    write(tmp.path().join("site/report.html"), "old\n");
+    let link = tmp.path().join("report.html");
+    std::os::unix::fs::symlink("site/report.html", &link).unwrap();
+    assert_success(&run(tmp.path(), &["report", "--html", "report.html"]));
+    assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+    assert!(read(tmp.path().join("site/report.html")).contains("<html"));
+}
+
+#[test]
+fn an_html_report_to_a_device_leaves_the_device() {
+    use std::os::unix::fs::FileTypeExt;
+    let tmp = tempdir();
+    save(
+        tmp.path(),
+        "2026-03-21T14-02-11Z.json",
+        &saved_run("demo", "2026-03-21T14:02:11Z"),
+    );
+    let message = assert_usage_error(&run(tmp.path(), &["report", "--html", "/dev/full"]));
+    assert!(message.contains("/dev/full"), "{message}");
+    let kind = std::fs::metadata("/dev/full").unwrap().file_type();
+    assert!(kind.is_char_device(), "/dev/full was replaced");
+    std::fs::create_dir(tmp.path().join("site")).unwrap();
+    let message = assert_usage_error(&run(tmp.path(), &["report", "--html", "site"]));
+    assert!(message.contains("directory"), "{message}");
+}

@@ -75,20 +75,10 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), UserError> {
         UserError::new(format!(
             "cannot write the HTML report to `{}` ({}); {fix}",
             path.display(),
-            without_temporary_path(err)
+            err
         ))
     };
     atomic::write(path, format!("{text}\n").as_bytes()).map_err(fail)
-}
-
-/// The error without the temporary file's name, which tempfile adds and the
-/// user never asked for.
-fn without_temporary_path(err: std::io::Error) -> std::io::Error {
-    if err.raw_os_error().is_some() {
-        err
-    } else {
-        std::io::Error::from(err.kind())
-    }
 }
 
 /// The path as given, and where that is when it was relative.
