@@ -117,6 +117,18 @@ pub fn detect(dir: &Path) -> Result<Option<Found>, UserError> {
     }))
 }
 
+/// The files that make `dir` a Python project, whether or not a Flask one:
+/// its dependency and packaging files, and its Python modules.
+pub fn python_project_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = ["requirements.txt", "pyproject.toml", "setup.py", "Pipfile"]
+        .iter()
+        .map(PathBuf::from)
+        .filter(|f| dir.join(f).is_file())
+        .collect();
+    files.extend(python_files(dir, 2));
+    files
+}
+
 fn read_pyproject(path: &Path) -> Result<Option<Pyproject>, UserError> {
     if !path.is_file() {
         return Ok(None);

@@ -119,8 +119,10 @@ impl Config {
         })
     }
 
-    /// Reads `dir/dockwright.toml`.
+    /// Reads `dir/dockwright.toml`, after finishing or undoing whatever a
+    /// killed dockwright run left half-done there.
     pub fn load(dir: &Path) -> Result<Config, UserError> {
+        crate::journal::recover(dir)?;
         let path = dir.join(FILE_NAME);
         let text = std::fs::read_to_string(&path).map_err(|err| match err.kind() {
             std::io::ErrorKind::NotFound => UserError::new(format!(

@@ -6,18 +6,27 @@ use std::path::{Path, PathBuf};
 
 use crate::error::UserError;
 use crate::interrupt::{self, CleanUpGuard};
+use crate::journal::EditEntry;
 
-/// An edited file, restored when this is dropped.
+/// An edited file, restored when this is dropped. The original is also kept
+/// in the project's journal until it is back, so that a killed run's edit is
+/// undone by the next dockwright command there (`journal::recover`).
 pub struct Edit {
     path: PathBuf,
     original: Vec<u8>,
+    entry: Option<EditEntry>,
     _on_interrupt: CleanUpGuard,
 }
 
 impl Edit {
-    /// Rewrites the text file at `path` with `change`.
-    pub fn apply(path: &Path, change: impl FnOnce(&str) -> String) -> Result<Edit, UserError> {
-        let original = fs::read(path).map_err(|err| {
+    /// Rewrites the text file `file` of `project` with `change`.
+    pub fn apply(
+        project: &Path,
+        file: &Path,
+        change: impl FnOnce(&str) -> String,
+    ) -> Result<Edit, UserError> {
+        let path = project.join(file);
+        let original = fs::read(&path).map_err(|err| {
             UserError::new(format!(
                 "cannot read `{}` ({err}); check `app_file` and `requirements` in dockwright.toml",
                 path.display()
@@ -29,20 +38,22 @@ impl Edit {
                 path.display()
             ))
         })?;
-        let restore_path = path.to_path_buf();
+        let entry = EditEntry::begin(project, file, &original)?;
+        let restore_path = path.clone();
         let restore_bytes = original.clone();
         let guard = interrupt::on_interrupt(move || {
             let _ = fs::write(&restore_path, &restore_bytes);
         });
         let edit = Edit {
-            path: path.to_path_buf(),
+            path,
             original,
+            entry: Some(entry),
             _on_interrupt: guard,
         };
-        fs::write(path, change(&text)).map_err(|err| {
+        fs::write(&edit.path, change(&text)).map_err(|err| {
             UserError::new(format!(
                 "cannot edit `{}` ({err}); check its permissions",
-                path.display()
+                edit.path.display()
             ))
         })?;
         Ok(edit)
@@ -53,9 +64,11 @@ impl Drop for Edit {
     fn drop(&mut self) {
         if fs::write(&self.path, &self.original).is_err() {
             crate::error::warn(&format!(
-                "could not restore `{}` after measuring; undo dockwright's edit (a `# dockwright rebuild` line) by hand",
+                "could not restore `{}` after measuring; undo dockwright's edit (a `# dockwright rebuild` line) by hand, or run any dockwright command in the project once it is writable",
                 self.path.display()
             ));
+        } else if let Some(entry) = self.entry.take() {
+            entry.finish();
         }
     }
 }
@@ -154,7 +167,7 @@ mod tests {
         let original = b"print('v1.0.0')\r\n\xef\xbb\xbf no final newline";
         fs::write(&path, original).unwrap();
         {
-            let _edit = Edit::apply(&path, |t| bump_app(t, "n")).unwrap();
+            let _edit = Edit::apply(dir.path(), Path::new("app.py"), |t| bump_app(t, "n")).unwrap();
             assert_ne!(fs::read(&path).unwrap(), original);
         }
         assert_eq!(fs::read(&path).unwrap(), original);

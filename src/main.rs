@@ -14,6 +14,7 @@ mod error;
 mod explain;
 mod figures;
 mod interrupt;
+mod journal;
 mod lock;
 mod measure;
 mod names;

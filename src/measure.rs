@@ -74,11 +74,14 @@ pub fn rebuild(
 ) -> anyhow::Result<Timed> {
     let nonce = nonce();
     let _edit = match kind {
-        EditKind::App => Edit::apply(&builder.plan.dir.join(&config.project.app_file), |text| {
-            edit::bump_app(text, &nonce)
-        })?,
+        EditKind::App => Edit::apply(
+            &builder.plan.dir,
+            Path::new(&config.project.app_file),
+            |text| edit::bump_app(text, &nonce),
+        )?,
         EditKind::Deps => Edit::apply(
-            &builder.plan.dir.join(&config.project.requirements),
+            &builder.plan.dir,
+            Path::new(&config.project.requirements),
             |text| edit::add_dependency(text, &config.measure.extra_dependency, &nonce),
         )?,
     };

@@ -11,6 +11,7 @@ use crate::catalogue::Catalogue;
 use crate::config::{self, Images, VariantEntry};
 use crate::error::UserError;
 use crate::interrupt::{self, Hold};
+use crate::journal::{self, Manifest, NewStaging, Placement};
 use crate::render;
 
 /// Everything a project's files are rendered from.
@@ -102,8 +103,9 @@ pub fn plan(settings: &Settings, catalogue: &Catalogue) -> anyhow::Result<Vec<Pl
 }
 
 /// Creates the project directory `dest` with `files`. The files are written
-/// into a temporary sibling that is renamed into place at the end, so a
-/// failure half-way leaves nothing behind.
+/// into a staging directory beside it that is renamed into place at the end,
+/// so a failure half-way leaves nothing behind; one left by a killed run is
+/// removed by the next `new` in the same directory.
 pub fn write_new(dest: &Path, files: &[PlannedFile]) -> anyhow::Result<()> {
     let parent = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -121,19 +123,28 @@ pub fn write_new(dest: &Path, files: &[PlannedFile]) -> anyhow::Result<()> {
         ))
         .into());
     }
+    journal::sweep_new_staging(&parent);
     let _hold = Hold::new();
-    let staging = tempfile::Builder::new()
-        .prefix(".dockwright-new-")
-        .tempdir_in(&parent)
-        .map_err(|err| cannot_write(&parent, &err))?;
-    for file in files {
-        write_file(&staging.path().join(&file.path), &file.contents)
-            .map_err(|err| cannot_write(&dest.join(&file.path), &err))?;
+    let staging = NewStaging::create(&parent).map_err(|err| cannot_write(&parent, &err))?;
+    let written = write_staged(&staging.path, files).and_then(|()| {
+        interrupt::check()?;
+        fs::rename(&staging.path, dest).map_err(|err| cannot_write(dest, &err))
+    });
+    if written.is_err() {
+        staging.discard();
     }
-    interrupt::check()?;
-    fs::rename(staging.path(), dest).map_err(|err| cannot_write(dest, &err))?;
-    // The directory now lives at `dest`; there is nothing left to clean up.
-    let _ = staging.keep();
+    written
+}
+
+fn write_staged(staging: &Path, files: &[PlannedFile]) -> anyhow::Result<()> {
+    let (manifest, manifest_text) = Manifest::of_new(&pairs(files));
+    for (path, contents) in files
+        .iter()
+        .map(|f| (&f.path, &f.contents))
+        .chain([(&manifest, &manifest_text)])
+    {
+        write_file(&staging.join(path), contents).map_err(|err| cannot_write(path, &err))?;
+    }
     Ok(())
 }
 
@@ -141,96 +152,30 @@ pub fn write_new(dest: &Path, files: &[PlannedFile]) -> anyhow::Result<()> {
 pub fn existing(dir: &Path, files: &[PlannedFile]) -> Vec<PathBuf> {
     files
         .iter()
-        .filter(|f| dir.join(&f.path).exists())
+        .filter(|f| dir.join(&f.path).symlink_metadata().is_ok())
         .map(|f| f.path.clone())
         .collect()
 }
 
-/// Adds `files` to the existing directory `dir`, replacing files that are
-/// there already. Every file is first written to a staging directory; they
-/// are then moved into place one by one, and if one move fails the ones
-/// already moved are taken back and replaced files restored.
-pub fn write_into(dir: &Path, files: &[PlannedFile]) -> anyhow::Result<()> {
+/// Adds `files` to the existing directory `dir`. A file there that
+/// dockwright generated and nobody changed since is replaced; any other is
+/// first moved to `.dockwright/backup/<time>/`. The change is journaled:
+/// staged, moved into place, committed, and undone on failure, on Ctrl-C
+/// and, after a kill, by the next dockwright command in `dir`. Returns the
+/// backup directory and the files moved there.
+pub fn write_into(dir: &Path, files: &[PlannedFile]) -> anyhow::Result<(PathBuf, Vec<PathBuf>)> {
     let _hold = Hold::new();
-    let staging = tempfile::Builder::new()
-        .prefix(".dockwright-init-")
-        .tempdir_in(dir)
-        .map_err(|err| cannot_write(dir, &err))?;
-    let new_dir = staging.path().join("new");
-    let old_dir = staging.path().join("old");
-    for file in files {
-        write_file(&new_dir.join(&file.path), &file.contents)
-            .map_err(|err| cannot_write(&dir.join(&file.path), &err))?;
-    }
-    let mut done = Vec::new();
-    for file in files {
-        let moved = interrupt::check()
-            .map_err(anyhow::Error::from)
-            .and_then(|()| move_into_place(dir, &new_dir, &old_dir, &file.path, &mut done));
-        if let Err(err) = moved {
-            roll_back(dir, &old_dir, &done);
-            return Err(err);
-        }
-    }
-    Ok(())
+    let placement = Placement::stage(dir, &pairs(files))?;
+    let backed_up = placement.backed_up();
+    placement.place(|| interrupt::check().map_err(anyhow::Error::from))?;
+    Ok(backed_up)
 }
 
-/// What `move_into_place` did, so that `roll_back` can undo it.
-struct Placed {
-    path: PathBuf,
-    replaced: bool,
-    created_dirs: Vec<PathBuf>,
-}
-
-fn move_into_place(
-    dir: &Path,
-    new_dir: &Path,
-    old_dir: &Path,
-    path: &Path,
-    done: &mut Vec<Placed>,
-) -> anyhow::Result<()> {
-    let target = dir.join(path);
-    let mut created_dirs = Vec::new();
-    if let Some(parent) = target.parent() {
-        let mut missing: Vec<&Path> = parent.ancestors().take_while(|p| !p.exists()).collect();
-        missing.reverse();
-        for d in missing {
-            fs::create_dir(d).map_err(|err| cannot_write(d, &err))?;
-            created_dirs.push(d.to_path_buf());
-        }
-    }
-    let replaced = target.exists();
-    if replaced {
-        let backup = old_dir.join(path);
-        if let Some(parent) = backup.parent() {
-            fs::create_dir_all(parent).map_err(|err| cannot_write(parent, &err))?;
-        }
-        fs::rename(&target, &backup).map_err(|err| cannot_write(&target, &err))?;
-    }
-    let placed = Placed {
-        path: path.to_path_buf(),
-        replaced,
-        created_dirs,
-    };
-    if let Err(err) = fs::rename(new_dir.join(path), &target) {
-        roll_back(dir, old_dir, std::slice::from_ref(&placed));
-        return Err(cannot_write(&target, &err));
-    }
-    done.push(placed);
-    Ok(())
-}
-
-fn roll_back(dir: &Path, old_dir: &Path, done: &[Placed]) {
-    for placed in done.iter().rev() {
-        let target = dir.join(&placed.path);
-        let _ = fs::remove_file(&target);
-        if placed.replaced {
-            let _ = fs::rename(old_dir.join(&placed.path), &target);
-        }
-        for d in placed.created_dirs.iter().rev() {
-            let _ = fs::remove_dir(d);
-        }
-    }
+fn pairs(files: &[PlannedFile]) -> Vec<(PathBuf, String)> {
+    files
+        .iter()
+        .map(|f| (f.path.clone(), f.contents.clone()))
+        .collect()
 }
 
 fn write_file(path: &Path, contents: &str) -> std::io::Result<()> {

@@ -454,9 +454,13 @@ fn init_that_fails_half_way_takes_back_what_it_wrote() {
 fn init_force_that_fails_half_way_restores_the_files_it_replaced() {
     let tmp = tempdir();
     let proj = tmp.path().join("proj");
-    write(proj.join("app.py"), "print('mine')\n");
-    write(proj.join("README.md"), "# mine\n");
+    write(proj.join("web.py"), MODULE_APP);
+    write(
+        proj.join("requirements.txt"),
+        "flask==3.1.3\ngunicorn==23.0.0\n",
+    );
     write(proj.join(".dockerignore"), "secrets\n");
+    write(proj.join("dockwright.toml"), "# mine\n");
     write(proj.join("dockerfiles"), "a file, not a directory\n");
     let before = tree(tmp.path());
     let output = run(tmp.path(), &["init", "proj", "--force"]);
@@ -509,32 +513,126 @@ fn init_defaults_to_the_current_directory() {
 }
 
 #[test]
-fn init_lists_the_files_it_would_overwrite_and_writes_nothing() {
+fn init_lists_the_files_it_would_replace_and_writes_nothing() {
     let tmp = tempdir();
     let proj = tmp.path().join("proj");
-    write(proj.join("app.py"), "print('mine')\n");
-    write(proj.join("README.md"), "# mine\n");
+    write(proj.join("web.py"), MODULE_APP);
+    write(
+        proj.join("requirements.txt"),
+        "flask==3.1.3\ngunicorn==23.0.0\n",
+    );
+    write(proj.join(".dockerignore"), "secrets\n");
+    write(
+        proj.join("dockerfiles/docker-init.Dockerfile"),
+        "FROM mine\n",
+    );
     let before = tree(tmp.path());
     let output = run(tmp.path(), &["init", "proj"]);
     let message = assert_usage_error(&output);
-    for file in ["app.py", "README.md"] {
+    for file in [".dockerignore", "dockerfiles/docker-init.Dockerfile"] {
         assert!(message.contains(file), "{file} is not listed: {message}");
     }
     assert!(stderr(&output).contains("--force"), "{}", stderr(&output));
     assert_unchanged(tmp.path(), &before);
 }
 
+/// The reproduction: `--force` in a project that is not a Flask
+/// app replaced its requirements, app and README with hello world.
 #[test]
-fn init_force_overwrites() {
+fn init_force_refuses_a_python_project_that_is_not_a_flask_app() {
     let tmp = tempdir();
     let proj = tmp.path().join("proj");
-    write(proj.join("app.py"), "print('mine')\n");
+    write(proj.join("requirements.txt"), "django==5.2\n");
+    write(proj.join("app.py"), "print(1)\n");
     write(proj.join("README.md"), "# mine\n");
-    let output = run(tmp.path(), &["init", "proj", "--force"]);
+    let before = tree(tmp.path());
+    for args in [
+        &["init", "proj", "-y"][..],
+        &["init", "proj", "-y", "--force"],
+    ] {
+        let message = assert_usage_error(&run(tmp.path(), args));
+        assert!(message.contains("found no Flask app"), "{message}");
+        for file in ["requirements.txt", "app.py"] {
+            assert!(message.contains(file), "{file} is not named: {message}");
+        }
+        assert_unchanged(tmp.path(), &before);
+    }
+}
+
+/// `--force` replaces what dockwright generated and nobody changed; a file
+/// of the user's is moved to `.dockwright/backup/<time>/` first, byte for
+/// byte, and the command says so.
+#[test]
+fn init_force_backs_up_the_users_files_before_replacing_them() {
+    let tmp = tempdir();
+    let proj = tmp.path().join("proj");
+    write(proj.join("web.py"), MODULE_APP);
+    write(
+        proj.join("requirements.txt"),
+        "flask==3.1.3\ngunicorn==23.0.0\n",
+    );
+    write(proj.join(".dockerignore"), "secrets\n");
+    write(proj.join("dockerfiles/uv.Dockerfile"), "FROM mine\n");
+    let force = ["init", "proj", "-y", "--force", "--profile", "speed"];
+    let output = run(tmp.path(), &force);
     assert_success(&output);
-    assert!(read(proj.join("app.py")).contains("hello world - v1.0.0"));
-    assert_ne!(read(proj.join("README.md")), "# mine\n");
-    assert_ladder_written(&proj, "balanced");
+    assert!(
+        stderr(&output).contains(".dockwright/backup/"),
+        "{}",
+        stderr(&output)
+    );
+    let saved = backups(&proj);
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    let first = saved[0].clone();
+    assert_eq!(read(first.join(".dockerignore")), "secrets\n");
+    assert_eq!(
+        read(saved[0].join("dockerfiles/uv.Dockerfile")),
+        "FROM mine\n"
+    );
+    assert_ne!(read(proj.join(".dockerignore")), "secrets\n");
+    assert_eq!(read(proj.join("web.py")), MODULE_APP);
+
+    // Again, unchanged: dockwright's own files are replaced without a backup.
+    let output = run(tmp.path(), &force);
+    assert_success(&output);
+    assert!(!stderr(&output).contains("backup"), "{}", stderr(&output));
+    assert_eq!(backups(&proj).len(), 1);
+
+    // A generated Dockerfile the user edited is theirs now.
+    let edited = proj.join("dockerfiles/uv.Dockerfile");
+    let text = format!("{}# tuned by hand\n", read(&edited));
+    write(&edited, &text);
+    assert_success(&run(tmp.path(), &force));
+    let saved = backups(&proj);
+    assert_eq!(saved.len(), 2, "{saved:?}");
+    let newest = saved
+        .iter()
+        .find(|b| {
+            fs::read_to_string(b.join("dockerfiles/uv.Dockerfile")).ok() == Some(text.clone())
+        })
+        .expect("the edited Dockerfile was backed up byte for byte");
+    assert!(
+        !newest.join("dockwright.toml").exists(),
+        "an unchanged file was backed up"
+    );
+}
+
+fn backups(proj: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(proj.join(".dockwright/backup"))
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn init_keeps_the_readme_of_a_directory_without_python() {
+    let tmp = tempdir();
+    let proj = tmp.path().join("proj");
+    write(proj.join("README.md"), "# mine\n");
+    assert_success(&run(tmp.path(), &["init", "proj", "-y"]));
+    assert_eq!(read(proj.join("README.md")), "# mine\n");
+    assert!(read(proj.join("app.py")).contains("hello world"));
 }
 
 #[test]
@@ -595,6 +693,7 @@ fn assert_only_dockwright_files_added(
             path == ".dockerignore"
                 || path == "dockwright.toml"
                 || path.starts_with("dockerfiles")
+                || path.starts_with(".dockwright")
                 || Some(path.as_str()) == extra,
             "init wrote {path}, which is not one of dockwright's files"
         );

@@ -9,10 +9,12 @@ use crate::adopt::{self, DepsSource, Found};
 use crate::catalogue::{self, Catalogue};
 use crate::config::{self, Config};
 use crate::error::{exit, warn, UserError};
+use crate::journal;
 use crate::names;
 use crate::presets::{self, Deps, PythonVersion};
 use crate::prompt;
 use crate::requirements::Requirements;
+use crate::results::STATE_DIR;
 use crate::scaffold::{self, PlannedFile, Settings};
 
 #[derive(Args, Debug)]
@@ -92,6 +94,7 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
                 .into(),
         );
     }
+    journal::recover(&args.path)?;
     if args.path.join(config::FILE_NAME).exists() && !args.force {
         return Err(UserError::new(format!(
             "`{}` is already a dockwright project ({} exists)",
@@ -109,6 +112,9 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
     })?;
     let default_name = dir_name(&dir)?;
     let found = adopt::detect(&args.path)?;
+    if found.is_none() {
+        refuse_a_python_project_without_flask(&args.path)?;
+    }
     if found.is_some() && args.scaffold.deps.is_some() {
         return Err(UserError::new(
             "`--deps` is for new apps; this directory's Flask app brings its own dependencies",
@@ -130,21 +136,36 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
         found.as_ref(),
         args.entry.as_deref(),
     )?;
-    let files = plan(&settings)?;
+    let mut files = plan(&settings)?;
+    // The hello-world app's README never replaces one the directory has.
+    files.retain(|f| !(f.path == Path::new("README.md") && args.path.join(&f.path).exists()));
     let clashes = scaffold::existing(&args.path, &files);
     if !clashes.is_empty() && !args.force {
-        let list: Vec<String> = clashes
-            .iter()
-            .map(|p| format!("`{}`", p.display()))
-            .collect();
         return Err(UserError::new(format!(
-            "init would overwrite {}; nothing was written",
-            list.join(", ")
+            "init would replace {}; nothing was written",
+            quoted(&clashes)
         ))
-        .help("pass `--force` to overwrite them")
+        .help(format!("pass `--force` to replace them: a file dockwright generated and nobody changed is replaced, any other is first moved to `{STATE_DIR}/{}/`", journal::BACKUP))
         .into());
     }
-    scaffold::write_into(&args.path, &files)?;
+    let had_state = args.path.join(STATE_DIR).exists();
+    let (backup, moved) = match scaffold::write_into(&args.path, &files) {
+        Ok(written) => written,
+        Err(err) => {
+            if !had_state {
+                // Only the journal's lock and empty folders were made there.
+                let _ = std::fs::remove_dir_all(args.path.join(STATE_DIR));
+            }
+            return Err(err);
+        }
+    };
+    if !moved.is_empty() {
+        warn(&format!(
+            "moved {} to `{}` before replacing them",
+            quoted(&moved),
+            backup.display()
+        ));
+    }
     let verb = if found.is_some() {
         "Adopted"
     } else {
@@ -152,6 +173,33 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
     };
     announce(verb, &args.path, &settings);
     Ok(exit::OK)
+}
+
+/// A directory that holds a Python project is only adopted when it is a
+/// Flask app: a hello-world app is never written into somebody's project.
+fn refuse_a_python_project_without_flask(dir: &Path) -> Result<(), UserError> {
+    let looked_at = adopt::python_project_files(dir);
+    if looked_at.is_empty() {
+        return Ok(());
+    }
+    const SHOWN: usize = 6;
+    let mut list = quoted(&looked_at[..looked_at.len().min(SHOWN)]);
+    if looked_at.len() > SHOWN {
+        list.push_str(&format!(" and {} more", looked_at.len() - SHOWN));
+    }
+    Err(UserError::new(format!(
+        "found no Flask app in `{}`: looked at {list}, and none creates a module-level `Flask(...)` app or a `create_app()` factory, nor lists `flask` as a dependency; nothing was written",
+        dir.display()
+    ))
+    .help("dockwright adopts Flask apps; to start a new one, run `dockwright new NAME` in another directory"))
+}
+
+fn quoted(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| format!("`{}`", p.display()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Turns flags, answers and defaults into checked settings. Nothing is

@@ -202,11 +202,12 @@ pub fn ladder(profile: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every regular file under `dir`, as sorted `/`-separated relative paths.
+/// Every regular file under `dir` but dockwright's own state
+/// (`.dockwright/`), as sorted `/`-separated relative paths.
 pub fn files(dir: &Path) -> Vec<String> {
     tree(dir)
         .into_iter()
-        .filter(|(_, node)| matches!(node, Node::File(_)))
+        .filter(|(path, node)| matches!(node, Node::File(_)) && !path.starts_with(".dockwright"))
         .map(|(path, _)| slash_path(&path))
         .collect()
 }

@@ -6,7 +6,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::support::{
-    dockwright, engine, interrupt_mid_app_edit, saved_variants, scaffold, skip, text, wait_for,
+    dockwright, engine, interrupt_mid_app_edit, saved_variants, scaffold, signal_mid_app_edit,
+    skip, text, wait_for,
 };
 
 fn results_of(out: &std::process::Output) -> serde_json::Value {
@@ -233,4 +234,45 @@ fn ctrl_c_mid_edit_restores_the_app_keeps_results_and_exits_130() {
         !dir.join(".dockwright/measure.lock").exists(),
         "the lock was left behind"
     );
+}
+
+/// SIGKILL cannot be caught: the edit stays in app.py until the next
+/// dockwright command in the project, which restores it from the journal.
+#[test]
+fn a_measure_killed_mid_edit_is_undone_by_the_next_command() {
+    let Some(engine) = engine() else { return };
+    let project = scaffold(
+        &engine,
+        "e2e-sigkill",
+        &["--profile", "speed", "--deps", "minimal"],
+    );
+    let dir = &project.dir;
+    let app = dir.join("app.py");
+    let original = std::fs::read(&app).unwrap();
+    let engine_arg = engine.to_str().unwrap();
+    let killed = signal_mid_app_edit(dir, &["measure", "--engine", engine_arg], "KILL", || {});
+    assert!(!killed.status.success());
+    assert_ne!(
+        std::fs::read(&app).unwrap(),
+        original,
+        "the kill did not land mid-edit"
+    );
+    let next = dockwright(dir, &["variants"]);
+    assert!(next.status.success(), "{}", text(&next.stderr));
+    assert!(
+        text(&next.stderr).contains("restored `app.py`"),
+        "{}",
+        text(&next.stderr)
+    );
+    assert_eq!(
+        std::fs::read(&app).unwrap(),
+        original,
+        "app.py was not restored byte for byte"
+    );
+    let journal: Vec<_> = std::fs::read_dir(dir.join(".dockwright/journal"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(journal.is_empty(), "journal left: {journal:?}");
 }

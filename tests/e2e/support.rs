@@ -174,6 +174,16 @@ pub struct Stopped {
 /// started, and sends it SIGINT in the middle of the app edit of the
 /// variant after the first one it saves.
 pub fn interrupt_mid_app_edit(dir: &Path, args: &[&str], while_running: impl FnOnce()) -> Stopped {
+    signal_mid_app_edit(dir, args, "INT", while_running)
+}
+
+/// As `interrupt_mid_app_edit`, with the signal named (`INT`, `KILL`).
+pub fn signal_mid_app_edit(
+    dir: &Path,
+    args: &[&str],
+    signal: &str,
+    while_running: impl FnOnce(),
+) -> Stopped {
     let app = dir.join("app.py");
     let original = std::fs::read(&app).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_dockwright"))
@@ -193,7 +203,7 @@ pub fn interrupt_mid_app_edit(dir: &Path, args: &[&str], while_running: impl FnO
     });
     assert!(caught, "never saw the app edit");
     let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(interrupted.success());
