@@ -74,7 +74,15 @@ fn new_creates_a_flask_project_with_its_ladder() {
     }
 
     let dockerignore = read(proj.join(".dockerignore"));
-    for entry in [".git", ".venv", "__pycache__", ".env", ".dockwright"] {
+    for entry in [
+        "**/.git",
+        "**/.venv",
+        "**/__pycache__",
+        "**/.env",
+        "instance",
+        ".dockwright",
+        "**/.dockwright-*",
+    ] {
         assert!(
             dockerignore.lines().any(|line| line.trim() == entry),
             ".dockerignore does not list {entry}:\n{dockerignore}"
