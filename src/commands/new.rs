@@ -9,6 +9,7 @@ use crate::adopt::{self, DepsSource, Found};
 use crate::catalogue::{self, Catalogue};
 use crate::config::{self, Config};
 use crate::error::{exit, warn, UserError};
+use crate::ignore;
 use crate::names;
 use crate::presets::{self, Deps, PythonVersion};
 use crate::prompt;
@@ -124,12 +125,14 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
         .help("leave out `--entry` to scaffold the hello-world app")
         .into());
     }
-    let settings = settle(
+    let mut settings = settle(
         &args.scaffold,
         &default_name,
         found.as_ref(),
         args.entry.as_deref(),
     )?;
+    let from_gitignore = ignore::from_gitignore(&args.path, &settings)?;
+    settings.gitignore_patterns = from_gitignore.taken.clone();
     let files = plan(&settings)?;
     let clashes = scaffold::existing(&args.path, &files);
     if !clashes.is_empty() && !args.force {
@@ -145,6 +148,12 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
         .into());
     }
     scaffold::write_into(&args.path, &files)?;
+    if let Some(line) = from_gitignore.left_out_line() {
+        warn(&line);
+    }
+    if let Some(line) = from_gitignore.taken_line() {
+        println!("{line}");
+    }
     let verb = if found.is_some() {
         "Adopted"
     } else {
@@ -247,6 +256,7 @@ fn settle(
         requirements_text,
         install_project,
         with_app,
+        gitignore_patterns: Vec::new(),
     })
 }
 

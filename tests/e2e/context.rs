@@ -1,7 +1,7 @@
-//! What reaches the images through `COPY . .`: secrets and junk at any depth
-//! and dockwright's leftover staging directories stay out; the app and its
-//! other files go in. Judged from the images' filesystems, not from the
-//! .dockerignore.
+//! What reaches the images through `COPY . .`: secrets and junk at any depth,
+//! dockwright's leftover staging directories and what the project's
+//! .gitignore excludes stay out; the app and its other files go in. Judged
+//! from the images' filesystems, not from the .dockerignore.
 
 use std::path::Path;
 
@@ -18,10 +18,15 @@ const LEFT_OUT: &[&str] = &[
     ".dockwright-init-abc123/new/app.py",
     ".dockwright-new-abc123/app.py",
     "pkg/.dockwright-x1y2.tmp",
+    // Excluded by the project's .gitignore only.
+    "data/cache.sqlite3",
+    "pkg/secrets/token",
 ];
 
 /// Files every image must hold, so that an empty /app cannot pass.
 const KEPT: &[&str] = &["app.py", "requirements.txt", "pkg/keep.txt"];
+
+const GITIGNORE: &str = "*.sqlite3\nsecrets/\n!.env.example\n";
 
 /// The paths under /app, relative to it, as `find` in the image lists them.
 fn files_by_find(engine: &Path, tag: &str) -> Vec<String> {
@@ -74,7 +79,7 @@ fn assert_holds_only_the_app(tag: &str, files: &[String]) {
 }
 
 #[test]
-fn secrets_and_junk_at_any_depth_stay_out_of_the_images() {
+fn secrets_junk_and_gitignored_files_stay_out_of_the_images() {
     let Some(engine) = engine() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let name = format!("e2e-context-{}", std::process::id());
@@ -84,6 +89,7 @@ fn secrets_and_junk_at_any_depth_stay_out_of_the_images() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, "SECRET=1\n").unwrap();
     }
+    std::fs::write(dir.join(".gitignore"), GITIGNORE).unwrap();
     let _cleanup = Cleanup {
         engine: engine.to_path_buf(),
         project: name.clone(),
@@ -102,6 +108,11 @@ fn secrets_and_junk_at_any_depth_stay_out_of_the_images() {
         ],
     );
     assert!(init.status.success(), "init: {}", text(&init.stderr));
+    let said = text(&init.stdout);
+    assert!(
+        said.contains("`**/*.sqlite3`") && said.contains("`**/secrets`"),
+        "init did not name the patterns it took from .gitignore:\n{said}"
+    );
 
     // docker-init's image has a shell and find; minimal-final's is FROM scratch.
     let built = dockwright(
