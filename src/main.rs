@@ -13,6 +13,7 @@ mod engine;
 mod error;
 mod explain;
 mod figures;
+mod ignore;
 mod interrupt;
 mod journal;
 mod lock;

@@ -33,6 +33,8 @@ pub struct Settings {
     /// or only dockwright's files (an adopted one).
     #[serde(skip)]
     pub with_app: bool,
+    /// Patterns `.dockerignore` takes from the project's `.gitignore`.
+    pub gitignore_patterns: Vec<String>,
 }
 
 #[derive(Serialize)]

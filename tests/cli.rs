@@ -74,7 +74,15 @@ fn new_creates_a_flask_project_with_its_ladder() {
     }
 
     let dockerignore = read(proj.join(".dockerignore"));
-    for entry in [".git", ".venv", "__pycache__", ".env", ".dockwright"] {
+    for entry in [
+        "**/.git",
+        "**/.venv",
+        "**/__pycache__",
+        "**/.env",
+        "instance",
+        ".dockwright",
+        "**/.dockwright-*",
+    ] {
         assert!(
             dockerignore.lines().any(|line| line.trim() == entry),
             ".dockerignore does not list {entry}:\n{dockerignore}"
@@ -492,6 +500,12 @@ fn init_fills_an_empty_directory() {
     ] {
         assert!(proj.join(file).is_file(), "init did not write {file}");
     }
+    assert!(
+        !stdout(&output).contains(".gitignore") && !stderr(&output).contains(".gitignore"),
+        "init mentions a .gitignore that is not there:\n{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
     let config = config(&proj);
     assert_eq!(project_value(&config, "name").as_str(), Some("proj"));
     assert_ladder_written(&proj, "balanced");
@@ -500,6 +514,82 @@ fn init_fills_an_empty_directory() {
         .filter(|p| p.to_string_lossy().starts_with(".dockwright-"))
         .collect();
     assert!(staging.is_empty(), "staging left behind: {staging:?}");
+}
+
+/// The patterns of a .dockerignore: its lines less comments and blanks.
+fn patterns(dockerignore: &str) -> Vec<&str> {
+    dockerignore
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+}
+
+#[test]
+fn init_takes_what_gitignore_excludes_and_names_it() {
+    let tmp = tempdir();
+    let proj = tmp.path().join("proj");
+    write(proj.join("web.py"), MODULE_APP);
+    write(
+        proj.join("requirements.txt"),
+        "flask==3.1.3\ngunicorn==23.0.0\n",
+    );
+    write(
+        proj.join(".gitignore"),
+        "# local things\n*.sqlite3\n/local.cfg\nsecrets/\ndocs/_build/\n__pycache__/\n!.env.example\n*.txt\n",
+    );
+    let output = run(tmp.path(), &["init", "proj"]);
+    assert_success(&output);
+    let out = stdout(&output);
+    let taken = out
+        .lines()
+        .find(|l| l.contains(".gitignore"))
+        .unwrap_or_else(|| panic!("init does not say what it took from .gitignore:\n{out}"));
+    for pattern in ["**/*.sqlite3", "local.cfg", "**/secrets", "docs/_build"] {
+        assert!(taken.contains(&format!("`{pattern}`")), "{taken}");
+    }
+    assert!(!taken.contains("__pycache__"), "{taken}");
+    let err = stderr(&output);
+    for line in ["`!.env.example`", "`*.txt`", "`requirements.txt`"] {
+        assert!(
+            err.contains(line),
+            "the warning does not name {line}:\n{err}"
+        );
+    }
+
+    let dockerignore = read(proj.join(".dockerignore"));
+    let lines = patterns(&dockerignore);
+    for pattern in ["**/*.sqlite3", "local.cfg", "**/secrets", "docs/_build"] {
+        assert!(
+            lines.contains(&pattern),
+            "{pattern} is not in:\n{dockerignore}"
+        );
+    }
+    for absent in ["!.env.example", "**/*.txt", "*.txt"] {
+        assert!(!lines.contains(&absent), "{absent} is in:\n{dockerignore}");
+    }
+    let pycache = lines.iter().filter(|l| **l == "**/__pycache__").count();
+    assert_eq!(pycache, 1, "{dockerignore}");
+}
+
+#[test]
+fn init_refuses_a_gitignore_it_cannot_read_and_writes_nothing() {
+    let tmp = tempdir();
+    let unreadable = tmp.path().join("unreadable");
+    fs::create_dir_all(unreadable.join(".gitignore")).unwrap();
+    let binary = tmp.path().join("binary");
+    fs::create_dir(&binary).unwrap();
+    fs::write(binary.join(".gitignore"), b"*.log\n\xff\xfe\n").unwrap();
+    for (dir, says) in [("unreadable", "cannot read"), ("binary", "UTF-8")] {
+        let before = tree(tmp.path());
+        let output = run(tmp.path(), &["init", dir]);
+        let message = assert_usage_error(&output);
+        assert!(
+            message.contains(".gitignore") && message.contains(says),
+            "{message}"
+        );
+        assert_unchanged(tmp.path(), &before);
+    }
 }
 
 #[test]

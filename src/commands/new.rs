@@ -9,6 +9,7 @@ use crate::adopt::{self, DepsSource, Found};
 use crate::catalogue::{self, Catalogue};
 use crate::config::{self, Config};
 use crate::error::{exit, warn, UserError};
+use crate::ignore;
 use crate::journal;
 use crate::names;
 use crate::presets::{self, Deps, PythonVersion};
@@ -130,12 +131,14 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
         .help("leave out `--entry` to scaffold the hello-world app")
         .into());
     }
-    let settings = settle(
+    let mut settings = settle(
         &args.scaffold,
         &default_name,
         found.as_ref(),
         args.entry.as_deref(),
     )?;
+    let from_gitignore = ignore::from_gitignore(&args.path, &settings)?;
+    settings.gitignore_patterns = from_gitignore.taken.clone();
     let mut files = plan(&settings)?;
     // The hello-world app's README never replaces one the directory has.
     files.retain(|f| !(f.path == Path::new("README.md") && args.path.join(&f.path).exists()));
@@ -165,6 +168,12 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
             quoted(&moved),
             backup.display()
         ));
+    }
+    if let Some(line) = from_gitignore.left_out_line() {
+        warn(&line);
+    }
+    if let Some(line) = from_gitignore.taken_line() {
+        println!("{line}");
     }
     let verb = if found.is_some() {
         "Adopted"
@@ -295,6 +304,7 @@ fn settle(
         requirements_text,
         install_project,
         with_app,
+        gitignore_patterns: Vec::new(),
     })
 }
 

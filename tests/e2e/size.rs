@@ -3,39 +3,9 @@
 //! dive's CI rules pass: efficiency at least 0.99, under 1 MB wasted.
 
 use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use crate::support::{docker, dockwright, engine, scaffold, skip, text};
-
-/// Every path in the image's filesystem, from `docker export` through `tar -t`.
-fn files_of(engine: &Path, tag: &str) -> Vec<String> {
-    let created = docker(engine, &["create", tag]);
-    assert!(
-        created.status.success(),
-        "docker create {tag}: {}",
-        text(&created.stderr)
-    );
-    let id = text(&created.stdout).trim().to_string();
-    let mut export = Command::new(engine)
-        .args(["export", &id])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let listing = Command::new("tar")
-        .arg("-t")
-        .stdin(export.stdout.take().unwrap())
-        .output()
-        .expect("tar runs");
-    assert!(export.wait().unwrap().success());
-    let _ = docker(engine, &["rm", "-f", &id]);
-    assert!(
-        listing.status.success(),
-        "tar -t: {}",
-        text(&listing.stderr)
-    );
-    text(&listing.stdout).lines().map(str::to_string).collect()
-}
+use crate::support::{dockwright, engine, files_of, scaffold, skip, text};
 
 fn dive() -> Option<&'static str> {
     let found = Command::new("dive")

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -76,6 +76,35 @@ pub fn docker(engine: &Path, args: &[&str]) -> std::process::Output {
 
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Every path in the image's filesystem, from `docker export` through `tar -t`.
+pub fn files_of(engine: &Path, tag: &str) -> Vec<String> {
+    let created = docker(engine, &["create", tag]);
+    assert!(
+        created.status.success(),
+        "docker create {tag}: {}",
+        text(&created.stderr)
+    );
+    let id = text(&created.stdout).trim().to_string();
+    let mut export = Command::new(engine)
+        .args(["export", &id])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let listing = Command::new("tar")
+        .arg("-t")
+        .stdin(export.stdout.take().unwrap())
+        .output()
+        .expect("tar runs");
+    assert!(export.wait().unwrap().success());
+    let _ = docker(engine, &["rm", "-f", &id]);
+    assert!(
+        listing.status.success(),
+        "tar -t: {}",
+        text(&listing.stderr)
+    );
+    text(&listing.stdout).lines().map(str::to_string).collect()
 }
 
 /// Removes the test's containers and images however the test ends.
