@@ -256,6 +256,15 @@ fn bad_inputs() -> Vec<Bad> {
         bad(&["--name", "com1"], "reserved on Windows"),
         bad(&["--name", "COM1"], "reserved on Windows"),
         bad(&["--name", &long], "over the limit"),
+        // Image names end with a letter or a digit, and separate words with
+        // one `.`, one or two `_`, or dashes.
+        bad(&["--name", "myapp-"], "must end with a letter or a digit"),
+        bad(&["--name", "myapp."], "must end with a letter or a digit"),
+        bad(&["--name", "a_"], "must end with a letter or a digit"),
+        bad(&["--name", "a___b"], "`___` between words"),
+        bad(&["--name", "a._b"], "`._` between words"),
+        // Shown escaped: written raw, it would turn the rest of the terminal red.
+        bad(&["--name", "a\x1b[31mb"], "`\\u{1b}`"),
         bad(&["--python", "3"], "3.N"),
         bad(&["--python", "2.7.1"], "3.N"),
         bad(&["--python", "three"], "3.N"),
@@ -280,6 +289,9 @@ fn check_refused(dir: &Path, args: &[String], says: &str) -> Result<(), String> 
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = run(dir, &args);
     let message = usage_error(&output)?;
+    if stderr(&output).chars().any(|c| c.is_control() && c != '\n') {
+        return Err(format!("a control character is printed raw: {message:?}"));
+    }
     if !message.contains(says) {
         return Err(format!("the error does not mention `{says}`: {message}"));
     }
@@ -353,7 +365,8 @@ fn suggested_names_pass_the_rules() {
     let tmp = tempdir();
     let mut failures = Vec::new();
     for name in [
-        "1app", "_app", "-app", "_1app", "_", "con", "COM1", "nul.txt",
+        "1app", "_app", "-app", "_1app", "_", "con", "COM1", "nul.txt", "myapp-", "myapp.", "a_",
+        "a___b", "a._b", "con-", "",
     ] {
         let output = run(tmp.path(), &["new", "proj", &format!("--name={name}")]);
         let message = assert_usage_error(&output);
@@ -371,6 +384,18 @@ fn suggested_names_pass_the_rules() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn an_empty_name_says_so_and_shows_a_valid_one() {
+    let tmp = tempdir();
+    let message = assert_usage_error(&run(tmp.path(), &["new", "proj", "--name", ""]));
+    assert!(message.contains("is empty"), "{message}");
+    assert!(
+        !message.contains("pass one with `--name`"),
+        "the name was passed with `--name`: {message}"
+    );
+    assert!(suggested_name(&message).is_some(), "{message}");
 }
 
 fn suggested_name(message: &str) -> Option<String> {
