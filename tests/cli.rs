@@ -268,6 +268,11 @@ fn bad_inputs() -> Vec<Bad> {
         bad(&["--python", "3"], "3.N"),
         bad(&["--python", "2.7.1"], "3.N"),
         bad(&["--python", "three"], "3.N"),
+        // Only versions with base images and dependency pins, written as pip and the registry do.
+        bad(&["--python", "3.05"], "3.9 to 3.14"),
+        bad(&["--python", "3.99"], "3.9 to 3.14"),
+        bad(&["--python", "3.0"], "3.9 to 3.14"),
+        bad(&["--python", "3.012"], "leading zero"),
         bad(&["--profile", "fast"], "unknown profile"),
         bad(&["--deps", "huge"], "unknown dependency preset"),
         bad(&["--deps", "missing.txt"], "missing.txt"),
