@@ -29,6 +29,23 @@ fn help_lists_the_subcommands() {
 }
 
 #[test]
+fn every_subcommand_takes_version() {
+    let tmp = tempdir();
+    for command in [
+        "new", "init", "build", "rebuild", "measure", "variants", "report", "explain", "tour",
+        "compare",
+    ] {
+        let output = run(tmp.path(), &[command, "--version"]);
+        assert_success(&output);
+        assert!(
+            stdout(&output).contains(env!("CARGO_PKG_VERSION")),
+            "{command} --version: {}",
+            stdout(&output)
+        );
+    }
+}
+
+#[test]
 fn the_catalogue_has_the_tested_profiles() {
     assert_eq!(catalogue_profiles(), PROFILES);
 }
