@@ -836,6 +836,20 @@ fn variants_json_lists_the_ladder_from_baseline_to_recommended() {
 }
 
 #[test]
+fn a_closed_stdout_ends_new_and_variants_quietly() {
+    let tmp = tempdir();
+    assert_quiet_on_a_closed_pipe(&run_with_stdout_closed(
+        tmp.path(),
+        &["new", "proj", "--yes"],
+    ));
+    let proj = tmp.path().join("proj");
+    assert!(proj.join("dockwright.toml").is_file());
+    for args in [&["variants"][..], &["variants", "--json"], &["explain"]] {
+        assert_quiet_on_a_closed_pipe(&run_with_stdout_closed(&proj, args));
+    }
+}
+
+#[test]
 fn variants_outside_a_project_says_there_is_no_dockwright_toml() {
     let tmp = tempdir();
     let output = run(tmp.path(), &["variants"]);

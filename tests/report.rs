@@ -64,6 +64,24 @@ fn save(project: &Path, name: &str, run: &Value) -> PathBuf {
 }
 
 #[test]
+fn a_closed_stdout_ends_report_quietly() {
+    let tmp = tempdir();
+    let proj = new_project(tmp.path(), "demo", &[]);
+    save(
+        &proj,
+        "2026-03-21T14-02-11Z.json",
+        &saved_run("demo", "2026-03-21T14:02:11Z"),
+    );
+    for format in ["table", "markdown", "json", "csv"] {
+        let output = run_with_stdout_closed(&proj, &["report", "--format", format]);
+        assert_quiet_on_a_closed_pipe(&output);
+    }
+    let output = run_with_stdout_closed(&proj, &["report", "--html", "report.html"]);
+    assert_quiet_on_a_closed_pipe(&output);
+    assert!(proj.join("report.html").is_file());
+}
+
+#[test]
 fn help_lists_report_and_its_formats() {
     let tmp = tempdir();
     let top = run(tmp.path(), &["--help"]);
