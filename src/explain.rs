@@ -388,7 +388,7 @@ fn measured_section(step: &Step) -> String {
         lines.push(format!(
             "  image {}",
             shown(pair, figures::size, |b, a| figures::size_change(
-                a as i64 - b as i64
+                figures::size_delta(b, a)
             ))
         ));
     }
