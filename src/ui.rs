@@ -72,6 +72,15 @@ pub fn decide_colours() {
     console::set_colors_enabled_stderr(colour(Term::stderr()));
 }
 
+/// Shows the cursor again after a prompt or a live line hid it. Only on a
+/// terminal: in a log file or a pipe the escape is noise.
+pub fn show_cursor() {
+    let stderr = Term::stderr();
+    if stderr.is_term() {
+        let _ = stderr.show_cursor();
+    }
+}
+
 /// Prints `text` and a newline on stdout. A reader that stops early, such
 /// as `head` or a pager that is quit, closes the pipe: that ends the output
 /// quietly instead of in a panic, as `println!` would.

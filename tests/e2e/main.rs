@@ -5,6 +5,7 @@
 //! into a failure.
 
 mod measure;
+mod pipes;
 mod serve;
 mod size;
 mod support;
