@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands;
 use crate::interrupt;
+use crate::ui;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -15,7 +16,7 @@ Exit codes:
 /// Scaffold Python container images that are slim and fast, and measure why
 /// each step works.
 #[derive(Parser)]
-#[command(name = "dockwright", version, after_help = EXIT_CODES)]
+#[command(name = "dockwright", version, propagate_version = true, after_help = EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -47,6 +48,7 @@ enum Command {
 
 /// Runs the command line; returns the exit code.
 pub fn run() -> anyhow::Result<i32> {
+    ui::decide_colours();
     let cli = Cli::parse();
     interrupt::install();
     match cli.command {

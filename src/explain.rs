@@ -102,19 +102,13 @@ pub struct OverviewStep {
 
 impl Ladder {
     /// Reads the project in `dir`: its dockwright.toml, the catalogue, and
-    /// the newest saved run when there is one.
+    /// the newest saved run that reads, when there is one.
     pub fn load(dir: &Path) -> anyhow::Result<Ladder> {
-        let config = Config::load(dir)?;
-        let run = if results::saved_runs(dir).is_empty() {
-            None
-        } else {
-            Some(results::latest(dir)?.1)
-        };
         Ok(Ladder {
-            config,
+            config: Config::load(dir)?,
             dir: dir.to_path_buf(),
             catalogue: Catalogue::load()?,
-            run,
+            run: results::newest_readable(dir),
         })
     }
 
@@ -388,7 +382,7 @@ fn measured_section(step: &Step) -> String {
         lines.push(format!(
             "  image {}",
             shown(pair, figures::size, |b, a| figures::size_change(
-                a as i64 - b as i64
+                figures::size_delta(b, a)
             ))
         ));
     }

@@ -3,6 +3,11 @@
 
 /// Decimal units, as `docker images` counts them, to three figures or so.
 pub fn size(bytes: u64) -> String {
+    decimal(u128::from(bytes))
+}
+
+/// `size` for a number of bytes as wide as the difference of two sizes.
+fn decimal(bytes: u128) -> String {
     let b = bytes as f64;
     // The thresholds sit where rounding would otherwise print `1000 MB`.
     if b >= 999.5e6 {
@@ -18,12 +23,18 @@ pub fn size(bytes: u64) -> String {
     }
 }
 
+/// `after` minus `before`, exactly: the difference of two `u64` sizes needs
+/// a sign and more than an `i64` (`as i64` wraps sizes from 2^63 up).
+pub fn size_delta(before: u64, after: u64) -> i128 {
+    i128::from(after) - i128::from(before)
+}
+
 /// A change in size with its sign: `−35 MB`, `+4.1 kB`, `0 B`.
-pub fn size_change(delta: i64) -> String {
+pub fn size_change(delta: i128) -> String {
     format!(
         "{}{}",
         sign(delta.signum() as f64),
-        size(delta.unsigned_abs())
+        decimal(delta.unsigned_abs())
     )
 }
 
@@ -119,9 +130,19 @@ mod tests {
         assert_eq!(size_change(-35_000_000), "−35.0 MB");
         assert_eq!(size_change(4_096), "+4.1 kB");
         assert_eq!(size_change(0), "0 B");
+        assert_eq!(size_change(size_delta(4_096, 0)), "−4.1 kB");
         assert_eq!(seconds_change(-0.3), "−0.30 s");
         assert_eq!(percent_change(-85.4), "−85%");
         assert_eq!(percent_change(0.001), "+<0.1%");
+    }
+
+    /// From 2^63 up, `as i64` wrapped: 18.4 EB to nothing read `+1 B`.
+    #[test]
+    fn size_changes_hold_for_sizes_past_i64() {
+        assert_eq!(size_delta(u64::MAX, 0), -i128::from(u64::MAX));
+        assert_eq!(size_change(size_delta(u64::MAX, 0)), "−18446744073.71 GB");
+        assert_eq!(size_change(size_delta(0, u64::MAX)), "+18446744073.71 GB");
+        assert_eq!(size_change(size_delta(1 << 63, (1 << 63) + 1)), "+1 B");
     }
 
     #[test]

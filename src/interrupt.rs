@@ -11,6 +11,7 @@ use std::sync::Mutex;
 
 use crate::error::exit;
 pub use crate::error::Interrupted;
+use crate::ui;
 
 static HOLDS: AtomicUsize = AtomicUsize::new(0);
 static REQUESTED: AtomicBool = AtomicBool::new(false);
@@ -28,7 +29,7 @@ pub fn install() {
             }
         }
         if HOLDS.load(Ordering::SeqCst) == 0 {
-            let _ = console::Term::stderr().show_cursor();
+            ui::show_cursor();
             std::process::exit(exit::INTERRUPTED);
         }
     });

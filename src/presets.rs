@@ -37,7 +37,12 @@ pub fn presets() -> anyhow::Result<Vec<Preset>> {
     Ok(file.preset)
 }
 
-/// A Python version of the form `3.N`.
+/// The Python minor versions dockwright scaffolds for: from the oldest that
+/// every preset has pins for (scaffolds/presets.toml) to the newest with
+/// official `python:3.N` base images that the pins install on.
+pub const PYTHON_MINORS: std::ops::RangeInclusive<u32> = 9..=14;
+
+/// A Python version of the form `3.N`, N in `PYTHON_MINORS`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PythonVersion {
     pub minor: u32,
@@ -45,15 +50,31 @@ pub struct PythonVersion {
 
 impl PythonVersion {
     pub fn parse(text: &str) -> Result<PythonVersion, UserError> {
-        let minor = text
+        let range = format!("3.{} to 3.{}", PYTHON_MINORS.start(), PYTHON_MINORS.end());
+        let digits = text
             .strip_prefix("3.")
-            .filter(|m| !m.is_empty() && m.len() <= 2 && m.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|m| m.parse().ok());
-        minor.map(|minor| PythonVersion { minor }).ok_or_else(|| {
-            UserError::new(format!(
-                "Python version `{text}` is not of the form `3.N`; pass one such as `--python {DEFAULT_PYTHON}`"
-            ))
-        })
+            .filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| {
+                UserError::new(format!(
+                    "Python version `{}` is not of the form `3.N`; pass one from {range}, such as `--python {DEFAULT_PYTHON}`",
+                    text.escape_debug()
+                ))
+            })?;
+        let minor = digits
+            .parse::<u32>()
+            .ok()
+            .filter(|m| PYTHON_MINORS.contains(m));
+        match minor {
+            // `3.05` is not `3.5` to pip or to the registry's tags, so
+            // it is refused rather than read as a number.
+            Some(minor) if digits.len() > 1 && digits.starts_with('0') => Err(UserError::new(
+                format!("Python version `{text}` has a leading zero; write it as `3.{minor}`"),
+            )),
+            Some(minor) => Ok(PythonVersion { minor }),
+            None => Err(UserError::new(format!(
+                "dockwright has no base images and dependency pins for Python `{text}`; pass one from {range}, such as `--python {DEFAULT_PYTHON}`"
+            ))),
+        }
     }
 }
 
@@ -132,9 +153,51 @@ mod tests {
     #[test]
     fn python_versions_must_be_3_n() {
         assert_eq!(PythonVersion::parse("3.13").unwrap().minor, 13);
-        for bad in ["3", "3.", "2.7", "3.13.1", "py3.13", "3.x", "", "3.123"] {
+        for bad in [
+            "3", "3.", "2.7", "3.13.1", "py3.13", "3.x", "", "3.+9", "3.-1",
+        ] {
             let err = PythonVersion::parse(bad).unwrap_err().to_string();
             assert!(err.contains("not of the form `3.N`"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn python_versions_are_those_with_images_and_pins() {
+        for minor in PYTHON_MINORS {
+            assert_eq!(
+                PythonVersion::parse(&format!("3.{minor}")).unwrap().minor,
+                minor
+            );
+        }
+        for bad in [
+            "3.0",
+            "3.5",
+            "3.8",
+            "3.15",
+            "3.99",
+            "3.123",
+            "3.05",
+            "3.00",
+            "3.99999999999",
+        ] {
+            let err = PythonVersion::parse(bad).unwrap_err().to_string();
+            assert!(err.contains("3.9 to 3.14"), "{bad}: {err}");
+        }
+        let err = PythonVersion::parse("3.013").unwrap_err().to_string();
+        assert!(err.contains("leading zero; write it as `3.13`"), "{err}");
+    }
+
+    /// The oldest version offered has pins in every preset.
+    #[test]
+    fn every_preset_has_pins_for_the_oldest_python() {
+        let presets = presets().unwrap();
+        let oldest = PythonVersion {
+            minor: *PYTHON_MINORS.start(),
+        };
+        for preset in &presets {
+            Deps::Preset(preset.name.clone())
+                .resolve(&presets, &oldest)
+                .unwrap();
         }
     }
 

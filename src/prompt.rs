@@ -8,6 +8,7 @@ use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Confirm, Input, Select};
 
 use crate::error::Interrupted;
+use crate::ui;
 
 /// Whether questions may be asked: not with `--yes`, and only when stdin,
 /// stdout and stderr (where prompts are drawn) are terminals, so scripts and
@@ -67,7 +68,7 @@ pub fn confirm(question: &str) -> anyhow::Result<bool> {
 /// Ctrl-C at a prompt arrives as an interrupted read; the terminal's cursor,
 /// hidden by the prompt, is shown again.
 fn interrupted(err: dialoguer::Error) -> anyhow::Error {
-    let _ = console::Term::stderr().show_cursor();
+    ui::show_cursor();
     match err {
         dialoguer::Error::IO(io) if io.kind() == std::io::ErrorKind::Interrupted => {
             Interrupted.into()

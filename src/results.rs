@@ -229,6 +229,23 @@ pub fn saved_runs(project: &Path) -> Vec<PathBuf> {
     runs
 }
 
+/// The newest saved run that reads, for views that can do without the very
+/// newest: each unreadable run newer than it is named in a warning.
+pub fn newest_readable(project: &Path) -> Option<Run> {
+    saved_runs(project)
+        .iter()
+        .rev()
+        .find_map(|path| match Run::load(path) {
+            Ok(run) => Some(run),
+            Err(err) => {
+                crate::error::warn(&format!(
+                    "{err}; until then the newest readable run is used"
+                ));
+                None
+            }
+        })
+}
+
 /// The newest saved run, or an error that says how to make one.
 pub fn latest(project: &Path) -> Result<(PathBuf, Run), UserError> {
     let path = saved_runs(project).pop().ok_or_else(|| {

@@ -66,7 +66,7 @@ pub fn effect(previous: &VariantResult, current: &VariantResult) -> Option<Strin
     if let (Some(before), Some(after)) = (previous.image_bytes, current.image_bytes) {
         parts.push(format!(
             "image {} ({} → {})",
-            figures::size_change(after as i64 - before as i64),
+            figures::size_change(figures::size_delta(before, after)),
             figures::size(before),
             figures::size(after)
         ));
@@ -130,6 +130,15 @@ mod tests {
             base_set: base_set.map(str::to_string),
             ..Run::sample(1, variants)
         }
+    }
+
+    /// Sizes from 2^63 up wrapped when subtracted as i64.
+    #[test]
+    fn the_effect_of_a_step_from_a_huge_image_keeps_its_sign() {
+        let before = measured("a", "FROM a\n", 10.0, 1.0, u64::MAX);
+        let after = measured("b", "FROM b\n", 10.0, 1.0, 0);
+        let line = effect(&before, &after).unwrap();
+        assert!(line.contains(": image −"), "{line}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use console::Term;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// The live line of one build: spinner, variant, elapsed time, current step.
@@ -52,6 +53,31 @@ impl Activity {
         } else {
             eprintln!("{}: {summary}", self.bar.prefix());
         }
+    }
+}
+
+/// Decides once, for stdout and stderr, whether to colour: never when
+/// `NO_COLOR` holds a value, always with `CLICOLOR_FORCE`, otherwise on a
+/// terminal that is not dumb unless `CLICOLOR=0`. console makes this choice
+/// itself, but takes an empty `NO_COLOR` for a request too, which the
+/// convention (no-color.org) says it is not.
+pub fn decide_colours() {
+    let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    let no_color = set("NO_COLOR").is_some();
+    let forced = set("CLICOLOR_FORCE").is_some_and(|v| v != "0");
+    let allowed =
+        set("CLICOLOR").is_none_or(|v| v != "0") && set("TERM").is_none_or(|v| v != "dumb");
+    let colour = |term: Term| !no_color && (forced || (allowed && term.is_term()));
+    console::set_colors_enabled(colour(Term::stdout()));
+    console::set_colors_enabled_stderr(colour(Term::stderr()));
+}
+
+/// Shows the cursor again after a prompt or a live line hid it. Only on a
+/// terminal: in a log file or a pipe the escape is noise.
+pub fn show_cursor() {
+    let stderr = Term::stderr();
+    if stderr.is_term() {
+        let _ = stderr.show_cursor();
     }
 }
 

@@ -29,6 +29,23 @@ fn help_lists_the_subcommands() {
 }
 
 #[test]
+fn every_subcommand_takes_version() {
+    let tmp = tempdir();
+    for command in [
+        "new", "init", "build", "rebuild", "measure", "variants", "report", "explain", "tour",
+        "compare",
+    ] {
+        let output = run(tmp.path(), &[command, "--version"]);
+        assert_success(&output);
+        assert!(
+            stdout(&output).contains(env!("CARGO_PKG_VERSION")),
+            "{command} --version: {}",
+            stdout(&output)
+        );
+    }
+}
+
+#[test]
 fn the_catalogue_has_the_tested_profiles() {
     assert_eq!(catalogue_profiles(), PROFILES);
 }
@@ -264,9 +281,23 @@ fn bad_inputs() -> Vec<Bad> {
         bad(&["--name", "com1"], "reserved on Windows"),
         bad(&["--name", "COM1"], "reserved on Windows"),
         bad(&["--name", &long], "over the limit"),
+        // Image names end with a letter or a digit, and separate words with
+        // one `.`, one or two `_`, or dashes.
+        bad(&["--name", "myapp-"], "must end with a letter or a digit"),
+        bad(&["--name", "myapp."], "must end with a letter or a digit"),
+        bad(&["--name", "a_"], "must end with a letter or a digit"),
+        bad(&["--name", "a___b"], "`___` between words"),
+        bad(&["--name", "a._b"], "`._` between words"),
+        // Shown escaped: written raw, it would turn the rest of the terminal red.
+        bad(&["--name", "a\x1b[31mb"], "`\\u{1b}`"),
         bad(&["--python", "3"], "3.N"),
         bad(&["--python", "2.7.1"], "3.N"),
         bad(&["--python", "three"], "3.N"),
+        // Only versions with base images and dependency pins, written as pip and the registry do.
+        bad(&["--python", "3.05"], "3.9 to 3.14"),
+        bad(&["--python", "3.99"], "3.9 to 3.14"),
+        bad(&["--python", "3.0"], "3.9 to 3.14"),
+        bad(&["--python", "3.012"], "leading zero"),
         bad(&["--profile", "fast"], "unknown profile"),
         bad(&["--deps", "huge"], "unknown dependency preset"),
         bad(&["--deps", "missing.txt"], "missing.txt"),
@@ -288,6 +319,9 @@ fn check_refused(dir: &Path, args: &[String], says: &str) -> Result<(), String> 
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = run(dir, &args);
     let message = usage_error(&output)?;
+    if stderr(&output).chars().any(|c| c.is_control() && c != '\n') {
+        return Err(format!("a control character is printed raw: {message:?}"));
+    }
     if !message.contains(says) {
         return Err(format!("the error does not mention `{says}`: {message}"));
     }
@@ -361,7 +395,8 @@ fn suggested_names_pass_the_rules() {
     let tmp = tempdir();
     let mut failures = Vec::new();
     for name in [
-        "1app", "_app", "-app", "_1app", "_", "con", "COM1", "nul.txt",
+        "1app", "_app", "-app", "_1app", "_", "con", "COM1", "nul.txt", "myapp-", "myapp.", "a_",
+        "a___b", "a._b", "con-", "",
     ] {
         let output = run(tmp.path(), &["new", "proj", &format!("--name={name}")]);
         let message = assert_usage_error(&output);
@@ -379,6 +414,18 @@ fn suggested_names_pass_the_rules() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn an_empty_name_says_so_and_shows_a_valid_one() {
+    let tmp = tempdir();
+    let message = assert_usage_error(&run(tmp.path(), &["new", "proj", "--name", ""]));
+    assert!(message.contains("is empty"), "{message}");
+    assert!(
+        !message.contains("pass one with `--name`"),
+        "the name was passed with `--name`: {message}"
+    );
+    assert!(suggested_name(&message).is_some(), "{message}");
 }
 
 fn suggested_name(message: &str) -> Option<String> {
@@ -974,6 +1021,20 @@ fn variants_json_lists_the_ladder_from_baseline_to_recommended() {
             assert!(proj.join(row["dockerfile"].as_str().unwrap()).is_file());
             assert!(!row["reason"].as_str().unwrap().is_empty(), "{row}");
         }
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_new_and_variants_quietly() {
+    let tmp = tempdir();
+    assert_quiet_on_a_closed_pipe(&run_with_stdout_closed(
+        tmp.path(),
+        &["new", "proj", "--yes"],
+    ));
+    let proj = tmp.path().join("proj");
+    assert!(proj.join("dockwright.toml").is_file());
+    for args in [&["variants"][..], &["variants", "--json"], &["explain"]] {
+        assert_quiet_on_a_closed_pipe(&run_with_stdout_closed(&proj, args));
     }
 }
 

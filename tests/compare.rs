@@ -197,6 +197,39 @@ fn compare_markdown_has_the_same_rows() {
     assert!(markdown.contains("- Only in B: uv-minimal."), "{markdown}");
 }
 
+/// Sizes from 2^63 up wrapped when subtracted as i64: 18.4 EB to nothing
+/// read as `+1 B`.
+#[test]
+fn a_change_between_huge_sizes_keeps_its_sign() {
+    let tmp = tempdir();
+    let proj = new_project(tmp.path(), "demo", &["--deps", "minimal", "--yes"]);
+    let with_size = |date: &str, bytes: u64| {
+        saved_run(
+            date,
+            vec![finished(
+                "docker-init",
+                bytes,
+                61.3,
+                [6.2, 5.9, 6.8],
+                [58.9, 57.1, 60.4],
+            )],
+        )
+    };
+    save(&proj, OLDER, &with_size("2026-03-20T09:00:00Z", u64::MAX));
+    save(&proj, NEWER, &with_size("2026-03-21T14:02:11Z", 0));
+    let markdown = compare(&proj, &["--format", "markdown"]);
+    let row = markdown_row(&markdown, "docker-init").join(" | ");
+    assert!(row.contains('−') && !row.contains("+1 B"), "{row}");
+    let printed: Value = serde_json::from_str(&compare(&proj, &["--format", "json"])).unwrap();
+    let change = &printed["variants"][0]["image_bytes"];
+    assert_eq!(
+        change["bytes"].as_f64(),
+        Some(-(u64::MAX as f64)),
+        "{change}"
+    );
+    assert_eq!(change["verdict"], "smaller");
+}
+
 #[test]
 fn compare_json_has_every_change_and_its_verdict() {
     let tmp = tempdir();

@@ -18,12 +18,18 @@ const ENTER: &str = "\r";
 
 /// `dockwright ARGS` in `dir` on a fresh pseudo-terminal.
 fn spawn(dir: &Path, args: &[&str]) -> PtySession {
+    spawn_with_no_color(dir, args, "1")
+}
+
+/// `spawn` with `NO_COLOR` set to `no_color`.
+fn spawn_with_no_color(dir: &Path, args: &[&str], no_color: &str) -> PtySession {
     let mut command = Command::new(BIN);
     command
         .args(args)
         .current_dir(dir)
         .env("TERM", "xterm")
-        .env("NO_COLOR", "1")
+        .env("NO_COLOR", no_color)
+        .env_remove("CLICOLOR")
         .env_remove("CLICOLOR_FORCE");
     spawn_command(command, Some(TIMEOUT_MS)).expect("dockwright starts on a pty")
 }
@@ -220,4 +226,29 @@ fn ctrl_c_at_a_choice_exits_130_and_writes_nothing() {
     session.send_control('c').unwrap();
     assert_eq!(exit_code(&mut session), 130);
     assert_unchanged(tmp.path(), &before);
+}
+
+/// By the convention (no-color.org), only a `NO_COLOR` with a value turns
+/// colours off; an empty one is as good as unset.
+#[test]
+fn only_a_non_empty_no_color_turns_colours_off() {
+    let tmp = tempdir();
+    let proj = new_project(tmp.path(), "proj", &[]);
+    let output = |no_color: &str| {
+        let mut session = spawn_with_no_color(&proj, &["variants"], no_color);
+        let printed = session.exp_eof().expect("dockwright exits");
+        let status = session.process().wait().unwrap();
+        assert!(
+            matches!(status, WaitStatus::Exited(_, 0)),
+            "{status:?}\n{printed}"
+        );
+        printed
+    };
+    let empty = output("");
+    assert!(
+        empty.contains("\x1b["),
+        "not coloured with NO_COLOR=\"\":\n{empty}"
+    );
+    let set = output("1");
+    assert!(!set.contains("\x1b["), "coloured with NO_COLOR=1:\n{set:?}");
 }

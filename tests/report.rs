@@ -63,6 +63,38 @@ fn save(project: &Path, name: &str, run: &Value) -> PathBuf {
     path
 }
 
+/// Sizes from 2^63 up wrapped when subtracted as i64.
+#[test]
+fn a_change_from_a_huge_baseline_keeps_its_sign() {
+    let tmp = tempdir();
+    let mut saved = saved_run("demo", "2026-03-21T14:02:11Z");
+    saved["variants"][0]["image_bytes"] = json!(u64::MAX);
+    saved["variants"][1]["image_bytes"] = json!(0);
+    save(tmp.path(), "2026-03-21T14-02-11Z.json", &saved);
+    let output = run(tmp.path(), &["report", "--format", "markdown"]);
+    assert_success(&output);
+    let row = markdown_row(&stdout(&output), "uv ★").join(" | ");
+    assert!(row.contains('−') && !row.contains("+1 B"), "{row}");
+}
+
+#[test]
+fn a_closed_stdout_ends_report_quietly() {
+    let tmp = tempdir();
+    let proj = new_project(tmp.path(), "demo", &[]);
+    save(
+        &proj,
+        "2026-03-21T14-02-11Z.json",
+        &saved_run("demo", "2026-03-21T14:02:11Z"),
+    );
+    for format in ["table", "markdown", "json", "csv"] {
+        let output = run_with_stdout_closed(&proj, &["report", "--format", format]);
+        assert_quiet_on_a_closed_pipe(&output);
+    }
+    let output = run_with_stdout_closed(&proj, &["report", "--html", "report.html"]);
+    assert_quiet_on_a_closed_pipe(&output);
+    assert!(proj.join("report.html").is_file());
+}
+
 #[test]
 fn help_lists_report_and_its_formats() {
     let tmp = tempdir();

@@ -13,6 +13,7 @@ use crate::engine::{self, Engine, Runner, System};
 use crate::error::{exit, UserError};
 use crate::plan::Plan;
 use crate::results::{Status, STATE_DIR};
+use crate::ui;
 
 #[derive(Args, Debug)]
 pub struct BuildArgs {
@@ -165,15 +166,15 @@ pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
         results.push(built);
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
+        ui::print(&serde_json::to_string_pretty(&results)?)?;
     } else {
-        println!("{}", table(&results));
+        ui::print(&table(&results).to_string())?;
         for r in results.iter().filter(|r| r.status == Status::Skipped) {
-            println!(
+            ui::print(&format!(
                 "{} skipped: {}",
                 r.name,
                 r.reason.as_deref().unwrap_or_default()
-            );
+            ))?;
         }
     }
     let failed = results.iter().any(|r| r.status == Status::Failed);

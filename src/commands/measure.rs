@@ -11,6 +11,7 @@ use crate::engine::System;
 use crate::interrupt::{self, Hold};
 use crate::measure::{self, EditKind, Options, RunFiles};
 use crate::report::{self, Format};
+use crate::ui;
 
 #[derive(Args, Debug)]
 #[command(after_help = "\
@@ -62,9 +63,9 @@ pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
         interrupt::check()?;
     }
     if args.json {
-        println!("{}", report::render(&run, Format::Json)?);
+        ui::print(&report::render(&run, Format::Json)?)?;
     } else {
-        println!("{}", report::render(&run, Format::Table)?);
+        ui::print(&report::render(&run, Format::Table)?)?;
         eprintln!("Saved in {}", path.display());
     }
     Ok(measure::finish(&run, &warnings))

@@ -17,6 +17,7 @@ use crate::prompt;
 use crate::requirements::Requirements;
 use crate::results::STATE_DIR;
 use crate::scaffold::{self, PlannedFile, Settings};
+use crate::ui;
 
 #[derive(Args, Debug)]
 pub struct ScaffoldArgs {
@@ -80,7 +81,7 @@ pub fn new(args: NewArgs) -> anyhow::Result<i32> {
     let settings = settle(&args.scaffold, &default_name, None, None)?;
     let files = plan(&settings)?;
     scaffold::write_new(&args.path, &files)?;
-    announce("Created", &args.path, &settings);
+    announce("Created", &args.path, &settings)?;
     Ok(exit::OK)
 }
 
@@ -180,7 +181,7 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
     } else {
         "Initialised"
     };
-    announce(verb, &args.path, &settings);
+    announce(verb, &args.path, &settings)?;
     Ok(exit::OK)
 }
 
@@ -474,7 +475,7 @@ fn dir_name(path: &Path) -> anyhow::Result<String> {
     Ok(name)
 }
 
-fn announce(verb: &str, path: &Path, settings: &Settings) {
+fn announce(verb: &str, path: &Path, settings: &Settings) -> std::io::Result<()> {
     let green = console::Style::new().green().bold();
     let variants = Config::load(path)
         .map(|config| {
@@ -486,14 +487,17 @@ fn announce(verb: &str, path: &Path, settings: &Settings) {
                 .join(" → ")
         })
         .unwrap_or_default();
-    println!(
+    ui::print(&format!(
         "{} `{}` ({}, profile {}: {variants})",
         green.apply_to(verb),
         settings.name,
         path.display(),
         settings.profile
-    );
-    println!("Next: cd {} && dockwright variants", path.display());
+    ))?;
+    ui::print(&format!(
+        "Next: cd {} && dockwright variants",
+        path.display()
+    ))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use crate::engine::System;
 use crate::error::exit;
 use crate::interrupt::Hold;
 use crate::measure::{self, EditKind};
+use crate::ui;
 
 #[derive(Args, Debug)]
 #[command(after_help = "\
@@ -65,16 +66,16 @@ pub fn rebuild(args: RebuildArgs) -> anyhow::Result<i32> {
         });
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
+        ui::print(&serde_json::to_string_pretty(&results)?)?;
     } else {
         for r in &results {
             let status = if r.ok { "ok" } else { "failed" };
-            println!(
+            ui::print(&format!(
                 "{:<20} {:>7.2} s  {status} ({})",
                 r.name,
                 r.seconds,
                 kind.label()
-            );
+            ))?;
         }
     }
     Ok(if results.iter().all(|r| r.ok) {

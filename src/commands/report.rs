@@ -11,6 +11,7 @@ use crate::atomic;
 use crate::error::{exit, UserError};
 use crate::report::{self, Format};
 use crate::results::{self, Run};
+use crate::ui;
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
@@ -36,9 +37,9 @@ pub fn report(args: ReportArgs) -> anyhow::Result<i32> {
     match &args.html {
         Some(path) => {
             write_atomically(path, &report::render(&run, Format::Html)?)?;
-            println!("Wrote the HTML report to {}", shown(path));
+            ui::print(&format!("Wrote the HTML report to {}", shown(path)))?;
         }
-        None => println!("{}", report::render(&run, args.format)?),
+        None => ui::print(&report::render(&run, args.format)?)?,
     }
     Ok(exit::OK)
 }

@@ -104,7 +104,7 @@ pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
             console::style(format!("── Step {index} of {last} ──")).bold()
         ))?;
         ui::print(&explain::intro_text(&ladder.step(&step.name)?))?;
-        println!();
+        ui::print("")?;
         let result = if args.skip.contains(&step.name) {
             skipped(step.name.as_str(), step.recommended, "left out with --skip")
         } else if let Some(saved) = args

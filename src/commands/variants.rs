@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::exit;
+use crate::ui;
 
 #[derive(Args, Debug)]
 pub struct VariantsArgs {
@@ -45,18 +46,18 @@ pub fn variants(args: VariantsArgs) -> anyhow::Result<i32> {
         })
         .collect();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        ui::print(&serde_json::to_string_pretty(&rows)?)?;
         return Ok(exit::OK);
     }
     let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
     let dim = console::Style::new().dim();
     let bold = console::Style::new().bold();
-    println!(
+    ui::print(&format!(
         "{} ({} profile, {} variants)",
         bold.apply_to(&config.project.name),
         config.project.profile,
         rows.len()
-    );
+    ))?;
     for row in &rows {
         let mark = if row.recommended {
             "  ← recommended"
@@ -65,13 +66,13 @@ pub fn variants(args: VariantsArgs) -> anyhow::Result<i32> {
         } else {
             ""
         };
-        println!(
+        ui::print(&format!(
             "{:>2}  {:width$}  {}{}",
             row.step,
             row.name,
             row.reason,
             dim.apply_to(mark)
-        );
+        ))?;
     }
     Ok(exit::OK)
 }

@@ -78,7 +78,7 @@ pub struct SizeChange {
     pub a: Option<u64>,
     pub b: Option<u64>,
     /// B minus A.
-    pub bytes: Option<i64>,
+    pub bytes: Option<i128>,
     pub percent: Option<f64>,
     pub verdict: Option<Verdict>,
 }
@@ -331,7 +331,7 @@ impl SizeChange {
         SizeChange {
             a,
             b,
-            bytes: both.map(|(a, b)| b as i64 - a as i64),
+            bytes: both.map(|(a, b)| crate::figures::size_delta(a, b)),
             percent: both.and_then(|(a, b)| crate::figures::percent(a as f64, b as f64)),
             verdict: both.map(|(a, b)| size_verdict(a, b)),
         }

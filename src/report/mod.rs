@@ -173,7 +173,7 @@ pub struct Row<'a> {
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct Delta {
     /// The variant's image size minus the baseline's.
-    pub bytes: Option<i64>,
+    pub bytes: Option<i128>,
     /// The baseline's app-edit rebuild time over the variant's: above 1 is faster.
     pub app_rebuild_ratio: Option<f64>,
 }
@@ -329,7 +329,7 @@ impl Delta {
             bytes: base
                 .image_bytes
                 .zip(variant.image_bytes)
-                .map(|(base, this)| this as i64 - base as i64),
+                .map(|(base, this)| figures::size_delta(base, this)),
             app_rebuild_ratio: ratio(base.app_rebuild_seconds, variant.app_rebuild_seconds),
         }
     }

@@ -80,7 +80,7 @@ fn deltas_compare_each_finished_variant_with_the_first() {
         let delta = row(&report, name).vs_baseline;
         assert_eq!(
             delta.bytes,
-            Some(v.image_bytes.unwrap() as i64 - base.image_bytes.unwrap() as i64),
+            Some(i128::from(v.image_bytes.unwrap()) - i128::from(base.image_bytes.unwrap())),
             "{name}"
         );
         let expected = base.app_rebuild_seconds.unwrap() / v.app_rebuild_seconds.unwrap();

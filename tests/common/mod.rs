@@ -28,6 +28,32 @@ pub fn dockwright(dir: &Path) -> assert_cmd::Command {
     cmd
 }
 
+/// Runs `dockwright ARGS` in `dir` with its stdout a pipe whose reader is
+/// gone before it starts, as when `| head` has already quit.
+pub fn run_with_stdout_closed(dir: &Path, args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    std::process::Command::new(BIN)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("RUST_BACKTRACE")
+        .args(args)
+        .stdout(writer)
+        .output()
+        .expect("dockwright runs")
+}
+
+/// Panics unless `output`, of a command whose stdout was closed, ended
+/// quietly: exit 0 and no word of the pipe or a panic on stderr.
+pub fn assert_quiet_on_a_closed_pipe(output: &Output) {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(0), "stderr:\n{err}");
+    for telltale in ["Broken pipe", "panicked", "failed printing"] {
+        assert!(!err.contains(telltale), "stderr:\n{err}");
+    }
+}
+
 /// Runs `dockwright ARGS` in `dir` and returns what it did.
 pub fn run(dir: &Path, args: &[&str]) -> Output {
     dockwright(dir)

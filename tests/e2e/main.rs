@@ -6,6 +6,7 @@
 
 mod context;
 mod measure;
+mod pipes;
 mod serve;
 mod size;
 mod support;
