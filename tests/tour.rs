@@ -20,29 +20,32 @@ fn project(parent: &Path) -> PathBuf {
 fn without_a_terminal_the_tour_asks_for_yes() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = project(tmp.path());
+    let before = tree(&dir);
     let message = assert_usage_error(&run(&dir, &["tour"]));
     assert!(message.contains("--yes"), "{message}");
-    assert!(!dir.join(".dockwright").exists());
+    assert_unchanged(&dir, &before);
 }
 
 #[test]
 fn a_step_past_the_ladder_names_the_steps_there_are() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = project(tmp.path());
+    let before = tree(&dir);
     let message = assert_usage_error(&run(&dir, &["tour", "--yes", "--from", "3"]));
     assert!(message.contains("0 to 2"), "{message}");
-    assert!(!dir.join(".dockwright").exists());
+    assert_unchanged(&dir, &before);
 }
 
 #[test]
 fn skipping_a_variant_the_ladder_lacks_names_the_ones_it_has() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = project(tmp.path());
+    let before = tree(&dir);
     let out = run(&dir, &["tour", "--yes", "--skip", "alpine"]);
     let message = assert_usage_error(&out);
     assert!(message.contains("alpine"), "{message}");
     assert!(stderr(&out).contains("uv-minimal"), "{}", stderr(&out));
-    assert!(!dir.join(".dockwright").exists());
+    assert_unchanged(&dir, &before);
 }
 
 #[test]
