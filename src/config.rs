@@ -29,6 +29,74 @@ pub struct Config {
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub base_sets: BTreeMap<String, BaseSet>,
+    #[serde(default)]
+    pub runtime: Runtime,
+}
+
+/// What the app needs at run time in every variant: rendered into the
+/// Dockerfiles by `new` and `init`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runtime {
+    /// Directories under /app the app writes to (logs, uploads, a SQLite
+    /// file's folder), owned by the app user; the rest stays read-only.
+    #[serde(default)]
+    pub writable: Vec<String>,
+    /// Environment variables set in every variant.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+}
+
+impl Runtime {
+    /// The first setting that cannot be rendered into a Dockerfile, as a
+    /// sentence that names it.
+    pub fn check(&self) -> Result<(), String> {
+        for dir in &self.writable {
+            check_writable(dir)?;
+        }
+        for (key, value) in &self.env {
+            check_env(key, value)?;
+        }
+        Ok(())
+    }
+}
+
+/// A directory under /app: relative, plain names, no way out of /app.
+pub fn check_writable(dir: &str) -> Result<(), String> {
+    let plain = |part: &str| {
+        !part.is_empty()
+            && part != "."
+            && part != ".."
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    };
+    if dir.split('/').all(plain) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the writable directory `{}` is not a path under /app; write it like `logs` or `instance/uploads` (letters, digits, `.`, `_`, `-`, no `..`)",
+            dir.escape_debug()
+        ))
+    }
+}
+
+/// An environment variable: a shell-style name and a one-line value.
+pub fn check_env(key: &str, value: &str) -> Result<(), String> {
+    let name_ok = key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !name_ok {
+        return Err(format!(
+            "`{}` is not an environment variable name; use letters, digits and `_`, not starting with a digit",
+            key.escape_debug()
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(format!(
+            "the value of `{key}` holds a control character (such as a newline); give it on one line"
+        ));
+    }
+    Ok(())
 }
 
 /// Base images that replace some of `[images]`.
@@ -144,6 +212,12 @@ impl Config {
             ))
             .help("fix that setting, or regenerate the file with `dockwright init --force`")
         })?;
+        if let Err(problem) = config.runtime.check() {
+            return Err(UserError::new(format!(
+                "`{}` [runtime]: {problem}",
+                path.display()
+            )));
+        }
         if config.variants.is_empty() {
             return Err(UserError::new(format!(
                 "`{}` lists no [[variant]]; add one or regenerate the file with `dockwright init --force`",
@@ -200,6 +274,7 @@ mod tests {
             "name": "hello", "python": "3.13", "port": 5000, "entry": "app:app", "app_file": "app.py",
             "requirements": "requirements.txt", "install_project": false, "profile": "speed",
             "images": Images::for_python("3.13"), "extra_dependency": DEFAULT_EXTRA_DEPENDENCY,
+            "runtime": Runtime::default(),
             "variants": [{"name": "uv", "dockerfile": "dockerfiles/uv.Dockerfile", "reason": "fast"}],
         })
     }

@@ -28,6 +28,7 @@ pub fn render_str(name: &str, source: &str, context: &impl Serialize) -> anyhow:
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.add_filter("toml", to_toml);
+    env.add_filter("dockerfile_quote", dockerfile_quote);
     // `{% include %}` reads the other embedded templates, such as the
     // stages that two variants share.
     env.set_loader(|name| {
@@ -46,6 +47,20 @@ pub fn render_str(name: &str, source: &str, context: &impl Serialize) -> anyhow:
     env.get_template(name)
         .and_then(|template| template.render(Value::from(Serde(context))))
         .with_context(|| format!("template `scaffolds/{name}` does not render"))
+}
+
+/// The `dockerfile_quote` filter: a string as one double-quoted Dockerfile
+/// word (for `ENV`), with no variable expansion and no way out of the quotes.
+fn dockerfile_quote(value: &str) -> String {
+    let mut quoted = String::from("\"");
+    for c in value.chars() {
+        if matches!(c, '"' | '\\' | '$') {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    quoted.push('"');
+    quoted
 }
 
 /// The `toml` filter: a value written as TOML, so that dockwright.toml stays

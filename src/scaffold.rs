@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::catalogue::Catalogue;
-use crate::config::{self, Images, VariantEntry};
+use crate::config::{self, Images, Runtime, VariantEntry};
 use crate::error::UserError;
 use crate::interrupt::{self, Hold};
 use crate::journal::{self, Manifest, NewStaging, Placement};
@@ -29,6 +29,7 @@ pub struct Settings {
     #[serde(skip)]
     pub requirements_text: Option<String>,
     pub install_project: bool,
+    pub runtime: Runtime,
     /// Whether to write the hello-world app and its README (a new project)
     /// or only dockwright's files (an adopted one).
     #[serde(skip)]

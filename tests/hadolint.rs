@@ -72,6 +72,35 @@ fn all_profile_adopting_a_package() {
     lint_project(&proj, "the all profile adopting a package");
 }
 
+/// `[runtime]` adds a stage, a COPY and an ENV to every variant.
+#[test]
+fn all_profile_with_runtime_settings() {
+    if !hadolint_available() {
+        return;
+    }
+    let tmp = tempdir();
+    let proj = new_project(
+        tmp.path(),
+        "lint",
+        &[
+            "--profile",
+            "all",
+            "--deps",
+            "minimal",
+            "--yes",
+            "--writable",
+            "logs",
+            "--writable",
+            "instance/uploads",
+            "--env",
+            "FLASK_ENV=production",
+            "--env",
+            "GREETING=say \"hi\" to $USER",
+        ],
+    );
+    lint_project(&proj, "the all profile with [runtime] settings");
+}
+
 /// Lints every Dockerfile the project's dockwright.toml names, in one
 /// hadolint run: it names the file on each finding and fails if any has one.
 fn lint_project(proj: &Path, what: &str) {

@@ -7,7 +7,7 @@ use clap::Args;
 
 use crate::adopt::{self, DepsSource, Found};
 use crate::catalogue::{self, Catalogue};
-use crate::config::{self, Config};
+use crate::config::{self, Config, Runtime};
 use crate::error::{exit, warn, UserError};
 use crate::ignore;
 use crate::journal;
@@ -36,6 +36,13 @@ pub struct ScaffoldArgs {
     /// Port the app listens on in the container [default: 5000]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     port: Option<u16>,
+    /// A directory under /app that the app writes to (logs, uploads): owned by the app user in
+    /// every image, the rest of /app staying read-only to it. Repeat for more
+    #[arg(long = "writable", value_name = "DIR", value_parser = parse_writable)]
+    writable: Vec<String>,
+    /// An environment variable set in every image, as KEY=VALUE. Repeat for more
+    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
+    env: Vec<(String, String)>,
     /// Ask nothing: take the defaults for every value not given by flag
     #[arg(long, short = 'y')]
     yes: bool,
@@ -138,6 +145,12 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
         found.as_ref(),
         args.entry.as_deref(),
     )?;
+    if args.scaffold.writable.is_empty() && args.scaffold.env.is_empty() {
+        // Generating the files again keeps what the project set by hand.
+        if let Ok(existing) = Config::load(&args.path) {
+            settings.runtime = existing.runtime;
+        }
+    }
     let from_gitignore = ignore::from_gitignore(&args.path, &settings)?;
     settings.gitignore_patterns = from_gitignore.taken.clone();
     let mut files = plan(&settings)?;
@@ -305,8 +318,28 @@ fn settle(
         requirements_text,
         install_project,
         with_app,
+        runtime: Runtime {
+            writable: args.writable.clone(),
+            env: args.env.iter().cloned().collect(),
+        },
         gitignore_patterns: Vec::new(),
     })
+}
+
+fn parse_writable(text: &str) -> Result<String, String> {
+    let dir = text.trim_end_matches('/');
+    config::check_writable(dir).map(|()| dir.to_string())
+}
+
+fn parse_env(text: &str) -> Result<(String, String), String> {
+    let (key, value) = text.split_once('=').ok_or_else(|| {
+        format!(
+            "`{}` is not KEY=VALUE; write it like `FLASK_ENV=production`",
+            text.escape_debug()
+        )
+    })?;
+    config::check_env(key, value)?;
+    Ok((key.to_string(), value.to_string()))
 }
 
 /// Where an adopted project's dependencies are read from in the image build:

@@ -294,3 +294,95 @@ fn the_profiles_build_and_serve_on_the_official_layout_too() {
         serve_and_check(&engine, &mut cleanup, &tag, 5000, HELLO);
     }
 }
+
+/// A Flask app as real ones are: it makes its log and upload folders at
+/// start and reads its settings from the environment. Under the non-root
+/// user that dies at boot unless `[runtime] writable` makes the folders the
+/// app user's; the rest of /app must stay read-only to it.
+const WRITES_AT_START: &str = r#"import os
+
+from flask import Flask
+
+os.makedirs("logs", exist_ok=True)
+os.makedirs("instance/uploads", exist_ok=True)
+with open("logs/boot.log", "a") as log:
+    log.write("started\n")
+
+app = Flask(__name__)
+
+
+@app.route("/")
+def index():
+    return "greeting: " + os.environ["GREETING"]
+"#;
+
+#[test]
+fn an_app_that_writes_at_start_serves_with_runtime_settings() {
+    let Some(engine) = engine() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let project = format!("e2e-runtime-{}", std::process::id());
+    let dir = tmp.path().join(&project);
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("app.py"), WRITES_AT_START).unwrap();
+    std::fs::write(
+        dir.join("requirements.txt"),
+        "flask==3.1.3\ngunicorn==23.0.0\n",
+    )
+    .unwrap();
+    // The folder is in the project already, with a file: the copy of the
+    // app must not take the app user's ownership away.
+    std::fs::create_dir(dir.join("logs")).unwrap();
+    std::fs::write(dir.join("logs/.keep"), "").unwrap();
+    let greeting = r#"say "hi" to $USER"#;
+    let env = format!("GREETING={greeting}");
+    let init = dockwright(
+        &dir,
+        &[
+            "init",
+            "--yes",
+            "--profile",
+            "size",
+            "--writable",
+            "logs",
+            "--writable",
+            "instance/uploads",
+            "--env",
+            &env,
+        ],
+    );
+    assert!(init.status.success(), "init: {}", text(&init.stderr));
+    let mut cleanup = Cleanup {
+        engine: engine.to_path_buf(),
+        project: project.clone(),
+        containers: Vec::new(),
+    };
+    let variants = ["docker-init", "minimal-final"];
+    for built in build(&engine, &dir, &variants) {
+        assert_eq!(built.status, "ok", "{}: {:?}", built.name, built.reason);
+        let tag = format!("{project}:{}", built.name);
+        serve_and_check(
+            &engine,
+            &mut cleanup,
+            &tag,
+            5000,
+            &format!("greeting: {greeting}"),
+        );
+    }
+    // In the image with a shell: the app user writes the folders it was
+    // given, and nothing else under /app.
+    let tag = format!("{project}:docker-init");
+    let probe = |script: &str| {
+        docker(
+            &engine,
+            &["run", "--rm", "--entrypoint", "sh", &tag, "-c", script],
+        )
+    };
+    assert!(probe("touch /app/logs/x /app/instance/uploads/x")
+        .status
+        .success());
+    let denied = probe("touch /app/app.py");
+    assert!(
+        !denied.status.success(),
+        "the app user can write /app/app.py"
+    );
+}

@@ -35,7 +35,7 @@ RUN --mount=type=bind,from=runtime,source=/out,target=/runtime \
 
 # The final image: a layer with the interpreter and stdlib, one with the dependencies and the
 # libraries, one with the app. No file is in two layers.
-FROM scratch
+{% with writable_base = "PYTHON_SLIM_IMAGE" %}{% include "variants/_runtime/stage.Dockerfile" %}{% endwith %}FROM scratch
 COPY --from=runtime /out /
 COPY --from=deps /out /
 ENV PATH=/python/bin \
@@ -46,6 +46,6 @@ ENV PATH=/python/bin \
 WORKDIR /app
 COPY . .
 USER {{ uid }}:{{ uid }}
-EXPOSE {{ port }}
+{% include "variants/_runtime/final.Dockerfile" %}EXPOSE {{ port }}
 # No shell here, so the exec form with an absolute path is the only form that can work.
 CMD ["/python/bin/python3", "-m", "gunicorn", "--bind", "0.0.0.0:{{ port }}", "{{ entry }}"]
