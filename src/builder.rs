@@ -3,14 +3,64 @@
 //! engine told apart from a build that failed.
 
 use std::fs::File;
-use std::io::Write;
-use std::path::Path;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::engine::{progress, Cmd, Engine, EngineError, Runner};
+use crate::error::WriteFailed;
 use crate::interrupt;
 use crate::plan::{Plan, Step};
 use crate::ui::Activity;
+
+/// A build log that remembers why a write to it failed: a full disk shows
+/// up as a failed write in the middle of a build's output, and must not be
+/// taken for the engine stopping.
+pub struct Log {
+    file: File,
+    path: PathBuf,
+    failed: Option<io::Error>,
+}
+
+impl Log {
+    /// Creates (truncating) the log file at `path`.
+    pub fn create(path: &Path) -> Result<Log, WriteFailed> {
+        let file = File::create(path).map_err(|err| Log::error(path, err))?;
+        Ok(Log {
+            file,
+            path: path.to_path_buf(),
+            failed: None,
+        })
+    }
+
+    fn error(path: &Path, err: io::Error) -> WriteFailed {
+        WriteFailed::new("write the build log", path, err)
+    }
+
+    fn remember(&mut self, err: io::Error) -> io::Error {
+        let copy = match err.raw_os_error() {
+            Some(code) => io::Error::from_raw_os_error(code),
+            None => io::Error::new(err.kind(), err.to_string()),
+        };
+        self.failed = Some(err);
+        copy
+    }
+
+    /// Writes one line of dockwright's own, such as the command it runs.
+    fn line(&mut self, text: &str) -> Result<(), WriteFailed> {
+        writeln!(self.file, "{text}").map_err(|err| Log::error(&self.path, err))
+    }
+}
+
+impl Write for Log {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf).map_err(|err| self.remember(err))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush().map_err(|err| self.remember(err))
+    }
+}
 
 pub struct Builder<'a> {
     pub engine: &'a Engine,
@@ -63,8 +113,8 @@ impl<'a> Builder<'a> {
     }
 
     /// Runs `cmd` (an engine command with nothing to measure) and logs it.
-    pub fn run(&mut self, cmd: &Cmd, log: &mut File) -> anyhow::Result<bool> {
-        writeln!(log, "$ {cmd}")?;
+    pub fn run(&mut self, cmd: &Cmd, log: &mut Log) -> anyhow::Result<bool> {
+        log.line(&format!("$ {cmd}"))?;
         self.commands.push(cmd.to_string());
         Ok(self.engine.run(self.runner, cmd)?)
     }
@@ -76,13 +126,13 @@ impl<'a> Builder<'a> {
         step: &Step,
         no_cache: bool,
         pull: bool,
-        log: &mut File,
+        log: &mut Log,
         label: &str,
     ) -> anyhow::Result<Timed> {
         let cmd = self
             .engine
             .build_cmd(&self.plan.build_spec(step, no_cache, pull));
-        writeln!(log, "$ {cmd}")?;
+        log.line(&format!("$ {cmd}"))?;
         self.commands.push(cmd.to_string());
         let activity = Activity::start(label);
         let started = Instant::now();
@@ -95,6 +145,10 @@ impl<'a> Builder<'a> {
         if interrupt::check().is_err() {
             activity.finish(false, "interrupted");
             return Err(interrupt::Interrupted.into());
+        }
+        if let Some(err) = log.failed.take() {
+            activity.finish(false, "its log could not be written");
+            return Err(Log::error(&log.path, err).into());
         }
         let ok = streamed.map_err(|err| EngineError::Stopped {
             program: self.engine.program.display().to_string(),

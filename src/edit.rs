@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::error::UserError;
+use crate::error::{UserError, WriteFailed};
 use crate::interrupt::{self, CleanUpGuard};
 use crate::journal::EditEntry;
 
@@ -24,7 +24,7 @@ impl Edit {
         project: &Path,
         file: &Path,
         change: impl FnOnce(&str) -> String,
-    ) -> Result<Edit, UserError> {
+    ) -> anyhow::Result<Edit> {
         let path = project.join(file);
         let original = fs::read(&path).map_err(|err| {
             UserError::new(format!(
@@ -50,12 +50,8 @@ impl Edit {
             entry: Some(entry),
             _on_interrupt: guard,
         };
-        fs::write(&edit.path, change(&text)).map_err(|err| {
-            UserError::new(format!(
-                "cannot edit `{}` ({err}); check its permissions",
-                edit.path.display()
-            ))
-        })?;
+        fs::write(&edit.path, change(&text))
+            .map_err(|err| WriteFailed::new("write the measured edit to", &edit.path, err))?;
         Ok(edit)
     }
 }

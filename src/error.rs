@@ -4,6 +4,8 @@
 //! and how to fix it, printed once by `report`.
 
 use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
 
 /// Exit codes, as documented in `dockwright --help`.
 pub mod exit {
@@ -43,6 +45,78 @@ impl fmt::Display for UserError {
 
 impl std::error::Error for UserError {}
 
+/// A file or directory that could not be written: what was being written,
+/// why, and, for a measure or a tour, where the results it finished are
+/// kept (`keeping`). A full disk is told apart, with how to free space.
+#[derive(Debug)]
+pub struct WriteFailed {
+    action: String,
+    path: PathBuf,
+    err: io::Error,
+    kept: Option<PathBuf>,
+}
+
+impl WriteFailed {
+    /// `action` says what was being done to `path`: "write the build log".
+    pub fn new(action: impl Into<String>, path: &Path, err: io::Error) -> WriteFailed {
+        WriteFailed {
+            action: action.into(),
+            path: path.to_path_buf(),
+            err,
+            kept: None,
+        }
+    }
+
+    /// Adds that the results finished before the failure are kept in `runs`.
+    pub fn keeping(mut self, runs: &Path) -> WriteFailed {
+        self.kept = Some(runs.to_path_buf());
+        self
+    }
+
+    fn disk_full(&self) -> bool {
+        matches!(
+            self.err.kind(),
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+        )
+    }
+
+    fn help(&self) -> &'static str {
+        if self.disk_full() {
+            "free space on that disk (`docker system prune` removes unused images and build cache), then run the command again"
+        } else {
+            "check the permissions there, then run the command again"
+        }
+    }
+}
+
+impl fmt::Display for WriteFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot {} `{}` (", self.action, self.path.display())?;
+        if self.disk_full() {
+            write!(f, "the disk is full")?;
+        } else {
+            write!(f, "{}", self.err)?;
+        }
+        write!(f, ")")?;
+        if let Some(runs) = &self.kept {
+            write!(
+                f,
+                "; the results finished before are kept in `{}`",
+                runs.display()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for WriteFailed {}
+
+impl From<WriteFailed> for UserError {
+    fn from(failed: WriteFailed) -> UserError {
+        UserError::new(failed.to_string()).help(failed.help())
+    }
+}
+
 /// The user pressed Ctrl-C; whatever was finished has been kept.
 #[derive(Debug, thiserror::Error)]
 #[error("interrupted")]
@@ -57,10 +131,13 @@ pub fn report(err: &anyhow::Error) {
         return;
     }
     let _ = term.write_line(&format!("{} {err:#}", red.apply_to("error:")));
-    if let Some(help) = err
-        .downcast_ref::<UserError>()
-        .and_then(|e| e.help.as_ref())
-    {
+    let help = match err.downcast_ref::<WriteFailed>() {
+        Some(failed) => Some(failed.help()),
+        None => err
+            .downcast_ref::<UserError>()
+            .and_then(|e| e.help.as_deref()),
+    };
+    if let Some(help) = help {
         let cyan = console::Style::new().cyan().bold();
         let _ = term.write_line(&format!("{} {help}", cyan.apply_to("help:")));
     }
@@ -79,4 +156,38 @@ pub fn warn(message: &str) {
     let yellow = console::Style::new().yellow().bold();
     let _ =
         console::Term::stderr().write_line(&format!("{} {message}", yellow.apply_to("warning:")));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_names_the_file_where_the_results_are_kept_and_how_to_free_space() {
+        let full = io::Error::from(io::ErrorKind::StorageFull);
+        let failed = WriteFailed::new(
+            "write the build log",
+            Path::new("/p/.dockwright/logs/1/uv.log"),
+            full,
+        )
+        .keeping(Path::new("/p/.dockwright/runs"));
+        let error = UserError::from(failed);
+        assert_eq!(
+            error.to_string(),
+            "cannot write the build log `/p/.dockwright/logs/1/uv.log` (the disk is full); \
+             the results finished before are kept in `/p/.dockwright/runs`"
+        );
+        assert!(error.help.unwrap().starts_with("free space on that disk"));
+    }
+
+    #[test]
+    fn another_failure_keeps_its_reason_and_asks_for_the_permissions() {
+        let denied = io::Error::from_raw_os_error(13);
+        let failed = WriteFailed::new("save the results to", Path::new("/p/r.json"), denied);
+        let error = UserError::from(failed);
+        let message = error.to_string();
+        assert!(message.contains("Permission denied"), "{message}");
+        assert!(!message.contains("kept"), "{message}");
+        assert!(error.help.unwrap().contains("permissions"));
+    }
 }

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::atomic;
-use crate::error::UserError;
+use crate::error::{UserError, WriteFailed};
 use crate::results::STATE_DIR;
 
 const JOURNAL: &str = "journal";
@@ -169,19 +169,19 @@ pub struct EditEntry {
 impl EditEntry {
     /// Journals that `path` (relative to `project`) is about to be edited,
     /// keeping `original`, its bytes now.
-    pub fn begin(project: &Path, path: &Path, original: &[u8]) -> Result<EditEntry, UserError> {
+    pub fn begin(project: &Path, path: &Path, original: &[u8]) -> anyhow::Result<EditEntry> {
         let owner = Owner::take(project)?;
         let dir = journal_dir(project);
-        fs::create_dir_all(&dir).map_err(|err| cannot(&dir, &err))?;
+        fs::create_dir_all(&dir).map_err(|err| journal_write(&dir, &err))?;
         let stem = format!("edit-{}", unique());
         let copy = dir.join(format!("{stem}.orig"));
         let record = dir.join(format!("{stem}.json"));
-        atomic::write(&copy, original).map_err(|err| cannot(&copy, &err))?;
+        atomic::write(&copy, original).map_err(|err| journal_write(&copy, &err))?;
         let text = serde_json::to_vec(&EditRecord {
             path: path.to_path_buf(),
         })
-        .map_err(|err| cannot(&record, &io::Error::other(err)))?;
-        atomic::write(&record, &text).map_err(|err| cannot(&record, &err))?;
+        .map_err(|err| journal_write(&record, &io::Error::other(err)))?;
+        atomic::write(&record, &text).map_err(|err| journal_write(&record, &err))?;
         Ok(EditEntry {
             record,
             original: copy,
@@ -573,10 +573,17 @@ fn stamp() -> String {
 }
 
 fn cannot(path: &Path, err: &io::Error) -> UserError {
-    UserError::new(format!(
-        "cannot write `{}` ({err}); check the permissions and free space there",
-        path.display()
-    ))
+    UserError::from(journal_write(path, err))
+}
+
+/// A journal write that failed; the copy of `err` keeps its kind, which
+/// tells a full disk apart.
+fn journal_write(path: &Path, err: &io::Error) -> WriteFailed {
+    let copy = match err.raw_os_error() {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => io::Error::new(err.kind(), err.to_string()),
+    };
+    WriteFailed::new("write the journal entry", path, copy)
 }
 
 #[cfg(test)]

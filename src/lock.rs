@@ -9,7 +9,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::Path;
 
-use crate::error::UserError;
+use crate::error::{UserError, WriteFailed};
 
 pub struct Lock {
     _file: File,
@@ -18,12 +18,8 @@ pub struct Lock {
 impl Lock {
     /// Takes the lock file `path` for `dockwright what`, or says who holds it.
     pub fn acquire(path: &Path, what: &str) -> Result<Lock, UserError> {
-        let fail = |err: std::io::Error| {
-            UserError::new(format!(
-                "cannot create the lock `{}` ({err}); check the permissions there",
-                path.display()
-            ))
-        };
+        let fail =
+            |err: std::io::Error| UserError::from(WriteFailed::new("write the lock", path, err));
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(fail)?;
         }

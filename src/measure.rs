@@ -2,15 +2,14 @@
 //! rebuilds after an app edit and after a dependency edit, each edit undone
 //! right after its build.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use crate::builder::{log_tail, Builder, Timed};
+use crate::builder::{log_tail, Builder, Log, Timed};
 use crate::commands::build::state_subdir;
 use crate::config::Config;
 use crate::edit::{self, Edit};
 use crate::engine::Engine;
-use crate::error::UserError;
+use crate::error::WriteFailed;
 use crate::lock::Lock;
 use crate::plan::Step;
 use crate::results::{runs_dir, EngineInfo, Host, Run, Status, VariantResult};
@@ -70,7 +69,7 @@ pub fn rebuild(
     config: &Config,
     step: &Step,
     kind: EditKind,
-    log: &mut File,
+    log: &mut Log,
 ) -> anyhow::Result<Timed> {
     let nonce = nonce();
     let _edit = match kind {
@@ -135,7 +134,7 @@ pub fn variant(
         result.reason = Some(why);
         return Ok(result);
     }
-    let mut log = crate::commands::build::open_log(log_path)?;
+    let mut log = Log::create(log_path)?;
     result.log = Some(log_path.to_path_buf());
     if step.facts.needs_buildkit {
         // Cache mounts outlive --no-cache: without this the "cold" build
@@ -219,13 +218,14 @@ pub struct RunFiles {
 
 impl RunFiles {
     /// Takes the lock for `command` and makes the run's log directory.
-    pub fn start(project: &Path, command: &str) -> Result<RunFiles, UserError> {
-        let state = state_subdir(project, &[])?;
+    pub fn start(project: &Path, command: &str) -> anyhow::Result<RunFiles> {
+        let keeping = |failed: WriteFailed| failed.keeping(&runs_dir(project));
+        let state = state_subdir(project, &[]).map_err(keeping)?;
         let lock = Lock::acquire(&state.join("measure.lock"), command)?;
         let id = run_id();
         Ok(RunFiles {
             _lock: lock,
-            logs: state_subdir(project, &["logs", &id])?,
+            logs: state_subdir(project, &["logs", &id]).map_err(keeping)?,
             results: runs_dir(project).join(format!("{id}.json")),
         })
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::atomic;
-use crate::error::UserError;
+use crate::error::{UserError, WriteFailed};
 
 /// The project's state directory, relative to its root.
 pub const STATE_DIR: &str = ".dockwright";
@@ -174,21 +174,27 @@ pub fn runs_dir(project: &Path) -> PathBuf {
 impl Run {
     /// Writes the run to `path` whole or not at all (see `atomic`), so a
     /// reader never sees half a file and a failure leaves the last good copy.
-    pub fn save(&self, path: &Path) -> Result<(), UserError> {
-        let fail = |err: std::io::Error| {
-            UserError::new(format!(
-                "cannot save the results to `{}` ({err}); free some space or fix the permissions there, then run again",
-                path.display()
-            ))
-        };
-        fs::create_dir_all(path.parent().unwrap_or(Path::new("."))).map_err(fail)?;
+    pub fn save(&self, path: &Path) -> Result<(), WriteFailed> {
+        let runs = path.parent().unwrap_or(Path::new("."));
+        let fail =
+            |err: std::io::Error| WriteFailed::new("save the results to", path, err).keeping(runs);
+        fs::create_dir_all(runs).map_err(fail)?;
         let json = serde_json::to_string_pretty(self).map_err(|err| fail(err.into()))?;
         atomic::write(path, format!("{json}\n").as_bytes()).map_err(fail)
     }
 
     /// For an error in the middle of a run: saves the variants that
-    /// finished (saying where), and hands the error back.
+    /// finished (saying where), and hands the error back. A failed write
+    /// says where the results finished before are: each was saved as it
+    /// finished, and a second write to a full disk would only fail again.
     pub fn keep_finished(&self, path: &Path, err: anyhow::Error) -> anyhow::Error {
+        let err = match err.downcast::<WriteFailed>() {
+            Ok(failed) => {
+                let runs = path.parent().unwrap_or(Path::new("."));
+                return failed.keeping(runs).into();
+            }
+            Err(err) => err,
+        };
         if !self.variants.is_empty() {
             match self.save(path) {
                 Ok(()) => eprintln!("The finished variants are saved in {}", path.display()),

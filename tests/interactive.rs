@@ -1,5 +1,5 @@
 //! `dockwright new` at a real terminal: every question asked and answered
-//! through a pseudo-terminal, a wrong answer asked again, and Ctrl-C.
+//! through a pseudo-terminal, a wrong answer asked again, Ctrl-C and Ctrl-D.
 
 mod common;
 
@@ -15,6 +15,7 @@ const TIMEOUT_MS: u64 = 10_000;
 const DOWN: &str = "\x1b[B";
 const UP: &str = "\x1b[A";
 const ENTER: &str = "\r";
+const SHOW_CURSOR: &str = "\x1b[?25h";
 
 /// `dockwright ARGS` in `dir` on a fresh pseudo-terminal.
 fn spawn(dir: &Path, args: &[&str]) -> PtySession {
@@ -225,6 +226,41 @@ fn ctrl_c_at_a_choice_exits_130_and_writes_nothing() {
     session.exp_string("Dependencies").unwrap();
     session.send_control('c').unwrap();
     assert_eq!(exit_code(&mut session), 130);
+    assert_unchanged(tmp.path(), &before);
+}
+
+/// Ctrl-D (end of input) ends the command as Ctrl-C does: nothing written,
+/// exit 130, the question wiped and the cursor shown again.
+#[test]
+fn ctrl_d_at_a_text_question_exits_130_and_writes_nothing() {
+    let tmp = tempdir();
+    let before = tree(tmp.path());
+    let mut session = spawn(tmp.path(), &["new", "proj"]);
+    answer(&mut session, "Project name", "half");
+    session.send_control('d').unwrap();
+    assert_eq!(exit_code(&mut session), 130);
+    assert_unchanged(tmp.path(), &before);
+}
+
+#[test]
+fn ctrl_d_at_a_choice_exits_130_shows_the_cursor_and_writes_nothing() {
+    let tmp = tempdir();
+    let before = tree(tmp.path());
+    let mut session = spawn(tmp.path(), &["new", "proj"]);
+    answer(&mut session, "Project name", ENTER);
+    answer(&mut session, "Python version", ENTER);
+    answer(&mut session, "Dependencies", "");
+    answer(&mut session, "your own requirements.txt", "");
+    session.send_control('d').unwrap();
+    let rest = session.exp_eof().expect("dockwright exits");
+    assert!(
+        rest.contains(SHOW_CURSOR),
+        "the cursor stays hidden: {rest:?}"
+    );
+    match session.process().wait().unwrap() {
+        WaitStatus::Exited(_, code) => assert_eq!(code, 130, "{rest}"),
+        other => panic!("dockwright did not exit normally: {other:?}\n{rest}"),
+    }
     assert_unchanged(tmp.path(), &before);
 }
 

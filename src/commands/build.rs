@@ -1,16 +1,16 @@
 //! `dockwright build`: build the project's variants through the engine, each
 //! tagged `<project>:<variant>` and labelled as dockwright's.
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde::Serialize;
 
-use crate::builder::{log_tail, Builder};
+use crate::builder::{log_tail, Builder, Log};
 use crate::config::Config;
 use crate::engine::{self, Engine, Runner, System};
-use crate::error::{exit, UserError};
+use crate::error::{exit, WriteFailed};
 use crate::plan::Plan;
 use crate::results::{Status, STATE_DIR};
 use crate::ui;
@@ -92,28 +92,13 @@ pub fn prepare(
 }
 
 /// Creates `dir` (under the project's state directory) for logs.
-pub fn state_subdir(project: &Path, parts: &[&str]) -> Result<PathBuf, UserError> {
+pub fn state_subdir(project: &Path, parts: &[&str]) -> Result<PathBuf, WriteFailed> {
     let mut dir = project.join(STATE_DIR);
     for part in parts {
         dir.push(part);
     }
-    fs::create_dir_all(&dir).map_err(|err| {
-        UserError::new(format!(
-            "cannot create `{}` ({err}); check the permissions and free space there",
-            dir.display()
-        ))
-    })?;
+    fs::create_dir_all(&dir).map_err(|err| WriteFailed::new("create the directory", &dir, err))?;
     Ok(dir)
-}
-
-/// Opens (truncating) the log file at `path`.
-pub fn open_log(path: &Path) -> Result<File, UserError> {
-    File::create(path).map_err(|err| {
-        UserError::new(format!(
-            "cannot write `{}` ({err}); check the free space there",
-            path.display()
-        ))
-    })
 }
 
 /// How one variant's build went.
@@ -150,7 +135,7 @@ pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
             continue;
         }
         let log_path = logs.join(format!("{}.log", step.name));
-        let mut log = open_log(&log_path)?;
+        let mut log = Log::create(&log_path)?;
         let timed = builder.build(step, args.no_cache, false, &mut log, &step.name)?;
         built.seconds = Some(timed.seconds);
         if timed.ok {

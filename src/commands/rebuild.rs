@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use crate::builder::Builder;
-use crate::commands::build::{open_log, prepare, state_subdir, EngineArgs};
+use crate::builder::{Builder, Log};
+use crate::commands::build::{prepare, state_subdir, EngineArgs};
 use crate::engine::System;
 use crate::error::exit;
 use crate::interrupt::Hold;
@@ -56,7 +56,7 @@ pub fn rebuild(args: RebuildArgs) -> anyhow::Result<i32> {
     let mut results = Vec::new();
     for step in &plan.steps {
         let log_path = logs.join(format!("{}-rebuild.log", step.name));
-        let mut log = open_log(&log_path)?;
+        let mut log = Log::create(&log_path)?;
         let timed = measure::rebuild(&mut builder, &config, step, kind, &mut log)?;
         results.push(Rebuilt {
             name: step.name.clone(),

@@ -174,10 +174,15 @@ fn go_ahead(saved: &[Run], step: &crate::plan::Step, interactive: bool) -> anyho
 }
 
 /// Waits for Enter. No `Hold` is alive here, so Ctrl-C ends the tour at
-/// once: every finished step is already saved.
+/// once: every finished step is already saved. Ctrl-D (end of input) stops
+/// it the same way, rather than running the next step unasked.
 fn wait_for_enter(next: usize, name: &str) -> anyhow::Result<()> {
     eprint!("Press Enter for step {next} ({name}), Ctrl-C to stop here. ");
     let mut line = String::new();
-    std::io::stdin().read_line(&mut line)?;
+    if std::io::stdin().read_line(&mut line)? == 0 {
+        // The terminal echoes nothing for Ctrl-D: end the question's line.
+        eprintln!();
+        return Err(interrupt::Interrupted.into());
+    }
     Ok(())
 }

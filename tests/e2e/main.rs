@@ -5,6 +5,7 @@
 //! into a failure.
 
 mod context;
+mod full_disk;
 mod measure;
 mod pipes;
 mod serve;

@@ -2,7 +2,8 @@
 //! every step explained, built cold, rebuilt after an app edit and saved;
 //! the app file back byte for byte; a second tour resumes with `--from`,
 //! reuses what did not change and leaves out what it is told to, and at a
-//! terminal waits for Enter between steps; Ctrl-C keeps the finished steps.
+//! terminal waits for Enter between steps; Ctrl-C, and Ctrl-D at the wait,
+//! keep the finished steps.
 
 use std::path::Path;
 use std::process::Command;
@@ -158,4 +159,50 @@ fn ctrl_c_during_a_tour_restores_the_app_keeps_the_finished_steps_and_exits_130(
         "app.py was left edited"
     );
     assert!(saved_variants(dir) >= 1, "the finished step was not kept");
+}
+
+/// Ctrl-D (end of input) where the tour waits for Enter stops it as Ctrl-C
+/// does: exit 130, the finished step kept, the next one not started. Every
+/// step is left out with --skip, so nothing is built.
+#[test]
+fn ctrl_d_at_the_wait_for_enter_stops_the_tour_and_keeps_the_finished_step() {
+    let Some(engine) = engine() else { return };
+    let project = scaffold(
+        &engine,
+        "e2e-tour-eof",
+        &["--profile", "balanced", "--deps", "minimal"],
+    );
+    let dir = &project.dir;
+    let mut tour = Command::new(env!("CARGO_BIN_EXE_dockwright"));
+    tour.current_dir(dir)
+        .args(["tour", "--engine", engine.to_str().unwrap()])
+        .args([
+            "--skip",
+            "docker-init",
+            "--skip",
+            "multi-stage",
+            "--skip",
+            "uv-minimal",
+        ])
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1");
+    let mut session = rexpect::session::spawn_command(tour, Some(60_000)).unwrap();
+    session
+        .exp_string("Press Enter for step 1 (multi-stage)")
+        .unwrap_or_else(|err| panic!("waiting for the first wait: {err}"));
+    session.send_control('d').unwrap();
+    let rest = session.exp_eof().unwrap();
+    assert!(!rest.contains("Step 1 of 2"), "the tour went on:\n{rest}");
+    match session.process().wait().unwrap() {
+        rexpect::process::WaitStatus::Exited(_, code) => assert_eq!(code, 130, "{rest}"),
+        other => panic!("the tour did not exit: {other:?}\n{rest}"),
+    }
+    let run = newest_run(dir);
+    let names: Vec<_> = run["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["docker-init"], "{run}");
 }
