@@ -2,8 +2,11 @@
 //! tests put a fake `Runner` in its place to check what would be run.
 
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
 
 use crate::interrupt;
 
@@ -89,17 +92,27 @@ impl System {
         for (key, value) in &cmd.env {
             expression = expression.env(key, value);
         }
-        expression.stdin_null()
+        // Its own process group, so that stopping it stops what it started
+        // too: a wrapper (docker's buildx plugin, a script) runs the real
+        // client as a child that holds the output pipe, and killing only the
+        // wrapper would leave us waiting on that child. Ctrl-C at a terminal
+        // then reaches dockwright alone, which stops the group itself.
+        expression.stdin_null().before_spawn(|command| {
+            command.process_group(0);
+            Ok(())
+        })
     }
 }
 
 impl Runner for System {
     fn output(&self, cmd: &Cmd) -> std::io::Result<Output> {
-        let out = Self::expression(cmd)
+        let handle = Self::expression(cmd)
             .stdout_capture()
             .stderr_capture()
             .unchecked()
-            .run()?;
+            .start()?;
+        let _stop = stop_on_interrupt(&handle.pids());
+        let out = handle.into_output()?;
         Ok(Output {
             success: out.status.success(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -113,14 +126,12 @@ impl Runner for System {
         log: &mut dyn Write,
         on_line: &mut dyn FnMut(&str),
     ) -> std::io::Result<bool> {
-        let reader = Arc::new(
-            Self::expression(cmd)
-                .stderr_to_stdout()
-                .unchecked()
-                .reader()?,
-        );
-        let _stop = stop_on_interrupt(&reader);
-        let mut lines = BufReader::new(&*reader);
+        let reader = Self::expression(cmd)
+            .stderr_to_stdout()
+            .unchecked()
+            .reader()?;
+        let _stop = stop_on_interrupt(&reader.pids());
+        let mut lines = BufReader::new(&reader);
         let mut line = Vec::new();
         loop {
             line.clear();
@@ -136,20 +147,36 @@ impl Runner for System {
     }
 
     fn pipe(&self, cmd: &Cmd, sink: &mut dyn Write) -> std::io::Result<bool> {
-        let reader = Arc::new(Self::expression(cmd).stderr_null().unchecked().reader()?);
-        let _stop = stop_on_interrupt(&reader);
-        std::io::copy(&mut &*reader, sink)?;
+        let reader = Self::expression(cmd).stderr_null().unchecked().reader()?;
+        let _stop = stop_on_interrupt(&reader.pids());
+        std::io::copy(&mut &reader, sink)?;
         let status = reader.try_wait()?.map(|out| out.status.success());
         Ok(status.unwrap_or(false))
     }
 }
 
-/// Ctrl-C stops the command in progress: the engine then cancels the build.
-fn stop_on_interrupt(reader: &Arc<duct::ReaderHandle>) -> interrupt::CleanUpGuard {
-    let reader = Arc::clone(reader);
-    interrupt::on_interrupt(move || {
-        let _ = reader.kill();
-    })
+/// The process group of a command started by `System`: its pid, as the
+/// command leads the group.
+#[derive(Debug, Clone, Copy)]
+struct Group(Pid);
+
+impl Group {
+    fn of(pids: &[u32]) -> Option<Group> {
+        let leader = i32::try_from(*pids.first()?).ok()?;
+        Some(Group(Pid::from_raw(leader)))
+    }
+
+    /// SIGKILL, which a wrapper cannot ignore or forget to pass on; the
+    /// engine cancels a build whose client went away.
+    fn kill(self) {
+        let _ = killpg(self.0, Signal::SIGKILL);
+    }
+}
+
+/// Ctrl-C stops the command in progress and everything it started.
+fn stop_on_interrupt(pids: &[u32]) -> Option<interrupt::CleanUpGuard> {
+    let group = Group::of(pids)?;
+    Some(interrupt::on_interrupt(move || group.kill()))
 }
 
 #[cfg(test)]
