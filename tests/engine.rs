@@ -60,6 +60,7 @@ fn with_client(project: &Path, client: &Path, args: &[&str]) -> Command {
         .env("NO_COLOR", "1")
         .env_remove("RUST_BACKTRACE")
         .env_remove("DOCKWRIGHT_ENGINE")
+        .env_remove("DOCKWRIGHT_ENGINE_TIMEOUT")
         .env_remove("DOCKER")
         .env_remove("DOCKER_HOST")
         .env_remove("DOCKER_CONTEXT")
@@ -122,6 +123,64 @@ fn assert_sleep_ended(dir: &Path, what: &str) {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// The error that `out` ended with, after whatever the command printed
+/// before it met the engine's failure; panics unless it exited 2.
+fn engine_error(out: &std::process::Output) -> String {
+    assert_no_panic(out);
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let message = err.lines().find_map(|line| line.strip_prefix("error: "));
+    message
+        .unwrap_or_else(|| panic!("no `error:` line:\n{err}"))
+        .to_string()
+}
+
+// ---------------------------------------------------------------------------
+// Calls that hang
+
+#[test]
+fn an_engine_call_that_hangs_times_out_and_names_the_call() {
+    for (subcommand, command, call) in [
+        ("version", "build", "version"),
+        ("image", "build", "image inspect"),
+        ("save", "measure", "save"),
+    ] {
+        let tmp = tempdir();
+        let client = fake_client(tmp.path(), &hangs(subcommand));
+        let project = project(tmp.path());
+        let child = with_client(&project, &client, &[command])
+            .env("DOCKWRIGHT_ENGINE_TIMEOUT", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = finish_within(child, Duration::from_secs(15), call);
+        let message = engine_error(&out);
+        assert!(
+            message.contains(&format!("{} {call}", client.display()))
+                && message.contains("DOCKWRIGHT_ENGINE_TIMEOUT"),
+            "the timeout of `{call}` does not name the call and the setting: {message}"
+        );
+        assert_sleep_ended(tmp.path(), call);
+    }
+}
+
+#[test]
+fn a_timeout_that_is_not_a_number_is_refused() {
+    let tmp = tempdir();
+    let client = fake_client(tmp.path(), "");
+    let project = project(tmp.path());
+    let out = with_client(&project, &client, &["build"])
+        .env("DOCKWRIGHT_ENGINE_TIMEOUT", "soon")
+        .output()
+        .unwrap();
+    let message = assert_usage_error(&out);
+    assert!(
+        message.contains("DOCKWRIGHT_ENGINE_TIMEOUT") && message.contains("`soon`"),
+        "{message}"
+    );
 }
 
 // ---------------------------------------------------------------------------

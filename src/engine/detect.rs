@@ -3,19 +3,26 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{BuildKit, Cmd, Engine, EngineError, Kind, Runner};
+use super::{BuildKit, Cmd, Engine, EngineError, Kind, Output, Patience, Runner};
 
 /// Finds a client among `candidates` whose engine answers and, when
-/// `need_buildkit`, can build with BuildKit. Errors name the most useful fix.
+/// `need_buildkit`, can build with BuildKit, waiting on each as `patience`
+/// says. Errors name the most useful fix.
 pub fn detect(
     runner: &dyn Runner,
     candidates: &[PathBuf],
     need_buildkit: bool,
+    patience: Patience,
 ) -> Result<Engine, EngineError> {
     let mut first_error = None;
     let mut without_buildkit = None;
     for program in candidates {
-        match probe(runner, program) {
+        let ask = Ask {
+            runner,
+            program,
+            patience,
+        };
+        match probe(&ask) {
             Ok(engine) if need_buildkit && engine.buildkit == BuildKit::Missing => {
                 without_buildkit.get_or_insert(engine);
             }
@@ -43,31 +50,64 @@ pub fn detect(
     }))
 }
 
-fn probe(runner: &dyn Runner, program: &Path) -> Result<Engine, EngineError> {
-    let is_podman = program
+/// One candidate client, and how long to wait for its answers.
+struct Ask<'a> {
+    runner: &'a dyn Runner,
+    program: &'a Path,
+    patience: Patience,
+}
+
+impl Ask<'_> {
+    /// Runs the client with `args`; not starting at all means it is not
+    /// there.
+    fn output<const N: usize>(&self, args: [&str; N]) -> Result<Output, EngineError> {
+        let mut cmd = Cmd::new(self.program, args);
+        cmd.timeout = Some(self.patience.query());
+        self.runner.output(&cmd).map_err(|err| match err.kind() {
+            std::io::ErrorKind::TimedOut => EngineError::from_io(&cmd, &err),
+            _ => not_installed(self.program),
+        })
+    }
+
+    fn engine(
+        &self,
+        kind: Kind,
+        client_version: String,
+        server_version: String,
+        buildkit: BuildKit,
+    ) -> Engine {
+        Engine {
+            program: self.program.to_path_buf(),
+            kind,
+            client_version,
+            server_version,
+            buildkit,
+            patience: self.patience,
+        }
+    }
+}
+
+fn probe(ask: &Ask) -> Result<Engine, EngineError> {
+    let is_podman = ask
+        .program
         .file_name()
         .is_some_and(|name| name.to_string_lossy().contains("podman"));
     if is_podman {
-        probe_podman(runner, program)
+        probe_podman(ask)
     } else {
-        probe_docker(runner, program)
+        probe_docker(ask)
     }
 }
 
 /// One call tells the client's and the daemon's versions, and why the daemon
 /// does not answer when it does not; every build pays for it, so it is kept
 /// to that one call (plus `buildx version` for clients that need buildx).
-fn probe_docker(runner: &dyn Runner, program: &Path) -> Result<Engine, EngineError> {
-    let out = runner
-        .output(&Cmd::new(
-            program,
-            [
-                "version",
-                "--format",
-                "{{.Client.Version}}|{{.Server.Version}}",
-            ],
-        ))
-        .map_err(|_| not_installed(program))?;
+fn probe_docker(ask: &Ask) -> Result<Engine, EngineError> {
+    let out = ask.output([
+        "version",
+        "--format",
+        "{{.Client.Version}}|{{.Server.Version}}",
+    ])?;
     let (client, server) = out
         .stdout
         .trim()
@@ -75,51 +115,34 @@ fn probe_docker(runner: &dyn Runner, program: &Path) -> Result<Engine, EngineErr
         .unwrap_or((out.stdout.trim(), ""));
     let (client_version, server_version) = (client.to_string(), server.to_string());
     if !out.success || server_version.is_empty() {
-        return Err(daemon_error(program, &out.stderr));
+        return Err(daemon_error(ask.program, &out.stderr));
     }
     let buildkit = if major(&client_version).is_some_and(|m| m < 23) {
         BuildKit::Builtin
-    } else if runner
-        .output(&Cmd::new(program, ["buildx", "version"]))
-        .is_ok_and(|out| out.success)
-    {
+    } else if ask.output(["buildx", "version"])?.success {
         BuildKit::Buildx
     } else {
         BuildKit::Missing
     };
-    Ok(Engine {
-        program: program.to_path_buf(),
-        kind: Kind::Docker,
-        client_version,
-        server_version,
-        buildkit,
-    })
+    Ok(ask.engine(Kind::Docker, client_version, server_version, buildkit))
 }
 
-fn probe_podman(runner: &dyn Runner, program: &Path) -> Result<Engine, EngineError> {
-    let version = runner
-        .output(&Cmd::new(program, ["--version"]))
-        .map_err(|_| not_installed(program))?;
+fn probe_podman(ask: &Ask) -> Result<Engine, EngineError> {
+    let version = ask.output(["--version"])?;
     if !version.success {
-        return Err(not_installed(program));
+        return Err(not_installed(ask.program));
     }
-    let info = runner
-        .output(&Cmd::new(
-            program,
-            ["info", "--format", "{{.Version.Version}}"],
-        ))
-        .map_err(|_| not_installed(program))?;
+    let info = ask.output(["info", "--format", "{{.Version.Version}}"])?;
     let server_version = info.stdout.trim().to_string();
     if !info.success || server_version.is_empty() {
-        return Err(daemon_error(program, &info.stderr));
+        return Err(daemon_error(ask.program, &info.stderr));
     }
-    Ok(Engine {
-        program: program.to_path_buf(),
-        kind: Kind::Podman,
-        client_version: version_number(&version.stdout),
+    Ok(ask.engine(
+        Kind::Podman,
+        version_number(&version.stdout),
         server_version,
-        buildkit: BuildKit::Podman,
-    })
+        BuildKit::Podman,
+    ))
 }
 
 fn not_installed(program: &Path) -> EngineError {
@@ -155,7 +178,6 @@ mod tests {
     use std::collections::HashMap;
     use std::io::Write;
 
-    use super::super::Output;
     use super::*;
 
     /// Answers each command line from a table; anything else fails to start.
@@ -235,12 +257,12 @@ mod tests {
             ),
         ]);
         let candidates = paths(&["/usr/local/bin/docker", "/usr/bin/docker"]);
-        let engine = detect(&fake, &candidates, true).unwrap();
+        let engine = detect(&fake, &candidates, true, Patience::default()).unwrap();
         assert_eq!(engine.program, PathBuf::from("/usr/bin/docker"));
         assert_eq!(engine.buildkit, BuildKit::Builtin);
         assert_eq!(engine.client_version, "20.10.24+dfsg1");
         assert_eq!(engine.server_version, "20.10.24");
-        let legacy_ok = detect(&fake, &candidates, false).unwrap();
+        let legacy_ok = detect(&fake, &candidates, false, Patience::default()).unwrap();
         assert_eq!(legacy_ok.program, PathBuf::from("/usr/local/bin/docker"));
     }
 
@@ -255,7 +277,7 @@ mod tests {
                 "",
             ),
         ]);
-        let engine = detect(&fake, &paths(&["docker"]), true).unwrap();
+        let engine = detect(&fake, &paths(&["docker"]), true, Patience::default()).unwrap();
         assert_eq!(engine.buildkit, BuildKit::Buildx);
     }
 
@@ -265,7 +287,7 @@ mod tests {
             (&versions("docker"), true, "28.2.2|28.0.0\n", ""),
             ("docker buildx version", false, "", ""),
         ]);
-        let err = detect(&fake, &paths(&["docker"]), true).unwrap_err();
+        let err = detect(&fake, &paths(&["docker"]), true, Patience::default()).unwrap_err();
         assert_eq!(
             err,
             EngineError::BuildKitMissing {
@@ -283,7 +305,7 @@ mod tests {
             "20.10.24+dfsg1|\n",
             "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
         )]);
-        let err = detect(&stopped, &paths(&["docker"]), false).unwrap_err();
+        let err = detect(&stopped, &paths(&["docker"]), false, Patience::default()).unwrap_err();
         assert!(matches!(err, EngineError::DaemonNotRunning { .. }), "{err}");
         let locked = Fake::new(&[(
             &versions("docker"),
@@ -292,14 +314,20 @@ mod tests {
             "permission denied while trying to connect to the Docker daemon socket",
         )]);
         assert_eq!(
-            detect(&locked, &paths(&["docker"]), false).unwrap_err(),
+            detect(&locked, &paths(&["docker"]), false, Patience::default()).unwrap_err(),
             EngineError::PermissionDenied
         );
     }
 
     #[test]
     fn nothing_installed_names_what_was_tried() {
-        let err = detect(&Fake::new(&[]), &paths(&["/opt/docker"]), false).unwrap_err();
+        let err = detect(
+            &Fake::new(&[]),
+            &paths(&["/opt/docker"]),
+            false,
+            Patience::default(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("`/opt/docker`"), "{err}");
         assert!(err.to_string().contains("DOCKWRIGHT_ENGINE"), "{err}");
     }
@@ -315,7 +343,7 @@ mod tests {
                 "",
             ),
         ]);
-        let engine = detect(&fake, &paths(&["podman"]), true).unwrap();
+        let engine = detect(&fake, &paths(&["podman"]), true, Patience::default()).unwrap();
         assert_eq!(
             (engine.kind, engine.buildkit),
             (Kind::Podman, BuildKit::Podman)

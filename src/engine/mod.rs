@@ -8,6 +8,7 @@ pub mod progress;
 mod runner;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub use detect::detect;
 pub use runner::{Cmd, Output, Runner, System};
@@ -41,6 +42,61 @@ pub struct Engine {
     pub client_version: String,
     pub server_version: String,
     pub buildkit: BuildKit,
+    pub patience: Patience,
+}
+
+/// How long an engine call that is not a build may take before dockwright
+/// stops it and says which call hung: a wedged daemon, or a client that
+/// never answers, would otherwise hang every command. Builds take as long as
+/// they take, and Ctrl-C stops them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Patience {
+    /// DOCKWRIGHT_ENGINE_TIMEOUT, which replaces every bound below.
+    chosen: Option<Duration>,
+}
+
+impl Patience {
+    pub const VAR: &'static str = "DOCKWRIGHT_ENGINE_TIMEOUT";
+
+    /// The bounds, or the one DOCKWRIGHT_ENGINE_TIMEOUT sets in seconds.
+    pub fn from_env() -> Result<Patience, EngineError> {
+        let Some(value) = std::env::var_os(Self::VAR).filter(|v| !v.is_empty()) else {
+            return Ok(Patience::default());
+        };
+        let value = value.to_string_lossy().into_owned();
+        match value.trim().parse::<u64>() {
+            Ok(seconds) if seconds > 0 => Ok(Patience {
+                chosen: Some(Duration::from_secs(seconds)),
+            }),
+            _ => Err(EngineError::BadTimeout { value }),
+        }
+    }
+
+    /// `version`, `info`, `inspect`, `buildx version`: a daemon answers them
+    /// in well under a second even while it builds, so 30 s leaves room for
+    /// a loaded machine and still tells a hang from slowness.
+    pub fn query(self) -> Duration {
+        self.chosen.unwrap_or(Duration::from_secs(30))
+    }
+
+    /// `save` streams the whole image through dockwright's gzip, which runs
+    /// at tens of MB/s: a minute to start, plus a second for every 2 MB,
+    /// so that only a stream slower than 2 MB/s is taken for a hang.
+    pub fn save(self, image_bytes: u64) -> Duration {
+        self.chosen
+            .unwrap_or(Duration::from_secs(60 + image_bytes / 2_000_000))
+    }
+
+    /// `pull`: base images are hundreds of MB, over networks of any speed.
+    pub fn pull(self) -> Duration {
+        self.chosen.unwrap_or(Duration::from_secs(30 * 60))
+    }
+
+    /// `builder prune` of the cache mounts: gigabytes of small files can
+    /// take minutes to delete on a slow disk.
+    pub fn prune(self) -> Duration {
+        self.chosen.unwrap_or(Duration::from_secs(10 * 60))
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -55,6 +111,26 @@ pub enum EngineError {
     BuildKitMissing { program: String },
     #[error("`{program}` stopped answering: {detail}; check that the engine is still running and try again")]
     Stopped { program: String, detail: String },
+    #[error("`{call}` did not finish within {seconds} s; check that the engine answers (`docker info`, `systemctl status docker`), or allow it longer with DOCKWRIGHT_ENGINE_TIMEOUT=SECONDS")]
+    TimedOut { call: String, seconds: u64 },
+    #[error("DOCKWRIGHT_ENGINE_TIMEOUT is `{value}`, not a number of seconds; set it to a whole number above 0, such as 120, or unset it")]
+    BadTimeout { value: String },
+}
+
+impl EngineError {
+    /// What running `cmd` failed with, `TimedOut` naming the call.
+    fn from_io(cmd: &Cmd, err: &std::io::Error) -> EngineError {
+        match err.kind() {
+            std::io::ErrorKind::TimedOut => EngineError::TimedOut {
+                call: cmd.to_string(),
+                seconds: cmd.timeout.unwrap_or_default().as_secs(),
+            },
+            _ => EngineError::Stopped {
+                program: cmd.program.display().to_string(),
+                detail: err.to_string(),
+            },
+        }
+    }
 }
 
 impl Engine {
@@ -75,12 +151,15 @@ impl Engine {
         }
     }
 
+    /// An engine call bounded like a query; others set their own bound.
     fn cmd<I, S>(&self, args: I) -> Cmd
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Cmd::new(&self.program, args)
+        let mut cmd = Cmd::new(&self.program, args);
+        cmd.timeout = Some(self.patience.query());
+        cmd
     }
 
     /// `build` with everything dockwright passes to it.
@@ -106,6 +185,7 @@ impl Engine {
         args.push(spec.context.display().to_string());
         let mut cmd = self.cmd(args);
         cmd.env = self.build_env();
+        cmd.timeout = None;
         cmd
     }
 
@@ -120,10 +200,12 @@ impl Engine {
 
     /// Pulls `image`; `Err` carries the engine's own words.
     pub fn pull(&self, runner: &dyn Runner, image: &str) -> Result<(), String> {
-        match runner.output(&self.cmd(["pull", image])) {
+        let mut cmd = self.cmd(["pull", image]);
+        cmd.timeout = Some(self.patience.pull());
+        match runner.output(&cmd) {
             Ok(out) if out.success => Ok(()),
             Ok(out) => Err(last_line(&out.stderr)),
-            Err(err) => Err(err.to_string()),
+            Err(err) => Err(EngineError::from_io(&cmd, &err).to_string()),
         }
     }
 
@@ -163,17 +245,25 @@ impl Engine {
         })
     }
 
-    /// The size of `image` as a registry would store it: `save`'s tar
-    /// through gzip at its default level, counted as it streams.
-    pub fn compressed_size(&self, runner: &dyn Runner, image: &str) -> Result<u64, EngineError> {
+    /// The size of `image` (`image_bytes` uncompressed) as a registry would
+    /// store it: `save`'s tar through gzip at its default level, counted as
+    /// it streams.
+    pub fn compressed_size(
+        &self,
+        runner: &dyn Runner,
+        image: &str,
+        image_bytes: u64,
+    ) -> Result<u64, EngineError> {
         let mut gzip = flate2::write::GzEncoder::new(Counter(0), flate2::Compression::default());
         let stopped = |detail: String| EngineError::Stopped {
             program: self.program.display().to_string(),
             detail,
         };
+        let mut save = self.cmd(["save", image]);
+        save.timeout = Some(self.patience.save(image_bytes));
         let ok = runner
-            .pipe(&self.cmd(["save", image]), &mut gzip)
-            .map_err(|err| stopped(err.to_string()))?;
+            .pipe(&save, &mut gzip)
+            .map_err(|err| EngineError::from_io(&save, &err))?;
         let counted = gzip.finish().map_err(|err| stopped(err.to_string()))?;
         if !ok {
             return Err(stopped(format!("`save {image}` failed")));
@@ -187,6 +277,7 @@ impl Engine {
         matches!(self.buildkit, BuildKit::Buildx | BuildKit::Builtin).then(|| {
             let mut cmd = self.cmd(["builder", "prune", "-f", "--filter", "type=exec.cachemount"]);
             cmd.env = self.build_env();
+            cmd.timeout = Some(self.patience.prune());
             cmd
         })
     }
@@ -204,10 +295,9 @@ impl Engine {
     }
 
     fn call(&self, runner: &dyn Runner, cmd: Cmd) -> Result<Output, EngineError> {
-        runner.output(&cmd).map_err(|err| EngineError::Stopped {
-            program: self.program.display().to_string(),
-            detail: err.to_string(),
-        })
+        runner
+            .output(&cmd)
+            .map_err(|err| EngineError::from_io(&cmd, &err))
     }
 }
 
@@ -285,6 +375,7 @@ mod tests {
             client_version: "20.10.24".into(),
             server_version: "20.10.24".into(),
             buildkit,
+            patience: Patience::default(),
         }
     }
 
@@ -322,6 +413,15 @@ mod tests {
             ]
         );
         assert_eq!(cmd.env, [("DOCKER_BUILDKIT".to_string(), "1".to_string())]);
+    }
+
+    #[test]
+    fn only_builds_run_without_a_time_limit() {
+        let engine = engine(BuildKit::Builtin);
+        assert_eq!(engine.build_cmd(&spec()).timeout, None);
+        let prune = engine.prune_cache_mounts_cmd().unwrap();
+        assert_eq!(prune.timeout, Some(Patience::default().prune()));
+        assert!(Patience::default().save(4_000_000_000) > Patience::default().save(0));
     }
 
     #[test]
