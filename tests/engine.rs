@@ -209,3 +209,38 @@ fn ctrl_c_stops_a_build_run_through_a_wrapper() {
         assert_sleep_ended(tmp.path(), command);
     }
 }
+
+// ---------------------------------------------------------------------------
+// What a client that does not answer is told apart by
+
+#[test]
+fn a_directory_as_the_engine_is_named_as_one() {
+    let tmp = tempdir();
+    let project = project(tmp.path());
+    let dir = tmp.path().join("bin");
+    fs::create_dir(&dir).unwrap();
+    let out = with_client(&project, &dir, &["build"]).output().unwrap();
+    let message = assert_usage_error(&out);
+    assert!(
+        message.contains(&format!("`{}` is a directory", dir.display()))
+            && message.contains("--engine")
+            && !message.contains("install Docker"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_executable_as_the_engine_says_so() {
+    let tmp = tempdir();
+    let project = project(tmp.path());
+    let client = fake_client(tmp.path(), "");
+    fs::set_permissions(&client, fs::Permissions::from_mode(0o644)).unwrap();
+    let out = with_client(&project, &client, &["build"]).output().unwrap();
+    let message = assert_usage_error(&out);
+    assert!(
+        message.contains(&format!("`{}` is not executable", client.display()))
+            && message.contains(&format!("chmod +x {}", client.display()))
+            && !message.contains("install Docker"),
+        "{message}"
+    );
+}

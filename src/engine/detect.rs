@@ -58,14 +58,13 @@ struct Ask<'a> {
 }
 
 impl Ask<'_> {
-    /// Runs the client with `args`; not starting at all means it is not
-    /// there.
+    /// Runs the client with `args`.
     fn output<const N: usize>(&self, args: [&str; N]) -> Result<Output, EngineError> {
         let mut cmd = Cmd::new(self.program, args);
         cmd.timeout = Some(self.patience.query());
         self.runner.output(&cmd).map_err(|err| match err.kind() {
             std::io::ErrorKind::TimedOut => EngineError::from_io(&cmd, &err),
-            _ => not_installed(self.program),
+            _ => cannot_start(self.program, &err),
         })
     }
 
@@ -143,6 +142,27 @@ fn probe_podman(ask: &Ask) -> Result<Engine, EngineError> {
         server_version,
         BuildKit::Podman,
     ))
+}
+
+/// Why `program` did not start: it is not there, or what is there is not a
+/// program, as told by `err` and a look at the path.
+fn cannot_start(program: &Path, err: &std::io::Error) -> EngineError {
+    // A bare name is looked up on PATH, not in the current directory.
+    let is_path = program
+        .parent()
+        .is_some_and(|parent| !parent.as_os_str().is_empty());
+    let path = || program.display().to_string();
+    match err.kind() {
+        std::io::ErrorKind::NotFound => not_installed(program),
+        _ if is_path && program.is_dir() => EngineError::Directory { path: path() },
+        std::io::ErrorKind::PermissionDenied if is_path => {
+            EngineError::NotExecutable { path: path() }
+        }
+        _ => EngineError::CannotRun {
+            program: path(),
+            detail: err.to_string(),
+        },
+    }
 }
 
 fn not_installed(program: &Path) -> EngineError {

@@ -103,6 +103,12 @@ impl Patience {
 pub enum EngineError {
     #[error("no container engine found (tried {tried}); install Docker (`apt-get install docker.io`) or Podman, or set DOCKWRIGHT_ENGINE to the client's path")]
     NotInstalled { tried: String },
+    #[error("`{path}` is a directory, not a program; give --engine (or DOCKWRIGHT_ENGINE) the client inside it, such as `{path}/docker`")]
+    Directory { path: String },
+    #[error("`{path}` is not executable; make it so with `chmod +x {path}`, or give --engine (or DOCKWRIGHT_ENGINE) the path of a docker or podman client")]
+    NotExecutable { path: String },
+    #[error("cannot run `{program}` ({detail}); give --engine (or DOCKWRIGHT_ENGINE) the path of a docker or podman client")]
+    CannotRun { program: String, detail: String },
     #[error("the Docker daemon is not running (`{program} info` cannot reach it); start it (`sudo systemctl start docker`, or `cargo xtask engine` in dockwright's repository)")]
     DaemonNotRunning { program: String },
     #[error("permission denied on the Docker socket; add yourself to the `docker` group (`sudo usermod -aG docker $USER`, then log in again) or run with sudo")]
