@@ -244,3 +244,66 @@ fn a_file_that_is_not_executable_as_the_engine_says_so() {
         "{message}"
     );
 }
+
+/// A `version` arm that prints what docker 20.10 prints when it cannot
+/// reach its daemon: the client's version, then `words` on stderr, exit 1.
+fn unreachable(words: &str) -> String {
+    format!("version) echo '20.10.24|'; echo '{words}' >&2; exit 1 ;;")
+}
+
+#[test]
+fn an_unreachable_docker_host_names_the_endpoint_and_docker_host() {
+    let tmp = tempdir();
+    let client = fake_client(
+        tmp.path(),
+        &unreachable(
+            "Cannot connect to the Docker daemon at tcp://127.0.0.1:9. Is the docker daemon running?",
+        ),
+    );
+    let project = project(tmp.path());
+    let out = with_client(&project, &client, &["build"])
+        .env("DOCKER_HOST", "tcp://127.0.0.1:9")
+        .output()
+        .unwrap();
+    let message = assert_usage_error(&out);
+    assert!(
+        message.contains("`tcp://127.0.0.1:9`")
+            && message.contains("DOCKER_HOST")
+            && !message.contains("systemctl"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_unknown_docker_context_names_the_context() {
+    let tmp = tempdir();
+    let client = fake_client(
+        tmp.path(),
+        &unreachable(r#"unable to resolve docker endpoint: context "nope" does not exist"#),
+    );
+    let project = project(tmp.path());
+    let out = with_client(&project, &client, &["build"])
+        .env("DOCKER_CONTEXT", "nope")
+        .output()
+        .unwrap();
+    let message = assert_usage_error(&out);
+    assert!(
+        message.contains("context `nope`")
+            && message.contains("DOCKER_CONTEXT")
+            && !message.contains("systemctl"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_client_that_fails_otherwise_is_quoted() {
+    let tmp = tempdir();
+    let client = fake_client(tmp.path(), &unreachable("the sky fell in"));
+    let project = project(tmp.path());
+    let out = with_client(&project, &client, &["build"]).output().unwrap();
+    let message = assert_usage_error(&out);
+    assert!(
+        message.contains("the sky fell in") && !message.contains("systemctl"),
+        "{message}"
+    );
+}

@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{BuildKit, Cmd, Engine, EngineError, Kind, Output, Patience, Runner};
+use super::{
+    last_line, BuildKit, Chooser, Cmd, Engine, EngineError, Kind, Output, Patience, Runner,
+};
 
 /// Finds a client among `candidates` whose engine answers and, when
 /// `need_buildkit`, can build with BuildKit, waiting on each as `patience`
@@ -114,7 +116,11 @@ fn probe_docker(ask: &Ask) -> Result<Engine, EngineError> {
         .unwrap_or((out.stdout.trim(), ""));
     let (client_version, server_version) = (client.to_string(), server.to_string());
     if !out.success || server_version.is_empty() {
-        return Err(daemon_error(ask.program, &out.stderr));
+        return Err(docker_daemon_error(
+            ask.program,
+            &out.stderr,
+            Chooser::from_env(),
+        ));
     }
     let buildkit = if major(&client_version).is_some_and(|m| m < 23) {
         BuildKit::Builtin
@@ -134,7 +140,7 @@ fn probe_podman(ask: &Ask) -> Result<Engine, EngineError> {
     let info = ask.output(["info", "--format", "{{.Version.Version}}"])?;
     let server_version = info.stdout.trim().to_string();
     if !info.success || server_version.is_empty() {
-        return Err(daemon_error(ask.program, &info.stderr));
+        return Err(client_failed(ask.program, "info", &info.stderr));
     }
     Ok(ask.engine(
         Kind::Podman,
@@ -171,13 +177,64 @@ fn not_installed(program: &Path) -> EngineError {
     }
 }
 
-fn daemon_error(program: &Path, stderr: &str) -> EngineError {
+/// The daemon's socket when nothing else is chosen; it not answering is the
+/// one case where starting the local daemon is the fix.
+const LOCAL_SOCKETS: [&str; 2] = ["unix:///var/run/docker.sock", "unix:///run/docker.sock"];
+
+/// Why a docker client's `version` reached no daemon, from what it said
+/// (`stderr`) and what chose the daemon (`chooser`, from the environment).
+fn docker_daemon_error(program: &Path, stderr: &str, chooser: Option<Chooser>) -> EngineError {
     if stderr.to_lowercase().contains("permission denied") {
-        EngineError::PermissionDenied
-    } else {
-        EngineError::DaemonNotRunning {
-            program: program.display().to_string(),
+        return EngineError::PermissionDenied;
+    }
+    let program_name = program.display().to_string();
+    match (chooser, endpoint_in(stderr)) {
+        (Some(chooser), endpoint) => EngineError::Unreachable {
+            program: program_name,
+            endpoint,
+            chooser,
+        },
+        (None, Some(endpoint)) if LOCAL_SOCKETS.contains(&endpoint.as_str()) => {
+            EngineError::DaemonNotRunning {
+                program: program_name,
+                endpoint,
+            }
         }
+        (None, Some(endpoint)) => EngineError::Unreachable {
+            program: program_name,
+            endpoint: Some(endpoint),
+            chooser: Chooser::CurrentContext,
+        },
+        (None, None) => client_failed(program, "version", stderr),
+    }
+}
+
+/// The daemon address in a docker client's complaint: `Cannot connect to
+/// the Docker daemon at ADDRESS. Is the docker daemon running?`, or `error
+/// during connect: Get "http://HOST:PORT/v1.24/version": ...`.
+fn endpoint_in(stderr: &str) -> Option<String> {
+    if let Some((_, rest)) = stderr.split_once("Docker daemon at ") {
+        let address = rest.split_whitespace().next()?.trim_end_matches('.');
+        return (!address.is_empty()).then(|| address.to_string());
+    }
+    let (_, rest) = stderr.split_once("error during connect: ")?;
+    let url = rest.split('"').nth(1)?;
+    let (scheme, after) = url.split_once("://")?;
+    let host = after.split('/').next()?;
+    Some(format!("{scheme}://{host}"))
+}
+
+/// `program CALL` failed for a reason dockwright cannot tell: its own words.
+fn client_failed(program: &Path, call: &str, stderr: &str) -> EngineError {
+    let said = last_line(stderr);
+    EngineError::ClientFailed {
+        program: program.display().to_string(),
+        call: format!("{} {call}", program.display()),
+        said: if said.is_empty() {
+            "it gave no reason".to_string()
+        } else {
+            said
+        },
     }
 }
 
@@ -318,15 +375,7 @@ mod tests {
     }
 
     #[test]
-    fn tells_a_stopped_daemon_from_a_locked_socket() {
-        let stopped = Fake::new(&[(
-            &versions("docker"),
-            false,
-            "20.10.24+dfsg1|\n",
-            "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
-        )]);
-        let err = detect(&stopped, &paths(&["docker"]), false, Patience::default()).unwrap_err();
-        assert!(matches!(err, EngineError::DaemonNotRunning { .. }), "{err}");
+    fn tells_a_locked_socket_from_an_unreachable_daemon() {
         let locked = Fake::new(&[(
             &versions("docker"),
             false,
@@ -337,6 +386,74 @@ mod tests {
             detect(&locked, &paths(&["docker"]), false, Patience::default()).unwrap_err(),
             EngineError::PermissionDenied
         );
+    }
+
+    /// What docker 20.10 says when it cannot reach the daemon at `address`.
+    fn cannot_connect(address: &str) -> String {
+        format!("Cannot connect to the Docker daemon at {address}. Is the docker daemon running?")
+    }
+
+    fn daemon_message(stderr: &str, chooser: Option<Chooser>) -> String {
+        docker_daemon_error(Path::new("/usr/bin/docker"), stderr, chooser).to_string()
+    }
+
+    #[test]
+    fn only_the_local_socket_not_answering_says_to_start_the_daemon() {
+        let local = daemon_message(&cannot_connect("unix:///var/run/docker.sock"), None);
+        assert!(
+            local.contains("`unix:///var/run/docker.sock` is not running")
+                && local.contains("systemctl start docker"),
+            "{local}"
+        );
+        let elsewhere = [
+            daemon_message(&cannot_connect("tcp://10.0.0.9:2375"), None),
+            daemon_message(
+                &cannot_connect("tcp://10.0.0.9:2375"),
+                Some(Chooser::DockerHost("tcp://10.0.0.9:2375".into())),
+            ),
+            daemon_message(
+                "unable to resolve docker endpoint: context \"lab\" does not exist",
+                Some(Chooser::Context("lab".into())),
+            ),
+            daemon_message("the sky fell in", None),
+        ];
+        for message in elsewhere {
+            assert!(!message.contains("systemctl"), "{message}");
+        }
+    }
+
+    #[test]
+    fn an_unreachable_daemon_names_the_endpoint_and_what_chose_it() {
+        let context = daemon_message(&cannot_connect("tcp://10.0.0.9:2375"), None);
+        assert!(
+            context
+                .contains("at `tcp://10.0.0.9:2375`, the endpoint of the current docker context")
+                && context.contains("docker context ls"),
+            "{context}"
+        );
+        let lookup = "error during connect: Get \"http://bogus:2375/v1.24/version\": dial tcp: lookup bogus: no such host";
+        let host = daemon_message(lookup, Some(Chooser::DockerHost("bogus".into())));
+        assert!(
+            host.contains("at `bogus`, the endpoint that DOCKER_HOST chose"),
+            "{host}"
+        );
+        assert_eq!(endpoint_in(lookup).as_deref(), Some("http://bogus:2375"));
+        let named = daemon_message("", Some(Chooser::Context("lab".into())));
+        assert!(
+            named.contains("context `lab` that DOCKER_CONTEXT chose")
+                && named.contains("docker context inspect lab"),
+            "{named}"
+        );
+    }
+
+    #[test]
+    fn a_client_failing_for_another_reason_is_quoted() {
+        let message = daemon_message("warming up\nthe sky fell in\n", None);
+        assert!(
+            message.contains("`/usr/bin/docker version` failed: the sky fell in;"),
+            "{message}"
+        );
+        assert!(daemon_message("", None).contains("it gave no reason"));
     }
 
     #[test]

@@ -109,8 +109,21 @@ pub enum EngineError {
     NotExecutable { path: String },
     #[error("cannot run `{program}` ({detail}); give --engine (or DOCKWRIGHT_ENGINE) the path of a docker or podman client")]
     CannotRun { program: String, detail: String },
-    #[error("the Docker daemon is not running (`{program} info` cannot reach it); start it (`sudo systemctl start docker`, or `cargo xtask engine` in dockwright's repository)")]
-    DaemonNotRunning { program: String },
+    #[error("the Docker daemon at `{endpoint}` is not running (`{program} version` cannot reach it); start it (`sudo systemctl start docker`, or `cargo xtask engine` in dockwright's repository)")]
+    DaemonNotRunning { program: String, endpoint: String },
+    #[error("{}", chooser.unreachable(program, endpoint.as_deref()))]
+    Unreachable {
+        program: String,
+        /// Where the client looked, when it says.
+        endpoint: Option<String>,
+        chooser: Chooser,
+    },
+    #[error("`{call}` failed: {said}; run it yourself to see why, and check that `{program}` is a working docker or podman client")]
+    ClientFailed {
+        program: String,
+        call: String,
+        said: String,
+    },
     #[error("permission denied on the Docker socket; add yourself to the `docker` group (`sudo usermod -aG docker $USER`, then log in again) or run with sudo")]
     PermissionDenied,
     #[error("`{program}` cannot build with BuildKit, which `RUN --mount` needs: it has no buildx plugin; install Docker's `docker-buildx-plugin` package, or set DOCKWRIGHT_ENGINE to a client that can, such as one older than 23 (Debian 12's /usr/bin/docker)")]
@@ -121,6 +134,44 @@ pub enum EngineError {
     TimedOut { call: String, seconds: u64 },
     #[error("DOCKWRIGHT_ENGINE_TIMEOUT is `{value}`, not a number of seconds; set it to a whole number above 0, such as 120, or unset it")]
     BadTimeout { value: String },
+}
+
+/// What chose the daemon a docker client talks to, so that a message about
+/// an unreachable daemon can name the setting to fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chooser {
+    /// DOCKER_HOST, which wins over any context, and the address it holds.
+    DockerHost(String),
+    /// DOCKER_CONTEXT, naming a context.
+    Context(String),
+    /// The context chosen with `docker context use`.
+    CurrentContext,
+}
+
+impl Chooser {
+    /// DOCKER_HOST or DOCKER_CONTEXT, in the order the docker client heeds
+    /// them; `None` when neither is set.
+    pub fn from_env() -> Option<Chooser> {
+        let set = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
+        set("DOCKER_HOST")
+            .map(Chooser::DockerHost)
+            .or_else(|| set("DOCKER_CONTEXT").map(Chooser::Context))
+    }
+
+    fn unreachable(&self, program: &str, endpoint: Option<&str>) -> String {
+        let at = endpoint.map_or(String::new(), |e| format!(" at `{e}`"));
+        match self {
+            Chooser::DockerHost(host) => format!(
+                "`{program}` cannot reach a Docker daemon at `{host}`, the endpoint that DOCKER_HOST chose; correct DOCKER_HOST or unset it to use the local daemon, and check that the daemon there is running"
+            ),
+            Chooser::Context(name) => format!(
+                "`{program}` cannot reach a Docker daemon through the docker context `{name}` that DOCKER_CONTEXT chose{at}; check that context with `docker context inspect {name}`, or unset DOCKER_CONTEXT"
+            ),
+            Chooser::CurrentContext => format!(
+                "`{program}` cannot reach a Docker daemon{at}, the endpoint of the current docker context; check it with `docker context ls`, or go back to the local daemon with `docker context use default`"
+            ),
+        }
+    }
 }
 
 impl EngineError {
@@ -334,6 +385,7 @@ impl std::io::Write for Counter {
     }
 }
 
+/// The last line of `text` that says something.
 fn last_line(text: &str) -> String {
     text.lines()
         .rev()
