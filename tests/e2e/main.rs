@@ -9,3 +9,4 @@ mod serve;
 mod size;
 mod support;
 mod tour;
+mod wrapper;
