@@ -156,9 +156,11 @@ pub fn variant(
     }
     result.cold_seconds = Some(cold.seconds);
     let engine = builder.engine;
-    result.image_bytes = Some(engine.image_size(builder.runner, &step.tag)?);
+    let image_bytes = engine.image_size(builder.runner, &step.tag)?;
+    result.image_bytes = Some(image_bytes);
     result.layers = Some(engine.layers(builder.runner, &step.tag)? as usize);
-    result.compressed_bytes = Some(engine.compressed_size(builder.runner, &step.tag)?);
+    result.compressed_bytes =
+        Some(engine.compressed_size(builder.runner, &step.tag, image_bytes)?);
     for &kind in options.edits {
         let mut samples = Vec::new();
         for _ in 0..options.runs {

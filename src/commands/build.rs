@@ -34,7 +34,10 @@ pub struct BuildArgs {
 
 #[derive(Args, Debug)]
 pub struct EngineArgs {
-    /// The engine client to use, such as /usr/bin/docker or podman [env: DOCKWRIGHT_ENGINE, DOCKER]
+    /// The engine client to use, such as /usr/bin/docker or podman [env: DOCKWRIGHT_ENGINE, DOCKER].
+    /// Engine calls other than builds give up after a time limit (30 s for
+    /// queries, longer for save, pull and prune); DOCKWRIGHT_ENGINE_TIMEOUT=SECONDS
+    /// sets one limit for them all
     #[arg(long, value_name = "PATH")]
     engine: Option<PathBuf>,
     /// Build from the base images of `[base-sets.NAME]` in dockwright.toml instead of `[images]`
@@ -48,7 +51,7 @@ impl EngineArgs {
     }
 
     /// Finds the engine: `--engine`, then DOCKWRIGHT_ENGINE, then DOCKER,
-    /// then the usual candidates.
+    /// then the usual candidates; DOCKWRIGHT_ENGINE_TIMEOUT bounds its calls.
     pub fn detect(
         &self,
         runner: &dyn Runner,
@@ -65,7 +68,12 @@ impl EngineArgs {
             Some(path) => vec![path],
             None => engine::default_candidates(),
         };
-        engine::detect(runner, &candidates, need_buildkit)
+        engine::detect(
+            runner,
+            &candidates,
+            need_buildkit,
+            engine::Patience::from_env()?,
+        )
     }
 }
 

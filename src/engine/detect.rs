@@ -3,19 +3,28 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{BuildKit, Cmd, Engine, EngineError, Kind, Runner};
+use super::{
+    last_line, BuildKit, Chooser, Cmd, Engine, EngineError, Kind, Output, Patience, Runner,
+};
 
 /// Finds a client among `candidates` whose engine answers and, when
-/// `need_buildkit`, can build with BuildKit. Errors name the most useful fix.
+/// `need_buildkit`, can build with BuildKit, waiting on each as `patience`
+/// says. Errors name the most useful fix.
 pub fn detect(
     runner: &dyn Runner,
     candidates: &[PathBuf],
     need_buildkit: bool,
+    patience: Patience,
 ) -> Result<Engine, EngineError> {
     let mut first_error = None;
     let mut without_buildkit = None;
     for program in candidates {
-        match probe(runner, program) {
+        let ask = Ask {
+            runner,
+            program,
+            patience,
+        };
+        match probe(&ask) {
             Ok(engine) if need_buildkit && engine.buildkit == BuildKit::Missing => {
                 without_buildkit.get_or_insert(engine);
             }
@@ -43,31 +52,63 @@ pub fn detect(
     }))
 }
 
-fn probe(runner: &dyn Runner, program: &Path) -> Result<Engine, EngineError> {
-    let is_podman = program
+/// One candidate client, and how long to wait for its answers.
+struct Ask<'a> {
+    runner: &'a dyn Runner,
+    program: &'a Path,
+    patience: Patience,
+}
+
+impl Ask<'_> {
+    /// Runs the client with `args`.
+    fn output<const N: usize>(&self, args: [&str; N]) -> Result<Output, EngineError> {
+        let mut cmd = Cmd::new(self.program, args);
+        cmd.timeout = Some(self.patience.query());
+        self.runner.output(&cmd).map_err(|err| match err.kind() {
+            std::io::ErrorKind::TimedOut => EngineError::from_io(&cmd, &err),
+            _ => cannot_start(self.program, &err),
+        })
+    }
+
+    fn engine(
+        &self,
+        kind: Kind,
+        client_version: String,
+        server_version: String,
+        buildkit: BuildKit,
+    ) -> Engine {
+        Engine {
+            program: self.program.to_path_buf(),
+            kind,
+            client_version,
+            server_version,
+            buildkit,
+            patience: self.patience,
+        }
+    }
+}
+
+fn probe(ask: &Ask) -> Result<Engine, EngineError> {
+    let is_podman = ask
+        .program
         .file_name()
         .is_some_and(|name| name.to_string_lossy().contains("podman"));
     if is_podman {
-        probe_podman(runner, program)
+        probe_podman(ask)
     } else {
-        probe_docker(runner, program)
+        probe_docker(ask)
     }
 }
 
 /// One call tells the client's and the daemon's versions, and why the daemon
 /// does not answer when it does not; every build pays for it, so it is kept
 /// to that one call (plus `buildx version` for clients that need buildx).
-fn probe_docker(runner: &dyn Runner, program: &Path) -> Result<Engine, EngineError> {
-    let out = runner
-        .output(&Cmd::new(
-            program,
-            [
-                "version",
-                "--format",
-                "{{.Client.Version}}|{{.Server.Version}}",
-            ],
-        ))
-        .map_err(|_| not_installed(program))?;
+fn probe_docker(ask: &Ask) -> Result<Engine, EngineError> {
+    let out = ask.output([
+        "version",
+        "--format",
+        "{{.Client.Version}}|{{.Server.Version}}",
+    ])?;
     let (client, server) = out
         .stdout
         .trim()
@@ -75,51 +116,59 @@ fn probe_docker(runner: &dyn Runner, program: &Path) -> Result<Engine, EngineErr
         .unwrap_or((out.stdout.trim(), ""));
     let (client_version, server_version) = (client.to_string(), server.to_string());
     if !out.success || server_version.is_empty() {
-        return Err(daemon_error(program, &out.stderr));
+        return Err(docker_daemon_error(
+            ask.program,
+            &out.stderr,
+            Chooser::from_env(),
+        ));
     }
     let buildkit = if major(&client_version).is_some_and(|m| m < 23) {
         BuildKit::Builtin
-    } else if runner
-        .output(&Cmd::new(program, ["buildx", "version"]))
-        .is_ok_and(|out| out.success)
-    {
+    } else if ask.output(["buildx", "version"])?.success {
         BuildKit::Buildx
     } else {
         BuildKit::Missing
     };
-    Ok(Engine {
-        program: program.to_path_buf(),
-        kind: Kind::Docker,
-        client_version,
-        server_version,
-        buildkit,
-    })
+    Ok(ask.engine(Kind::Docker, client_version, server_version, buildkit))
 }
 
-fn probe_podman(runner: &dyn Runner, program: &Path) -> Result<Engine, EngineError> {
-    let version = runner
-        .output(&Cmd::new(program, ["--version"]))
-        .map_err(|_| not_installed(program))?;
+fn probe_podman(ask: &Ask) -> Result<Engine, EngineError> {
+    let version = ask.output(["--version"])?;
     if !version.success {
-        return Err(not_installed(program));
+        return Err(not_installed(ask.program));
     }
-    let info = runner
-        .output(&Cmd::new(
-            program,
-            ["info", "--format", "{{.Version.Version}}"],
-        ))
-        .map_err(|_| not_installed(program))?;
+    let info = ask.output(["info", "--format", "{{.Version.Version}}"])?;
     let server_version = info.stdout.trim().to_string();
     if !info.success || server_version.is_empty() {
-        return Err(daemon_error(program, &info.stderr));
+        return Err(client_failed(ask.program, "info", &info.stderr));
     }
-    Ok(Engine {
-        program: program.to_path_buf(),
-        kind: Kind::Podman,
-        client_version: version_number(&version.stdout),
+    Ok(ask.engine(
+        Kind::Podman,
+        version_number(&version.stdout),
         server_version,
-        buildkit: BuildKit::Podman,
-    })
+        BuildKit::Podman,
+    ))
+}
+
+/// Why `program` did not start: it is not there, or what is there is not a
+/// program, as told by `err` and a look at the path.
+fn cannot_start(program: &Path, err: &std::io::Error) -> EngineError {
+    // A bare name is looked up on PATH, not in the current directory.
+    let is_path = program
+        .parent()
+        .is_some_and(|parent| !parent.as_os_str().is_empty());
+    let path = || program.display().to_string();
+    match err.kind() {
+        std::io::ErrorKind::NotFound => not_installed(program),
+        _ if is_path && program.is_dir() => EngineError::Directory { path: path() },
+        std::io::ErrorKind::PermissionDenied if is_path => {
+            EngineError::NotExecutable { path: path() }
+        }
+        _ => EngineError::CannotRun {
+            program: path(),
+            detail: err.to_string(),
+        },
+    }
 }
 
 fn not_installed(program: &Path) -> EngineError {
@@ -128,13 +177,64 @@ fn not_installed(program: &Path) -> EngineError {
     }
 }
 
-fn daemon_error(program: &Path, stderr: &str) -> EngineError {
+/// The daemon's socket when nothing else is chosen; it not answering is the
+/// one case where starting the local daemon is the fix.
+const LOCAL_SOCKETS: [&str; 2] = ["unix:///var/run/docker.sock", "unix:///run/docker.sock"];
+
+/// Why a docker client's `version` reached no daemon, from what it said
+/// (`stderr`) and what chose the daemon (`chooser`, from the environment).
+fn docker_daemon_error(program: &Path, stderr: &str, chooser: Option<Chooser>) -> EngineError {
     if stderr.to_lowercase().contains("permission denied") {
-        EngineError::PermissionDenied
-    } else {
-        EngineError::DaemonNotRunning {
-            program: program.display().to_string(),
+        return EngineError::PermissionDenied;
+    }
+    let program_name = program.display().to_string();
+    match (chooser, endpoint_in(stderr)) {
+        (Some(chooser), endpoint) => EngineError::Unreachable {
+            program: program_name,
+            endpoint,
+            chooser,
+        },
+        (None, Some(endpoint)) if LOCAL_SOCKETS.contains(&endpoint.as_str()) => {
+            EngineError::DaemonNotRunning {
+                program: program_name,
+                endpoint,
+            }
         }
+        (None, Some(endpoint)) => EngineError::Unreachable {
+            program: program_name,
+            endpoint: Some(endpoint),
+            chooser: Chooser::CurrentContext,
+        },
+        (None, None) => client_failed(program, "version", stderr),
+    }
+}
+
+/// The daemon address in a docker client's complaint: `Cannot connect to
+/// the Docker daemon at ADDRESS. Is the docker daemon running?`, or `error
+/// during connect: Get "http://HOST:PORT/v1.24/version": ...`.
+fn endpoint_in(stderr: &str) -> Option<String> {
+    if let Some((_, rest)) = stderr.split_once("Docker daemon at ") {
+        let address = rest.split_whitespace().next()?.trim_end_matches('.');
+        return (!address.is_empty()).then(|| address.to_string());
+    }
+    let (_, rest) = stderr.split_once("error during connect: ")?;
+    let url = rest.split('"').nth(1)?;
+    let (scheme, after) = url.split_once("://")?;
+    let host = after.split('/').next()?;
+    Some(format!("{scheme}://{host}"))
+}
+
+/// `program CALL` failed for a reason dockwright cannot tell: its own words.
+fn client_failed(program: &Path, call: &str, stderr: &str) -> EngineError {
+    let said = last_line(stderr);
+    EngineError::ClientFailed {
+        program: program.display().to_string(),
+        call: format!("{} {call}", program.display()),
+        said: if said.is_empty() {
+            "it gave no reason".to_string()
+        } else {
+            said
+        },
     }
 }
 
@@ -155,7 +255,6 @@ mod tests {
     use std::collections::HashMap;
     use std::io::Write;
 
-    use super::super::Output;
     use super::*;
 
     /// Answers each command line from a table; anything else fails to start.
@@ -235,12 +334,12 @@ mod tests {
             ),
         ]);
         let candidates = paths(&["/usr/local/bin/docker", "/usr/bin/docker"]);
-        let engine = detect(&fake, &candidates, true).unwrap();
+        let engine = detect(&fake, &candidates, true, Patience::default()).unwrap();
         assert_eq!(engine.program, PathBuf::from("/usr/bin/docker"));
         assert_eq!(engine.buildkit, BuildKit::Builtin);
         assert_eq!(engine.client_version, "20.10.24+dfsg1");
         assert_eq!(engine.server_version, "20.10.24");
-        let legacy_ok = detect(&fake, &candidates, false).unwrap();
+        let legacy_ok = detect(&fake, &candidates, false, Patience::default()).unwrap();
         assert_eq!(legacy_ok.program, PathBuf::from("/usr/local/bin/docker"));
     }
 
@@ -255,7 +354,7 @@ mod tests {
                 "",
             ),
         ]);
-        let engine = detect(&fake, &paths(&["docker"]), true).unwrap();
+        let engine = detect(&fake, &paths(&["docker"]), true, Patience::default()).unwrap();
         assert_eq!(engine.buildkit, BuildKit::Buildx);
     }
 
@@ -265,7 +364,7 @@ mod tests {
             (&versions("docker"), true, "28.2.2|28.0.0\n", ""),
             ("docker buildx version", false, "", ""),
         ]);
-        let err = detect(&fake, &paths(&["docker"]), true).unwrap_err();
+        let err = detect(&fake, &paths(&["docker"]), true, Patience::default()).unwrap_err();
         assert_eq!(
             err,
             EngineError::BuildKitMissing {
@@ -276,15 +375,7 @@ mod tests {
     }
 
     #[test]
-    fn tells_a_stopped_daemon_from_a_locked_socket() {
-        let stopped = Fake::new(&[(
-            &versions("docker"),
-            false,
-            "20.10.24+dfsg1|\n",
-            "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
-        )]);
-        let err = detect(&stopped, &paths(&["docker"]), false).unwrap_err();
-        assert!(matches!(err, EngineError::DaemonNotRunning { .. }), "{err}");
+    fn tells_a_locked_socket_from_an_unreachable_daemon() {
         let locked = Fake::new(&[(
             &versions("docker"),
             false,
@@ -292,14 +383,88 @@ mod tests {
             "permission denied while trying to connect to the Docker daemon socket",
         )]);
         assert_eq!(
-            detect(&locked, &paths(&["docker"]), false).unwrap_err(),
+            detect(&locked, &paths(&["docker"]), false, Patience::default()).unwrap_err(),
             EngineError::PermissionDenied
         );
     }
 
+    /// What docker 20.10 says when it cannot reach the daemon at `address`.
+    fn cannot_connect(address: &str) -> String {
+        format!("Cannot connect to the Docker daemon at {address}. Is the docker daemon running?")
+    }
+
+    fn daemon_message(stderr: &str, chooser: Option<Chooser>) -> String {
+        docker_daemon_error(Path::new("/usr/bin/docker"), stderr, chooser).to_string()
+    }
+
+    #[test]
+    fn only_the_local_socket_not_answering_says_to_start_the_daemon() {
+        let local = daemon_message(&cannot_connect("unix:///var/run/docker.sock"), None);
+        assert!(
+            local.contains("`unix:///var/run/docker.sock` is not running")
+                && local.contains("systemctl start docker"),
+            "{local}"
+        );
+        let elsewhere = [
+            daemon_message(&cannot_connect("tcp://10.0.0.9:2375"), None),
+            daemon_message(
+                &cannot_connect("tcp://10.0.0.9:2375"),
+                Some(Chooser::DockerHost("tcp://10.0.0.9:2375".into())),
+            ),
+            daemon_message(
+                "unable to resolve docker endpoint: context \"lab\" does not exist",
+                Some(Chooser::Context("lab".into())),
+            ),
+            daemon_message("the sky fell in", None),
+        ];
+        for message in elsewhere {
+            assert!(!message.contains("systemctl"), "{message}");
+        }
+    }
+
+    #[test]
+    fn an_unreachable_daemon_names_the_endpoint_and_what_chose_it() {
+        let context = daemon_message(&cannot_connect("tcp://10.0.0.9:2375"), None);
+        assert!(
+            context
+                .contains("at `tcp://10.0.0.9:2375`, the endpoint of the current docker context")
+                && context.contains("docker context ls"),
+            "{context}"
+        );
+        let lookup = "error during connect: Get \"http://bogus:2375/v1.24/version\": dial tcp: lookup bogus: no such host";
+        let host = daemon_message(lookup, Some(Chooser::DockerHost("bogus".into())));
+        assert!(
+            host.contains("at `bogus`, the endpoint that DOCKER_HOST chose"),
+            "{host}"
+        );
+        assert_eq!(endpoint_in(lookup).as_deref(), Some("http://bogus:2375"));
+        let named = daemon_message("", Some(Chooser::Context("lab".into())));
+        assert!(
+            named.contains("context `lab` that DOCKER_CONTEXT chose")
+                && named.contains("docker context inspect lab"),
+            "{named}"
+        );
+    }
+
+    #[test]
+    fn a_client_failing_for_another_reason_is_quoted() {
+        let message = daemon_message("warming up\nthe sky fell in\n", None);
+        assert!(
+            message.contains("`/usr/bin/docker version` failed: the sky fell in;"),
+            "{message}"
+        );
+        assert!(daemon_message("", None).contains("it gave no reason"));
+    }
+
     #[test]
     fn nothing_installed_names_what_was_tried() {
-        let err = detect(&Fake::new(&[]), &paths(&["/opt/docker"]), false).unwrap_err();
+        let err = detect(
+            &Fake::new(&[]),
+            &paths(&["/opt/docker"]),
+            false,
+            Patience::default(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("`/opt/docker`"), "{err}");
         assert!(err.to_string().contains("DOCKWRIGHT_ENGINE"), "{err}");
     }
@@ -315,7 +480,7 @@ mod tests {
                 "",
             ),
         ]);
-        let engine = detect(&fake, &paths(&["podman"]), true).unwrap();
+        let engine = detect(&fake, &paths(&["podman"]), true, Patience::default()).unwrap();
         assert_eq!(
             (engine.kind, engine.buildkit),
             (Kind::Podman, BuildKit::Podman)

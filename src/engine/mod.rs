@@ -8,6 +8,7 @@ pub mod progress;
 mod runner;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub use detect::detect;
 pub use runner::{Cmd, Output, Runner, System};
@@ -41,20 +42,152 @@ pub struct Engine {
     pub client_version: String,
     pub server_version: String,
     pub buildkit: BuildKit,
+    pub patience: Patience,
+}
+
+/// How long an engine call that is not a build may take before dockwright
+/// stops it and says which call hung: a wedged daemon, or a client that
+/// never answers, would otherwise hang every command. Builds take as long as
+/// they take, and Ctrl-C stops them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Patience {
+    /// DOCKWRIGHT_ENGINE_TIMEOUT, which replaces every bound below.
+    chosen: Option<Duration>,
+}
+
+impl Patience {
+    pub const VAR: &'static str = "DOCKWRIGHT_ENGINE_TIMEOUT";
+
+    /// The bounds, or the one DOCKWRIGHT_ENGINE_TIMEOUT sets in seconds.
+    pub fn from_env() -> Result<Patience, EngineError> {
+        let Some(value) = std::env::var_os(Self::VAR).filter(|v| !v.is_empty()) else {
+            return Ok(Patience::default());
+        };
+        let value = value.to_string_lossy().into_owned();
+        match value.trim().parse::<u64>() {
+            Ok(seconds) if seconds > 0 => Ok(Patience {
+                chosen: Some(Duration::from_secs(seconds)),
+            }),
+            _ => Err(EngineError::BadTimeout { value }),
+        }
+    }
+
+    /// `version`, `info`, `inspect`, `buildx version`: a daemon answers them
+    /// in well under a second even while it builds, so 30 s leaves room for
+    /// a loaded machine and still tells a hang from slowness.
+    pub fn query(self) -> Duration {
+        self.chosen.unwrap_or(Duration::from_secs(30))
+    }
+
+    /// `save` streams the whole image through dockwright's gzip, which runs
+    /// at tens of MB/s: a minute to start, plus a second for every 2 MB,
+    /// so that only a stream slower than 2 MB/s is taken for a hang.
+    pub fn save(self, image_bytes: u64) -> Duration {
+        self.chosen
+            .unwrap_or(Duration::from_secs(60 + image_bytes / 2_000_000))
+    }
+
+    /// `pull`: base images are hundreds of MB, over networks of any speed.
+    pub fn pull(self) -> Duration {
+        self.chosen.unwrap_or(Duration::from_secs(30 * 60))
+    }
+
+    /// `builder prune` of the cache mounts: gigabytes of small files can
+    /// take minutes to delete on a slow disk.
+    pub fn prune(self) -> Duration {
+        self.chosen.unwrap_or(Duration::from_secs(10 * 60))
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EngineError {
     #[error("no container engine found (tried {tried}); install Docker (`apt-get install docker.io`) or Podman, or set DOCKWRIGHT_ENGINE to the client's path")]
     NotInstalled { tried: String },
-    #[error("the Docker daemon is not running (`{program} info` cannot reach it); start it (`sudo systemctl start docker`, or `cargo xtask engine` in dockwright's repository)")]
-    DaemonNotRunning { program: String },
+    #[error("`{path}` is a directory, not a program; give --engine (or DOCKWRIGHT_ENGINE) the client inside it, such as `{path}/docker`")]
+    Directory { path: String },
+    #[error("`{path}` is not executable; make it so with `chmod +x {path}`, or give --engine (or DOCKWRIGHT_ENGINE) the path of a docker or podman client")]
+    NotExecutable { path: String },
+    #[error("cannot run `{program}` ({detail}); give --engine (or DOCKWRIGHT_ENGINE) the path of a docker or podman client")]
+    CannotRun { program: String, detail: String },
+    #[error("the Docker daemon at `{endpoint}` is not running (`{program} version` cannot reach it); start it (`sudo systemctl start docker`, or `cargo xtask engine` in dockwright's repository)")]
+    DaemonNotRunning { program: String, endpoint: String },
+    #[error("{}", chooser.unreachable(program, endpoint.as_deref()))]
+    Unreachable {
+        program: String,
+        /// Where the client looked, when it says.
+        endpoint: Option<String>,
+        chooser: Chooser,
+    },
+    #[error("`{call}` failed: {said}; run it yourself to see why, and check that `{program}` is a working docker or podman client")]
+    ClientFailed {
+        program: String,
+        call: String,
+        said: String,
+    },
     #[error("permission denied on the Docker socket; add yourself to the `docker` group (`sudo usermod -aG docker $USER`, then log in again) or run with sudo")]
     PermissionDenied,
     #[error("`{program}` cannot build with BuildKit, which `RUN --mount` needs: it has no buildx plugin; install Docker's `docker-buildx-plugin` package, or set DOCKWRIGHT_ENGINE to a client that can, such as one older than 23 (Debian 12's /usr/bin/docker)")]
     BuildKitMissing { program: String },
     #[error("`{program}` stopped answering: {detail}; check that the engine is still running and try again")]
     Stopped { program: String, detail: String },
+    #[error("`{call}` did not finish within {seconds} s; check that the engine answers (`docker info`, `systemctl status docker`), or allow it longer with DOCKWRIGHT_ENGINE_TIMEOUT=SECONDS")]
+    TimedOut { call: String, seconds: u64 },
+    #[error("DOCKWRIGHT_ENGINE_TIMEOUT is `{value}`, not a number of seconds; set it to a whole number above 0, such as 120, or unset it")]
+    BadTimeout { value: String },
+}
+
+/// What chose the daemon a docker client talks to, so that a message about
+/// an unreachable daemon can name the setting to fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chooser {
+    /// DOCKER_HOST, which wins over any context, and the address it holds.
+    DockerHost(String),
+    /// DOCKER_CONTEXT, naming a context.
+    Context(String),
+    /// The context chosen with `docker context use`.
+    CurrentContext,
+}
+
+impl Chooser {
+    /// DOCKER_HOST or DOCKER_CONTEXT, in the order the docker client heeds
+    /// them; `None` when neither is set.
+    pub fn from_env() -> Option<Chooser> {
+        let set = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
+        set("DOCKER_HOST")
+            .map(Chooser::DockerHost)
+            .or_else(|| set("DOCKER_CONTEXT").map(Chooser::Context))
+    }
+
+    fn unreachable(&self, program: &str, endpoint: Option<&str>) -> String {
+        let at = endpoint.map_or(String::new(), |e| format!(" at `{e}`"));
+        match self {
+            Chooser::DockerHost(host) => format!(
+                "`{program}` cannot reach a Docker daemon at `{host}`, the endpoint that DOCKER_HOST chose; correct DOCKER_HOST or unset it to use the local daemon, and check that the daemon there is running"
+            ),
+            Chooser::Context(name) => format!(
+                "`{program}` cannot reach a Docker daemon through the docker context `{name}` that DOCKER_CONTEXT chose{at}; check that context with `docker context inspect {name}`, or unset DOCKER_CONTEXT"
+            ),
+            Chooser::CurrentContext => format!(
+                "`{program}` cannot reach a Docker daemon{at}, the endpoint of the current docker context; check it with `docker context ls`, or go back to the local daemon with `docker context use default`"
+            ),
+        }
+    }
+}
+
+impl EngineError {
+    /// What running `cmd` failed with, `TimedOut` naming the call.
+    fn from_io(cmd: &Cmd, err: &std::io::Error) -> EngineError {
+        match err.kind() {
+            std::io::ErrorKind::TimedOut => EngineError::TimedOut {
+                call: cmd.to_string(),
+                seconds: cmd.timeout.unwrap_or_default().as_secs(),
+            },
+            _ => EngineError::Stopped {
+                program: cmd.program.display().to_string(),
+                detail: err.to_string(),
+            },
+        }
+    }
 }
 
 impl Engine {
@@ -75,12 +208,15 @@ impl Engine {
         }
     }
 
+    /// An engine call bounded like a query; others set their own bound.
     fn cmd<I, S>(&self, args: I) -> Cmd
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Cmd::new(&self.program, args)
+        let mut cmd = Cmd::new(&self.program, args);
+        cmd.timeout = Some(self.patience.query());
+        cmd
     }
 
     /// `build` with everything dockwright passes to it.
@@ -106,6 +242,7 @@ impl Engine {
         args.push(spec.context.display().to_string());
         let mut cmd = self.cmd(args);
         cmd.env = self.build_env();
+        cmd.timeout = None;
         cmd
     }
 
@@ -120,10 +257,12 @@ impl Engine {
 
     /// Pulls `image`; `Err` carries the engine's own words.
     pub fn pull(&self, runner: &dyn Runner, image: &str) -> Result<(), String> {
-        match runner.output(&self.cmd(["pull", image])) {
+        let mut cmd = self.cmd(["pull", image]);
+        cmd.timeout = Some(self.patience.pull());
+        match runner.output(&cmd) {
             Ok(out) if out.success => Ok(()),
             Ok(out) => Err(last_line(&out.stderr)),
-            Err(err) => Err(err.to_string()),
+            Err(err) => Err(EngineError::from_io(&cmd, &err).to_string()),
         }
     }
 
@@ -163,17 +302,25 @@ impl Engine {
         })
     }
 
-    /// The size of `image` as a registry would store it: `save`'s tar
-    /// through gzip at its default level, counted as it streams.
-    pub fn compressed_size(&self, runner: &dyn Runner, image: &str) -> Result<u64, EngineError> {
+    /// The size of `image` (`image_bytes` uncompressed) as a registry would
+    /// store it: `save`'s tar through gzip at its default level, counted as
+    /// it streams.
+    pub fn compressed_size(
+        &self,
+        runner: &dyn Runner,
+        image: &str,
+        image_bytes: u64,
+    ) -> Result<u64, EngineError> {
         let mut gzip = flate2::write::GzEncoder::new(Counter(0), flate2::Compression::default());
         let stopped = |detail: String| EngineError::Stopped {
             program: self.program.display().to_string(),
             detail,
         };
+        let mut save = self.cmd(["save", image]);
+        save.timeout = Some(self.patience.save(image_bytes));
         let ok = runner
-            .pipe(&self.cmd(["save", image]), &mut gzip)
-            .map_err(|err| stopped(err.to_string()))?;
+            .pipe(&save, &mut gzip)
+            .map_err(|err| EngineError::from_io(&save, &err))?;
         let counted = gzip.finish().map_err(|err| stopped(err.to_string()))?;
         if !ok {
             return Err(stopped(format!("`save {image}` failed")));
@@ -187,6 +334,7 @@ impl Engine {
         matches!(self.buildkit, BuildKit::Buildx | BuildKit::Builtin).then(|| {
             let mut cmd = self.cmd(["builder", "prune", "-f", "--filter", "type=exec.cachemount"]);
             cmd.env = self.build_env();
+            cmd.timeout = Some(self.patience.prune());
             cmd
         })
     }
@@ -204,10 +352,9 @@ impl Engine {
     }
 
     fn call(&self, runner: &dyn Runner, cmd: Cmd) -> Result<Output, EngineError> {
-        runner.output(&cmd).map_err(|err| EngineError::Stopped {
-            program: self.program.display().to_string(),
-            detail: err.to_string(),
-        })
+        runner
+            .output(&cmd)
+            .map_err(|err| EngineError::from_io(&cmd, &err))
     }
 }
 
@@ -238,6 +385,7 @@ impl std::io::Write for Counter {
     }
 }
 
+/// The last line of `text` that says something.
 fn last_line(text: &str) -> String {
     text.lines()
         .rev()
@@ -285,6 +433,7 @@ mod tests {
             client_version: "20.10.24".into(),
             server_version: "20.10.24".into(),
             buildkit,
+            patience: Patience::default(),
         }
     }
 
@@ -322,6 +471,15 @@ mod tests {
             ]
         );
         assert_eq!(cmd.env, [("DOCKER_BUILDKIT".to_string(), "1".to_string())]);
+    }
+
+    #[test]
+    fn only_builds_run_without_a_time_limit() {
+        let engine = engine(BuildKit::Builtin);
+        assert_eq!(engine.build_cmd(&spec()).timeout, None);
+        let prune = engine.prune_cache_mounts_cmd().unwrap();
+        assert_eq!(prune.timeout, Some(Patience::default().prune()));
+        assert!(Patience::default().save(4_000_000_000) > Patience::default().save(0));
     }
 
     #[test]

@@ -12,3 +12,4 @@ mod serve;
 mod size;
 mod support;
 mod tour;
+mod wrapper;

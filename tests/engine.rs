@@ -1,0 +1,309 @@
+//! The engine client as dockwright meets it, without a real engine: stand-in
+//! clients (shell scripts that answer like docker 20.10) that hang, wrap a
+//! child, fail or are not programs at all, run through the built binary.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// A stand-in docker client at `dir/docker`. The `arms` (shell `case` arms
+/// on the subcommand) come first; otherwise it answers `version` and
+/// `image inspect` as docker 20.10 with a running daemon would, and
+/// succeeds at anything else without a word.
+fn fake_client(dir: &Path, arms: &str) -> PathBuf {
+    let path = dir.join("docker");
+    let script = format!(
+        r#"#!/bin/sh
+here=$(dirname "$0")
+case "$1" in
+{arms}
+version) echo '20.10.24|20.10.24' ;;
+image) case "$4" in '{{{{.Id}}}}') echo sha256:0 ;; *) echo 0 ;; esac ;;
+esac
+"#
+    );
+    fs::write(&path, script).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// A `case` arm for `subcommand` that starts a long `sleep` holding the
+/// client's output, records its pid in `sleep.pid`, and waits for it: a
+/// wedged client, or a wrapper running the real client as its child.
+fn hangs(subcommand: &str) -> String {
+    format!(r#"{subcommand}) sleep 60 & echo $! > "$here/sleep.pid"; wait ;;"#)
+}
+
+/// A project to point dockwright at, in `parent`.
+fn project(parent: &Path) -> PathBuf {
+    new_project(
+        parent,
+        "proj",
+        &["--yes", "--profile", "size", "--deps", "minimal"],
+    )
+}
+
+/// `dockwright ARGS --engine CLIENT` in `project`, with no engine settings
+/// from the environment of the test.
+fn with_client(project: &Path, client: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(project)
+        .args(args)
+        .arg("--engine")
+        .arg(client)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("DOCKWRIGHT_ENGINE")
+        .env_remove("DOCKWRIGHT_ENGINE_TIMEOUT")
+        .env_remove("DOCKER")
+        .env_remove("DOCKER_HOST")
+        .env_remove("DOCKER_CONTEXT")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Waits for `child` for at most `limit`; kills it and panics past that.
+fn finish_within(mut child: Child, limit: Duration, what: &str) -> std::process::Output {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    panic!(
+        "{what}: dockwright still ran after {limit:?}; stderr:\n{}",
+        stderr(&out)
+    );
+}
+
+/// Whether process `pid` still runs (a zombie has stopped running).
+fn running(pid: u32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        let state = stat.rsplit_once(") ").map(|(_, rest)| rest.chars().next());
+        !matches!(state, Some(Some('Z' | 'X')))
+    })
+}
+
+/// The `sleep` a stand-in client started, once it has started.
+fn sleep_pid(dir: &Path) -> u32 {
+    let file = dir.join("sleep.pid");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(pid) = fs::read_to_string(&file)
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
+        {
+            return pid;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the client never started sleeping"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Panics unless the client's `sleep` ends within a few seconds.
+fn assert_sleep_ended(dir: &Path, what: &str) {
+    let pid = sleep_pid(dir);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while running(pid) {
+        if Instant::now() > deadline {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+            panic!("{what}: the client's child process {pid} was left running");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The error that `out` ended with, after whatever the command printed
+/// before it met the engine's failure; panics unless it exited 2.
+fn engine_error(out: &std::process::Output) -> String {
+    assert_no_panic(out);
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let message = err.lines().find_map(|line| line.strip_prefix("error: "));
+    message
+        .unwrap_or_else(|| panic!("no `error:` line:\n{err}"))
+        .to_string()
+}
+
+// ---------------------------------------------------------------------------
+// Calls that hang
+
+#[test]
+fn an_engine_call_that_hangs_times_out_and_names_the_call() {
+    for (subcommand, command, call) in [
+        ("version", "build", "version"),
+        ("image", "build", "image inspect"),
+        ("save", "measure", "save"),
+    ] {
+        let tmp = tempdir();
+        let client = fake_client(tmp.path(), &hangs(subcommand));
+        let project = project(tmp.path());
+        let child = with_client(&project, &client, &[command])
+            .env("DOCKWRIGHT_ENGINE_TIMEOUT", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = finish_within(child, Duration::from_secs(15), call);
+        let message = engine_error(&out);
+        assert!(
+            message.contains(&format!("{} {call}", client.display()))
+                && message.contains("DOCKWRIGHT_ENGINE_TIMEOUT"),
+            "the timeout of `{call}` does not name the call and the setting: {message}"
+        );
+        assert_sleep_ended(tmp.path(), call);
+    }
+}
+
+#[test]
+fn a_timeout_that_is_not_a_number_is_refused() {
+    let tmp = tempdir();
+    let client = fake_client(tmp.path(), "");
+    let project = project(tmp.path());
+    let out = with_client(&project, &client, &["build"])
+        .env("DOCKWRIGHT_ENGINE_TIMEOUT", "soon")
+        .output()
+        .unwrap();
+    let message = assert_usage_error(&out);
+    assert!(
+        message.contains("DOCKWRIGHT_ENGINE_TIMEOUT") && message.contains("`soon`"),
+        "{message}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Ctrl-C
+
+#[test]
+fn ctrl_c_stops_a_build_run_through_a_wrapper() {
+    for command in ["build", "measure"] {
+        let tmp = tempdir();
+        let client = fake_client(tmp.path(), &hangs("build"));
+        let project = project(tmp.path());
+        let child = with_client(&project, &client, &[command])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        sleep_pid(tmp.path());
+        let sent = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let out = finish_within(child, Duration::from_secs(10), command);
+        assert_eq!(out.status.code(), Some(130), "{command}: {}", stderr(&out));
+        assert_no_panic(&out);
+        assert_sleep_ended(tmp.path(), command);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// What a client that does not answer is told apart by
+
+#[test]
+fn a_directory_as_the_engine_is_named_as_one() {
+    let tmp = tempdir();
+    let project = project(tmp.path());
+    let dir = tmp.path().join("bin");
+    fs::create_dir(&dir).unwrap();
+    let out = with_client(&project, &dir, &["build"]).output().unwrap();
+    let message = assert_usage_error(&out);
+    assert!(
+        message.contains(&format!("`{}` is a directory", dir.display()))
+            && message.contains("--engine")
+            && !message.contains("install Docker"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_executable_as_the_engine_says_so() {
+    let tmp = tempdir();
+    let project = project(tmp.path());
+    let client = fake_client(tmp.path(), "");
+    fs::set_permissions(&client, fs::Permissions::from_mode(0o644)).unwrap();
+    let out = with_client(&project, &client, &["build"]).output().unwrap();
+    let message = assert_usage_error(&out);
+    assert!(
+        message.contains(&format!("`{}` is not executable", client.display()))
+            && message.contains(&format!("chmod +x {}", client.display()))
+            && !message.contains("install Docker"),
+        "{message}"
+    );
+}
+
+/// A `version` arm that prints what docker 20.10 prints when it cannot
+/// reach its daemon: the client's version, then `words` on stderr, exit 1.
+fn unreachable(words: &str) -> String {
+    format!("version) echo '20.10.24|'; echo '{words}' >&2; exit 1 ;;")
+}
+
+#[test]
+fn an_unreachable_docker_host_names_the_endpoint_and_docker_host() {
+    let tmp = tempdir();
+    let client = fake_client(
+        tmp.path(),
+        &unreachable(
+            "Cannot connect to the Docker daemon at tcp://127.0.0.1:9. Is the docker daemon running?",
+        ),
+    );
+    let project = project(tmp.path());
+    let out = with_client(&project, &client, &["build"])
+        .env("DOCKER_HOST", "tcp://127.0.0.1:9")
+        .output()
+        .unwrap();
+    let message = assert_usage_error(&out);
+    assert!(
+        message.contains("`tcp://127.0.0.1:9`")
+            && message.contains("DOCKER_HOST")
+            && !message.contains("systemctl"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_unknown_docker_context_names_the_context() {
+    let tmp = tempdir();
+    let client = fake_client(
+        tmp.path(),
+        &unreachable(r#"unable to resolve docker endpoint: context "nope" does not exist"#),
+    );
+    let project = project(tmp.path());
+    let out = with_client(&project, &client, &["build"])
+        .env("DOCKER_CONTEXT", "nope")
+        .output()
+        .unwrap();
+    let message = assert_usage_error(&out);
+    assert!(
+        message.contains("context `nope`")
+            && message.contains("DOCKER_CONTEXT")
+            && !message.contains("systemctl"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_client_that_fails_otherwise_is_quoted() {
+    let tmp = tempdir();
+    let client = fake_client(tmp.path(), &unreachable("the sky fell in"));
+    let project = project(tmp.path());
+    let out = with_client(&project, &client, &["build"]).output().unwrap();
+    let message = assert_usage_error(&out);
+    assert!(
+        message.contains("the sky fell in") && !message.contains("systemctl"),
+        "{message}"
+    );
+}
