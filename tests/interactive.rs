@@ -237,6 +237,9 @@ fn ctrl_d_at_a_text_question_exits_130_and_writes_nothing() {
     let before = tree(tmp.path());
     let mut session = spawn(tmp.path(), &["new", "proj"]);
     answer(&mut session, "Project name", "half");
+    // The echo shows that the prompt is reading keys: a Ctrl-D sent before
+    // that would reach a terminal still in line mode.
+    session.exp_string("half").expect("the answer is echoed");
     session.send_control('d').unwrap();
     assert_eq!(exit_code(&mut session), 130);
     assert_unchanged(tmp.path(), &before);
