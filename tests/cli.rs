@@ -123,6 +123,32 @@ fn new_copies_a_requirements_file_given_to_deps() {
 }
 
 #[test]
+fn new_reads_requirements_the_way_pip_does() {
+    let tmp = tempdir();
+    // A byte-order mark, comments after tabs, and hash-checking mode.
+    let text = "\u{feff}--require-hashes\nflask==3.1.3\t# web \\\n    --hash=sha256:0000000000000000000000000000000000000000000000000000000000000000\ngunicorn==23.0.0\t--hash=sha256:1111111111111111111111111111111111111111111111111111111111111111\n";
+    write(tmp.path().join("pip.txt"), text);
+    let proj = new_project(tmp.path(), "proj", &["--deps", "pip.txt"]);
+    assert_eq!(read(proj.join("requirements.txt")), text);
+}
+
+#[test]
+fn new_warns_about_a_package_pinned_twice() {
+    let tmp = tempdir();
+    write(
+        tmp.path().join("twice.txt"),
+        "flask==3.1.3\ngunicorn==23.0.0\nFlask==3.0.0\n",
+    );
+    let output = run(tmp.path(), &["new", "proj", "--yes", "--deps", "twice.txt"]);
+    assert_success(&output);
+    let warnings = stderr(&output);
+    assert!(
+        warnings.contains("pinned twice") && warnings.contains("flask (==3.1.3, ==3.0.0)"),
+        "{warnings}"
+    );
+}
+
+#[test]
 fn new_takes_python_and_port_from_flags() {
     let tmp = tempdir();
     let proj = new_project(tmp.path(), "proj", &["--python", "3.12", "--port", "8080"]);
@@ -265,12 +291,20 @@ fn bad_inputs() -> Vec<Bad> {
         // Root reads any file whatever its mode; a directory cannot be read as one.
         bad(&["--deps", "adir/"], "adir"),
         bad(&["--deps", "bad.txt"], "flask=>3"),
+        bad(&["--deps", "local-links.txt"], "`-f`"),
+        bad(&["--deps", "file-url.txt"], "file:///srv/shop.whl"),
     ]
 }
 
 /// Files the bad inputs refer to.
 fn bad_input_fixtures(dir: &Path) {
     write(dir.join("bad.txt"), "flask==3.1.3\nflask=>3\n");
+    // What the image build cannot see: a local folder of wheels, a local file.
+    write(dir.join("local-links.txt"), "-f ./wheels\nflask==3.1.3\n");
+    write(
+        dir.join("file-url.txt"),
+        "flask==3.1.3\nshop @ file:///srv/shop.whl\n",
+    );
     fs::create_dir(dir.join("adir")).unwrap();
 }
 

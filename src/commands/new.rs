@@ -282,8 +282,15 @@ fn adopted_deps(found: &Found) -> (String, Option<String>, bool, bool) {
 }
 
 /// Warns about requirements that build but may not behave: unpinned ones,
-/// and a missing gunicorn, which every Dockerfile's CMD runs.
+/// packages pinned twice, and a missing gunicorn, which every Dockerfile's
+/// CMD runs.
 fn warn_about(reqs: &Requirements) {
+    if !reqs.conflicts.is_empty() {
+        warn(&format!(
+            "pinned twice to different versions: {}; pip refuses to install both, so keep one pin of each",
+            reqs.conflicts.join(", ")
+        ));
+    }
     if !reqs.unpinned.is_empty() {
         warn(&format!(
             "not pinned with `==`: {}; the images may change from build to build",
