@@ -822,6 +822,49 @@ fn variants_json_lists_the_ladder_from_baseline_to_recommended() {
     }
 }
 
+/// `dockwright variants` in a project whose dockwright.toml had `from`
+/// replaced with `to`: the usage error, and the (last) line `to` is on.
+fn variants_with_edited_config(from: &str, to: &str) -> (String, usize) {
+    let tmp = tempdir();
+    let proj = new_project(tmp.path(), "proj", &["--profile", "article"]);
+    let text = read(proj.join("dockwright.toml"));
+    assert!(text.contains(from), "{from} is not in:\n{text}");
+    let text = text.replacen(from, to, 1);
+    write(proj.join("dockwright.toml"), &text);
+    let lines: Vec<&str> = text.lines().collect();
+    let line = lines.iter().rposition(|l| *l == to).unwrap() + 1;
+    (assert_usage_error(&run(&proj, &["variants"])), line)
+}
+
+#[test]
+fn a_setting_of_the_wrong_type_is_named_with_its_line() {
+    let (message, line) = variants_with_edited_config("port = 5000", "port = \"5000\"");
+    assert!(
+        message.contains(&format!("line {line} (`project.port`)")),
+        "{message}"
+    );
+    assert!(!message.contains("not valid TOML"), "{message}");
+}
+
+#[test]
+fn project_and_variant_names_must_make_image_tags() {
+    for (from, to, says) in [
+        ("name = \"proj\"", "name = \"my proj\"", "`project.name`"),
+        (
+            "name = \"slim\"",
+            "name = \"sl:im\"",
+            "not a valid image tag",
+        ),
+        ("name = \"slim\"", "name = \"baseline\"", "listed twice"),
+    ] {
+        let (message, line) = variants_with_edited_config(from, to);
+        assert!(
+            message.contains(&format!("line {line}")) && message.contains(says),
+            "{to}: {message}"
+        );
+    }
+}
+
 #[test]
 fn variants_outside_a_project_says_there_is_no_dockwright_toml() {
     let tmp = tempdir();
