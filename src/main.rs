@@ -18,6 +18,7 @@ mod lock;
 mod measure;
 mod names;
 mod plan;
+mod poetry;
 mod presets;
 mod prompt;
 mod render;

@@ -725,6 +725,185 @@ fn init_adopts_a_factory_package_with_pyproject_dependencies() {
     }
 }
 
+const POETRY_PYPROJECT: &str = "[tool.poetry]\nname = \"shop\"\nversion = \"1.0.0\"\n\n[tool.poetry.dependencies]\npython = \"^3.11\"\nflask = \"^3.1\"\nrequests = { version = \"~2.32\", extras = [\"socks\"] }\ngunicorn = \"23.0.0\"\n\n[build-system]\nrequires = [\"poetry-core\"]\nbuild-backend = \"poetry.core.masonry.api\"\n";
+
+#[test]
+fn init_reads_poetry_dependencies() {
+    let tmp = tempdir();
+    let proj = tmp.path().join("proj");
+    write(proj.join("shop/__init__.py"), MODULE_APP);
+    write(proj.join("pyproject.toml"), POETRY_PYPROJECT);
+    let output = run(tmp.path(), &["init", "proj"]);
+    assert_success(&output);
+    let config = config(&proj);
+    let requirements = project_value(&config, "requirements")
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut lines = requirement_lines(&read(proj.join(&requirements)));
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "flask>=3.1,<4.0",
+            "gunicorn==23.0.0",
+            "requests[socks]>=2.32,<2.33"
+        ]
+    );
+}
+
+#[test]
+fn init_refuses_poetry_dependencies_from_git_or_a_path() {
+    for dependency in [
+        "shop-lib = { git = \"https://github.com/me/shop-lib.git\" }",
+        "shop-lib = { path = \"../shop-lib\" }",
+    ] {
+        let tmp = tempdir();
+        let proj = tmp.path().join("proj");
+        write(proj.join("shop/__init__.py"), MODULE_APP);
+        let text = POETRY_PYPROJECT.replace("gunicorn = ", &format!("{dependency}\ngunicorn = "));
+        write(proj.join("pyproject.toml"), &text);
+        let before = tree(tmp.path());
+        let message = assert_usage_error(&run(tmp.path(), &["init", "proj"]));
+        assert!(
+            message.contains("`shop-lib`") && message.contains("requirements.txt"),
+            "{message}"
+        );
+        assert_unchanged(tmp.path(), &before);
+    }
+}
+
+#[test]
+fn init_says_that_dynamic_dependencies_need_a_requirements_file() {
+    let tmp = tempdir();
+    let proj = tmp.path().join("proj");
+    write(proj.join("web.py"), MODULE_APP);
+    write(
+        proj.join("pyproject.toml"),
+        "[project]\nname = \"shop\"\nversion = \"1\"\ndynamic = [\"dependencies\"]\n\n[tool.setuptools.dynamic]\ndependencies = { file = [\"deps.in\"] }\n",
+    );
+    let before = tree(tmp.path());
+    let message = assert_usage_error(&run(tmp.path(), &["init", "proj"]));
+    assert!(
+        message.contains("dynamic") && message.contains("requirements.txt"),
+        "{message}"
+    );
+    assert_unchanged(tmp.path(), &before);
+}
+
+#[test]
+fn init_refuses_an_entry_in_a_module_that_does_not_exist() {
+    let tmp = tempdir();
+    two_apps(tmp.path());
+    let before = tree(tmp.path());
+    let output = run(tmp.path(), &["init", "proj", "--entry", "nosuch:app"]);
+    let message = assert_usage_error(&output);
+    assert!(
+        message.contains("`nosuch`") && message.contains("nosuch.py"),
+        "{message}"
+    );
+    assert_unchanged(tmp.path(), &before);
+}
+
+#[test]
+fn init_entry_may_name_a_module_dockwright_did_not_find_an_app_in() {
+    let tmp = tempdir();
+    let proj = two_apps(tmp.path());
+    write(proj.join("wsgi.py"), "from web import app\n");
+    let output = run(tmp.path(), &["init", "proj", "--entry", "wsgi:app"]);
+    assert_success(&output);
+    assert_eq!(
+        project_value(&config(&proj), "app_file").as_str(),
+        Some("wsgi.py")
+    );
+}
+
+/// The gunicorn line of the minimal preset for the default Python: what
+/// dockwright adds to a project that lists none.
+fn preset_gunicorn(tmp: &Path) -> String {
+    let proj = new_project(tmp, "preset", &["--deps", "minimal"]);
+    requirement_lines(&read(proj.join("requirements.txt")))
+        .into_iter()
+        .find(|line| line.starts_with("gunicorn=="))
+        .expect("the minimal preset pins gunicorn")
+}
+
+#[test]
+fn init_adds_gunicorn_beside_a_requirements_file_without_it() {
+    let tmp = tempdir();
+    let gunicorn = preset_gunicorn(tmp.path());
+    let proj = tmp.path().join("proj");
+    write(proj.join("web.py"), MODULE_APP);
+    write(proj.join("requirements.txt"), "flask==3.1.3\n");
+    let before = tree(&proj);
+
+    let output = run(tmp.path(), &["init", "proj", "--profile", "all"]);
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains(&format!("adds `{gunicorn}`")),
+        "{}",
+        stderr(&output)
+    );
+    let config = config(&proj);
+    let requirements = project_value(&config, "requirements")
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(
+        requirements, "requirements.txt",
+        "the project's own file is not edited"
+    );
+    assert_only_dockwright_files_added(&proj, &before, Some(&requirements));
+    assert_eq!(
+        requirement_lines(&read(proj.join(&requirements))),
+        ["-r requirements.txt", gunicorn.as_str()]
+    );
+    // pip reads the included file next to the including one: every
+    // Dockerfile that copies or mounts one of them brings the other.
+    for (name, dockerfile) in config_variants(&config) {
+        let text = read(proj.join(dockerfile));
+        for line in text.lines().filter(|l| l.contains(&requirements)) {
+            let own = line.contains(&format!("COPY {requirements}"))
+                || line.contains(&format!("source={requirements}"));
+            if own {
+                let included = line.replace(&requirements, "requirements.txt");
+                assert!(
+                    text.contains(&included),
+                    "{name} has `{line}` but not `{included}`:\n{text}"
+                );
+            }
+        }
+        assert!(
+            text.contains(&requirements),
+            "{name} does not install {requirements}"
+        );
+    }
+}
+
+#[test]
+fn init_adds_gunicorn_to_pyproject_dependencies_without_it() {
+    let tmp = tempdir();
+    let gunicorn = preset_gunicorn(tmp.path());
+    let proj = tmp.path().join("proj");
+    write(proj.join("shop/__init__.py"), MODULE_APP);
+    write(
+        proj.join("pyproject.toml"),
+        "[project]\nname = \"shop\"\nversion = \"1\"\ndependencies = [\"flask==3.1.3\"]\n",
+    );
+    let output = run(tmp.path(), &["init", "proj"]);
+    assert_success(&output);
+    assert!(stderr(&output).contains(&gunicorn), "{}", stderr(&output));
+    let config = config(&proj);
+    let requirements = project_value(&config, "requirements")
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        requirement_lines(&read(proj.join(&requirements))),
+        ["flask==3.1.3", gunicorn.as_str()]
+    );
+}
+
 /// Whether `.dockerignore` leaves `path` out of the build context, for the
 /// plain patterns dockwright writes: exact paths and directories, each
 /// overridden by a later `!` pattern.
