@@ -77,10 +77,11 @@ pub fn rebuild(
         EditKind::App => Edit::apply(&builder.plan.dir.join(&config.project.app_file), |text| {
             edit::bump_app(text, &nonce)
         })?,
-        EditKind::Deps => Edit::apply(
-            &builder.plan.dir.join(&config.project.requirements),
-            |text| edit::add_dependency(text, &config.measure.extra_dependency, &nonce),
-        )?,
+        EditKind::Deps => {
+            let path = builder.plan.dir.join(&config.project.requirements);
+            let line = edit::requirement_line(&path, &config.measure.extra_dependency)?;
+            Edit::apply(&path, |text| edit::add_dependency(text, &line, &nonce))?
+        }
     };
     builder.build(
         step,

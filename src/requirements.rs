@@ -120,6 +120,33 @@ fn is_pinned(requirement: &Requirement<VerbatimUrl>) -> bool {
     }
 }
 
+/// Whether `text` puts pip in hash-checking mode, and the files it includes
+/// with `-r`, which count too. Unlike `parse`, this accepts any file pip
+/// would: it reads dockwright's own files, which include the project's.
+pub fn hash_mode(text: &str) -> (bool, Vec<String>) {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut hashed = false;
+    let mut includes = Vec::new();
+    for (_, line) in logical_lines(body) {
+        let line = strip_comment(&line);
+        let line = line.trim();
+        let mut words = line.split(|c: char| c == '=' || c.is_whitespace());
+        match words.next() {
+            Some("--require-hashes") => hashed = true,
+            Some("-r" | "--requirement") => {
+                includes.extend(words.find(|w| !w.is_empty()).map(str::to_string))
+            }
+            _ => hashed |= split_options(line).1.contains("--hash"),
+        }
+    }
+    (hashed, includes)
+}
+
+/// `line` without its per-requirement options (`--hash=...`).
+pub fn without_options(line: &str) -> &str {
+    split_options(line).0
+}
+
 /// Two pins of one package, under the same markers, that name different
 /// versions.
 fn clashes(a: &Requirement<VerbatimUrl>, b: &Requirement<VerbatimUrl>) -> bool {
