@@ -4,6 +4,7 @@
 //! `cargo xtask ci` sets DOCKWRIGHT_REQUIRE_ENGINE=1, which turns that skip
 //! into a failure.
 
+mod hashes;
 mod measure;
 mod serve;
 mod size;
