@@ -158,12 +158,13 @@ impl Config {
                     }
                 })
                 .unwrap_or_default();
-            UserError::new(format!(
-                "`{}`{place}: {}",
-                path.display(),
-                err.message().trim_end()
-            ))
-            .help(fix)
+            // serde names Rust types; the port is the one setting that is not a
+            // string, a boolean or a table.
+            let message = err
+                .message()
+                .trim_end()
+                .replace("expected u16", "expected a port number from 1 to 65535");
+            UserError::new(format!("`{}`{place}: {message}", path.display())).help(fix)
         })?;
         if config.variants.is_empty() {
             return Err(UserError::new(format!(
@@ -361,6 +362,7 @@ mod tests {
             err.starts_with(&format!("`dockwright.toml`, line {line} (`project.port`):")),
             "{err}"
         );
+        assert!(err.contains("a port number"), "{err}");
         assert!(!err.contains("not valid TOML"), "{err}");
     }
 

@@ -3,7 +3,7 @@
 //! each builds cold, and the rebuild after the dependency edit installs the
 //! extra dependency with its hashes instead of failing pip's check.
 
-use crate::support::{dockwright, engine, scaffold, skip, text};
+use crate::support::{docker, dockwright, engine, scaffold, skip, text};
 
 const HASHED: &str = include_str!("hashed-requirements.txt");
 
@@ -83,4 +83,45 @@ fn measures_a_hashed_requirements_file_on_every_pip_variant() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert!(measured > 0, "no variant was measured: {run}");
+}
+
+#[test]
+fn measure_asks_for_hashes_it_does_not_have_before_building() {
+    let Some(engine) = engine() else { return };
+    let fixture = tempfile::tempdir().unwrap();
+    let hashed = fixture.path().join("hashed.txt");
+    std::fs::write(&hashed, HASHED).unwrap();
+    let project = scaffold(
+        &engine,
+        "e2e-nohash",
+        &["--profile", "article", "--deps", hashed.to_str().unwrap()],
+    );
+    let settings = project.dir.join("dockwright.toml");
+    let before = std::fs::read_to_string(&settings).unwrap();
+    assert!(
+        before.contains("extra_dependency = \"six==1.17.0\""),
+        "{before}"
+    );
+    let extra = "extra_dependency = \"attrs==25.1.0\"";
+    std::fs::write(
+        &settings,
+        before.replace("extra_dependency = \"six==1.17.0\"", extra),
+    )
+    .unwrap();
+    let out = dockwright(
+        &project.dir,
+        &["measure", "--no-pull", "--engine", engine.to_str().unwrap()],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("hash-checking mode") && stderr.contains("attrs==25.1.0 --hash=sha256:"),
+        "{stderr}"
+    );
+    let baseline = format!("{}:baseline", project.name);
+    let built = docker(&engine, &["image", "inspect", &baseline]);
+    assert!(
+        !built.status.success(),
+        "measure built {baseline} before refusing"
+    );
 }
