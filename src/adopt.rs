@@ -25,6 +25,8 @@ const SKIPPED_DIRS: &[&str] = &[
 /// What `init` found in a directory that already holds a Flask project.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Found {
+    /// The project's directory, as `init` was given it.
+    pub root: PathBuf,
     /// WSGI entries gunicorn could serve, as `module:callable`, each with the
     /// file that defines it.
     pub entries: Vec<Entry>,
@@ -42,8 +44,8 @@ pub struct Entry {
 pub enum DepsSource {
     /// The project's own requirements.txt.
     RequirementsFile(Requirements),
-    /// pyproject.toml's `[project] dependencies`, to be written out for the
-    /// image build.
+    /// pyproject.toml's `[project] dependencies` or Poetry's
+    /// `[tool.poetry.dependencies]`, to be written out for the image build.
     Pyproject(Requirements),
 }
 
@@ -52,12 +54,24 @@ struct Pyproject {
     project: Option<PyprojectProject>,
     #[serde(rename = "build-system")]
     build_system: Option<BuildSystem>,
+    tool: Option<Tool>,
 }
 
 #[derive(Deserialize)]
 struct PyprojectProject {
+    dependencies: Option<Vec<String>>,
     #[serde(default)]
-    dependencies: Vec<String>,
+    dynamic: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Tool {
+    poetry: Option<Poetry>,
+}
+
+#[derive(Deserialize)]
+struct Poetry {
+    dependencies: Option<toml::Table>,
 }
 
 #[derive(Deserialize)]
@@ -88,13 +102,12 @@ pub fn detect(dir: &Path) -> Result<Option<Found>, UserError> {
             "requirements.txt",
         )?))
     } else {
-        match pyproject.as_ref().and_then(|p| p.project.as_ref()) {
-            Some(project) => Some(DepsSource::Pyproject(Requirements::from_specifiers(
-                &project.dependencies,
-                "pyproject.toml",
-            )?)),
-            None => None,
-        }
+        pyproject
+            .as_ref()
+            .map(pyproject_dependencies)
+            .transpose()?
+            .flatten()
+            .map(DepsSource::Pyproject)
     };
     let mentions_flask = match &deps {
         Some(DepsSource::RequirementsFile(r) | DepsSource::Pyproject(r)) => {
@@ -111,6 +124,7 @@ pub fn detect(dir: &Path) -> Result<Option<Found>, UserError> {
         )
     })?;
     Ok(Some(Found {
+        root: dir.to_path_buf(),
         entries,
         deps,
         install_project,
@@ -127,6 +141,32 @@ pub fn python_project_files(dir: &Path) -> Vec<PathBuf> {
         .collect();
     files.extend(python_files(dir, 2));
     files
+}
+
+/// `[project] dependencies`, else Poetry's table; `None` when pyproject.toml
+/// lists neither.
+fn pyproject_dependencies(pyproject: &Pyproject) -> Result<Option<Requirements>, UserError> {
+    let project = pyproject.project.as_ref();
+    if let Some(dependencies) = project.and_then(|p| p.dependencies.as_ref()) {
+        return Requirements::from_specifiers(dependencies, "pyproject.toml").map(Some);
+    }
+    let poetry = pyproject
+        .tool
+        .as_ref()
+        .and_then(|t| t.poetry.as_ref())
+        .and_then(|p| p.dependencies.as_ref());
+    if let Some(dependencies) = poetry {
+        let specifiers = crate::poetry::specifiers(dependencies)?;
+        return Requirements::from_specifiers(&specifiers, "pyproject.toml").map(Some);
+    }
+    if project.is_some_and(|p| p.dynamic.iter().any(|d| d == "dependencies")) {
+        return Err(UserError::new(
+            "pyproject.toml declares its dependencies dynamic (`dynamic = [\"dependencies\"]`), so only its build backend knows them; write them to a requirements.txt beside it, which dockwright reads instead",
+        ));
+    }
+    project
+        .map(|_| Requirements::from_specifiers(&[], "pyproject.toml"))
+        .transpose()
 }
 
 fn read_pyproject(path: &Path) -> Result<Option<Pyproject>, UserError> {

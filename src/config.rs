@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::UserError;
+use crate::names;
 
 pub const FILE_NAME: &str = "dockwright.toml";
 pub const UV_IMAGE: &str = "ghcr.io/astral-sh/uv:0.13.9";
@@ -204,13 +205,36 @@ impl Config {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config, UserError> {
-        let config: Config = toml::from_str(text).map_err(|err| {
-            UserError::new(format!(
-                "`{}` is not valid: {}",
+        let fix = "fix that setting, or regenerate the file with `dockwright init --force`";
+        // Syntax first: only a file that is not TOML at all is called so.
+        if let Err(err) = toml::from_str::<toml::Table>(text) {
+            let line = err.span().map(|span| line_at(text, span.start));
+            let place = line.map(|n| format!(" at line {n}")).unwrap_or_default();
+            return Err(UserError::new(format!(
+                "`{}` is not valid TOML{place}: {}",
                 path.display(),
-                err.message()
+                err.message().trim_end()
             ))
-            .help("fix that setting, or regenerate the file with `dockwright init --force`")
+            .help(fix));
+        }
+        let config: Config = toml::from_str(text).map_err(|err| {
+            let place = err
+                .span()
+                .map(|span| {
+                    let line = line_at(text, span.start);
+                    match key_on_line(text, line) {
+                        Some(key) => format!(", line {line} (`{key}`)"),
+                        None => format!(", line {line}"),
+                    }
+                })
+                .unwrap_or_default();
+            // serde names Rust types; the port is the one setting that is not a
+            // string, a boolean or a table.
+            let message = err
+                .message()
+                .trim_end()
+                .replace("expected u16", "expected a port number from 1 to 65535");
+            UserError::new(format!("`{}`{place}: {message}", path.display())).help(fix)
         })?;
         if let Err(problem) = config.runtime.check() {
             return Err(UserError::new(format!(
@@ -224,8 +248,126 @@ impl Config {
                 path.display()
             )));
         }
+        config.check_names(text, path)?;
         Ok(config)
     }
+
+    /// The names that become image tags, `name:variant`: checked here so
+    /// that a bad one is a sentence about dockwright.toml, not an engine error
+    /// after the first build.
+    fn check_names(&self, text: &str, path: &Path) -> Result<(), UserError> {
+        let at = |table: &str, index: usize| {
+            let line = find_key(text, table, index, "name");
+            let place = line.map(|n| format!(", line {n}")).unwrap_or_default();
+            format!("`{}`{place}", path.display())
+        };
+        let name = &self.project.name;
+        match names::validate(name) {
+            Err(err) => {
+                return Err(UserError::new(format!(
+                    "{} (`project.name`): {err}",
+                    at("project", 0)
+                )))
+            }
+            Ok(valid) if valid.name != *name => {
+                return Err(UserError::new(format!(
+                    "{} (`project.name`): image names are lowercase; write `name = \"{}\"`",
+                    at("project", 0),
+                    valid.name
+                )))
+            }
+            Ok(_) => {}
+        }
+        for (index, variant) in self.variants.iter().enumerate() {
+            if !is_tag(&variant.name) {
+                return Err(UserError::new(format!(
+                    "{} (`variant.name`): `{}` is not a valid image tag; use up to 128 letters, digits, `_`, `.` and `-`, not starting with `.` or `-`",
+                    at("variant", index),
+                    variant.name
+                )));
+            }
+            if self.variants[..index]
+                .iter()
+                .any(|v| v.name == variant.name)
+            {
+                return Err(UserError::new(format!(
+                    "{} (`variant.name`): the variant `{}` is listed twice; rename or remove one of them",
+                    at("variant", index),
+                    variant.name
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A tag as the engine accepts it: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
+fn is_tag(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        && text.len() <= 128
+}
+
+/// The 1-based line of byte `offset`.
+fn line_at(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The dotted key set on `line` (`project.port`), or the table a header
+/// on that line opens: dockwright.toml is written one key a line.
+fn key_on_line(text: &str, line: usize) -> Option<String> {
+    let mut table = String::new();
+    for (number, raw) in text.lines().enumerate() {
+        let trimmed = raw.trim();
+        if let Some(header) = header(trimmed) {
+            table = header.to_string();
+            if number + 1 == line {
+                return Some(table);
+            }
+        } else if number + 1 == line {
+            let key = trimmed.split('=').next()?.trim().trim_matches('"');
+            return match (table.is_empty(), key.is_empty()) {
+                (_, true) => None,
+                (true, false) => Some(key.to_string()),
+                (false, false) => Some(format!("{table}.{key}")),
+            };
+        }
+    }
+    None
+}
+
+/// The line of `key` in the `index`th table named `table` (`[project]`, or
+/// the `index`th `[[variant]]`).
+fn find_key(text: &str, table: &str, index: usize, key: &str) -> Option<usize> {
+    let mut seen = 0;
+    let mut inside = false;
+    for (number, raw) in text.lines().enumerate() {
+        let trimmed = raw.trim();
+        if let Some(header) = header(trimmed) {
+            inside = header == table && {
+                seen += 1;
+                seen == index + 1
+            };
+        } else if inside && trimmed.split('=').next().map(str::trim) == Some(key) {
+            return Some(number + 1);
+        }
+    }
+    None
+}
+
+/// `project` for `[project]`, `variant` for `[[variant]]`.
+fn header(line: &str) -> Option<&str> {
+    let line = line.split('#').next()?.trim();
+    line.strip_prefix("[[")
+        .and_then(|rest| rest.strip_suffix("]]"))
+        .or_else(|| {
+            line.strip_prefix('[')
+                .and_then(|rest| rest.strip_suffix(']'))
+        })
+        .map(str::trim)
 }
 
 fn display_dir(dir: &Path) -> PathBuf {
@@ -280,8 +422,61 @@ mod tests {
     }
 
     #[test]
-    fn a_corrupt_file_names_the_problem() {
-        let err = Config::parse("[project]\nname = 3\n", Path::new("dockwright.toml")).unwrap_err();
-        assert!(err.to_string().contains("is not valid"), "{err}");
+    fn a_file_that_is_not_toml_says_so_with_the_line() {
+        let err = Config::parse("[project]\nname = \n", Path::new("dockwright.toml")).unwrap_err();
+        let err = err.to_string();
+        assert!(err.contains("is not valid TOML at line 2"), "{err}");
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_key_and_the_line() {
+        let text = sample_file().replace("port = 5000", "port = \"5000\"");
+        let err = Config::parse(&text, Path::new("dockwright.toml"))
+            .unwrap_err()
+            .to_string();
+        let line = text.lines().position(|l| l.starts_with("port")).unwrap() + 1;
+        assert!(
+            err.starts_with(&format!("`dockwright.toml`, line {line} (`project.port`):")),
+            "{err}"
+        );
+        assert!(err.contains("a port number"), "{err}");
+        assert!(!err.contains("not valid TOML"), "{err}");
+    }
+
+    #[test]
+    fn names_that_make_bad_image_tags_are_refused_with_their_line() {
+        for (from, to, says) in [
+            ("name = \"hello\"", "name = \"1hello\"", "`project.name`"),
+            ("name = \"hello\"", "name = \"Hello\"", "lowercase"),
+            ("name = \"uv\"", "name = \"u v\"", "not a valid image tag"),
+            ("name = \"uv\"", "name = \"-uv\"", "not a valid image tag"),
+        ] {
+            let text = sample_file().replacen(from, to, 1);
+            let line = text.lines().position(|l| l == to).unwrap() + 1;
+            let err = Config::parse(&text, Path::new("dockwright.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("`dockwright.toml`, line {line}")) && err.contains(says),
+                "{to}: {err}"
+            );
+        }
+        let twice = format!(
+            "{}\n[[variant]]\nname = \"uv\"\ndockerfile = \"dockerfiles/uv2.Dockerfile\"\nreason = \"again\"\n",
+            sample_file()
+        );
+        let line = twice.lines().count() - 2;
+        let err = Config::parse(&twice, Path::new("dockwright.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&format!("`dockwright.toml`, line {line}"))
+                && err.contains("listed twice"),
+            "{err}"
+        );
+    }
+
+    fn sample_file() -> String {
+        crate::render::render("project/dockwright.toml", &sample()).unwrap()
     }
 }

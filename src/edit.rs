@@ -1,12 +1,15 @@
 //! Edits dockwright makes to a user's files to measure a rebuild, each undone
 //! byte for byte: when the guard is dropped, on an error, and on Ctrl-C.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::{UserError, WriteFailed};
 use crate::interrupt::{self, CleanUpGuard};
 use crate::journal::EditEntry;
+use crate::render;
+use crate::requirements;
 
 /// An edited file, restored when this is dropped. The original is also kept
 /// in the project's journal until it is back, so that a killed run's edit is
@@ -85,7 +88,8 @@ pub fn bump_app(text: &str, nonce: &str) -> String {
 }
 
 /// The dependency edit: one more pinned requirement, with `nonce` in a
-/// comment so each run is a change the cache has not seen.
+/// comment so each run is a change the cache has not seen. `requirement` is
+/// the line as `requirement_line` made it fit the file.
 pub fn add_dependency(text: &str, requirement: &str, nonce: &str) -> String {
     let mut out = text.to_string();
     if !out.is_empty() && !out.ends_with('\n') {
@@ -93,6 +97,56 @@ pub fn add_dependency(text: &str, requirement: &str, nonce: &str) -> String {
     }
     out.push_str(&format!("{requirement}  # dockwright rebuild {nonce}\n"));
     out
+}
+
+/// `extra_dependency` as a line that keeps the requirements file at `path`
+/// installable. In pip's hash-checking mode (the file, or one it includes,
+/// has `--require-hashes` or a `--hash`) every line needs its hashes: those
+/// given in dockwright.toml, else the ones shipped for the default extra
+/// dependency (scaffolds/hashes.toml). Outside that mode hashes are left
+/// off, since one `--hash` would turn the mode on for the whole file.
+pub fn requirement_line(path: &Path, extra_dependency: &str) -> Result<String, UserError> {
+    let requirement = requirements::without_options(extra_dependency);
+    if !hash_checking(path, 0) {
+        return Ok(requirement.to_string());
+    }
+    if extra_dependency.contains("--hash") {
+        return Ok(extra_dependency.trim().to_string());
+    }
+    let hashes = known_hashes(requirement)?.ok_or_else(|| {
+        UserError::new(format!(
+            "`{}` is in pip's hash-checking mode, and dockwright has no hashes for `extra_dependency = \"{requirement}\"`; add them in dockwright.toml, as `extra_dependency = \"{requirement} --hash=sha256:...\"`",
+            path.display()
+        ))
+    })?;
+    let options: Vec<String> = hashes.iter().map(|h| format!("--hash={h}")).collect();
+    Ok(format!("{requirement} {}", options.join(" ")))
+}
+
+/// Whether the file at `path`, or one it includes, turns on hash checking.
+/// An unreadable file does not: `Edit::apply` says what is wrong with it.
+fn hash_checking(path: &Path, depth: usize) -> bool {
+    let Ok(text) = fs::read_to_string(path) else {
+        return false;
+    };
+    let (hashed, includes) = requirements::hash_mode(&text);
+    let dir = path.parent().unwrap_or(Path::new(""));
+    // pip reads includes relative to the including file; the depth bounds a cycle.
+    hashed
+        || (depth < 8
+            && includes
+                .iter()
+                .any(|include| hash_checking(&dir.join(include), depth + 1)))
+}
+
+fn known_hashes(requirement: &str) -> Result<Option<Vec<String>>, UserError> {
+    let table: BTreeMap<String, Vec<String>> = render::embedded("hashes.toml")
+        .ok()
+        .and_then(|text| toml::from_str(text).ok())
+        .ok_or_else(|| {
+            UserError::new("dockwright was built with a broken scaffolds/hashes.toml; reinstall it")
+        })?;
+    Ok(table.get(requirement).cloned())
 }
 
 /// The byte range of the patch number of the first `vX.Y.Z`, and its value.
@@ -153,6 +207,47 @@ mod tests {
         assert_eq!(
             add_dependency("flask==3.1.3", "six==1.17.0", "n"),
             "flask==3.1.3\nsix==1.17.0  # dockwright rebuild n\n"
+        );
+    }
+
+    #[test]
+    fn a_hash_checking_file_gets_the_extra_dependency_with_its_hashes() {
+        let dir = tempfile::tempdir().unwrap();
+        let hashed = dir.path().join("requirements.txt");
+        fs::write(&hashed, "flask==3.1.3 \\\n    --hash=sha256:aaaa\n").unwrap();
+        let line = requirement_line(&hashed, "six==1.17.0").unwrap();
+        assert!(line.starts_with("six==1.17.0 --hash=sha256:"), "{line}");
+        let reqs = requirements::Requirements::parse(&add_dependency("", &line, "n"), "r").unwrap();
+        assert!(reqs.hashed);
+
+        // Through dockwright's own file, which includes the project's.
+        let own = dir.path().join("dockwright-requirements.txt");
+        fs::write(&own, "-r requirements.txt\n").unwrap();
+        assert_eq!(requirement_line(&own, "six==1.17.0").unwrap(), line);
+
+        let given = "attrs==25.1.0 --hash=sha256:bbbb";
+        assert_eq!(requirement_line(&hashed, given).unwrap(), given);
+        let err = requirement_line(&hashed, "attrs==25.1.0")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("hash-checking mode") && err.contains("--hash=sha256:"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_plain_file_gets_the_extra_dependency_without_hashes() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("requirements.txt");
+        fs::write(&plain, "flask==3.1.3\n").unwrap();
+        assert_eq!(
+            requirement_line(&plain, "six==1.17.0").unwrap(),
+            "six==1.17.0"
+        );
+        assert_eq!(
+            requirement_line(&plain, "six==1.17.0 --hash=sha256:cccc").unwrap(),
+            "six==1.17.0"
         );
     }
 

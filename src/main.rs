@@ -20,6 +20,7 @@ mod lock;
 mod measure;
 mod names;
 mod plan;
+mod poetry;
 mod presets;
 mod prompt;
 mod render;

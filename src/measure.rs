@@ -78,11 +78,16 @@ pub fn rebuild(
             Path::new(&config.project.app_file),
             |text| edit::bump_app(text, &nonce),
         )?,
-        EditKind::Deps => Edit::apply(
-            &builder.plan.dir,
-            Path::new(&config.project.requirements),
-            |text| edit::add_dependency(text, &config.measure.extra_dependency, &nonce),
-        )?,
+        EditKind::Deps => {
+            let file = Path::new(&config.project.requirements);
+            let line = edit::requirement_line(
+                &builder.plan.dir.join(file),
+                &config.measure.extra_dependency,
+            )?;
+            Edit::apply(&builder.plan.dir, file, |text| {
+                edit::add_dependency(text, &line, &nonce)
+            })?
+        }
     };
     builder.build(
         step,

@@ -37,6 +37,21 @@ pub fn presets() -> anyhow::Result<Vec<Preset>> {
     Ok(file.preset)
 }
 
+/// The pinned gunicorn the presets install on `python`: what an adopted
+/// project that lists none gets, so that the images' CMD can run.
+pub fn gunicorn(presets: &[Preset], python: &PythonVersion) -> Result<String, UserError> {
+    presets
+        .iter()
+        .filter_map(|preset| Deps::Preset(preset.name.clone()).resolve(presets, python).ok())
+        .flat_map(|reqs| reqs.text.lines().map(str::to_string).collect::<Vec<_>>())
+        .find(|line| line.starts_with("gunicorn=="))
+        .ok_or_else(|| {
+            UserError::new(format!(
+                "dockwright knows no gunicorn release for Python {python}; add a pinned `gunicorn` line to the project's requirements"
+            ))
+        })
+}
+
 /// The Python minor versions dockwright scaffolds for: from the oldest that
 /// every preset has pins for (scaffolds/presets.toml) to the newest with
 /// official `python:3.N` base images that the pins install on.
@@ -233,6 +248,16 @@ mod tests {
             .resolve(&presets, &PythonVersion { minor: 7 })
             .unwrap_err();
         assert!(err.to_string().contains("Python 3.7"), "{err}");
+    }
+
+    #[test]
+    fn gunicorn_follows_the_python_version() {
+        let presets = presets().unwrap();
+        let new = gunicorn(&presets, &PythonVersion { minor: 13 }).unwrap();
+        let old = gunicorn(&presets, &PythonVersion { minor: 9 }).unwrap();
+        assert!(new.starts_with("gunicorn==") && old.starts_with("gunicorn=="));
+        assert_ne!(new, old, "3.9 needs an older gunicorn");
+        assert!(gunicorn(&presets, &PythonVersion { minor: 7 }).is_err());
     }
 
     #[test]

@@ -9,17 +9,23 @@ use crate::error::UserError;
 
 /// pip options a requirements file may carry that need nothing outside it.
 const SELF_CONTAINED_OPTIONS: &[&str] = &[
-    "-i",
-    "--index-url",
-    "--extra-index-url",
     "--no-index",
-    "-f",
-    "--find-links",
     "--trusted-host",
     "--pre",
     "--prefer-binary",
     "--only-binary",
     "--no-binary",
+    "--require-hashes",
+];
+
+/// pip options that point at an index or a page of links: fine over the
+/// network, but a local path is outside the build context.
+const LOCATION_OPTIONS: &[&str] = &[
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
 ];
 
 /// A checked requirements file: its text as written, and the names it pins.
@@ -28,6 +34,12 @@ pub struct Requirements {
     pub text: String,
     pub names: Vec<String>,
     pub unpinned: Vec<String>,
+    /// Packages pinned to two different versions, as `name (==1, ==2)`:
+    /// pip refuses to install such a file.
+    pub conflicts: Vec<String>,
+    /// pip's hash-checking mode: `--require-hashes`, or a `--hash` on any
+    /// line, and then every requirement needs its hashes.
+    pub hashed: bool,
 }
 
 impl Requirements {
@@ -35,26 +47,42 @@ impl Requirements {
     pub fn parse(text: &str, origin: &str) -> Result<Requirements, UserError> {
         let mut names = Vec::new();
         let mut unpinned = Vec::new();
-        for (number, line) in logical_lines(text) {
+        let mut pins: Vec<Requirement<VerbatimUrl>> = Vec::new();
+        let mut conflicts = Vec::new();
+        let mut hashed = false;
+        // pip reads a file that starts with a byte-order mark.
+        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+        for (number, line) in logical_lines(body) {
             let line = strip_comment(&line);
             let line = line.trim();
             if line.is_empty() {
                 continue;
             }
             if line.starts_with('-') {
-                check_option(line, number, origin)?;
+                hashed |= check_option(line, number, origin)?;
                 continue;
             }
-            // Per-requirement options such as `--hash=...` follow the specifier.
-            let spec = line.split(" --").next().unwrap_or(line).trim();
+            let (spec, options) = split_options(line);
+            hashed |= options.contains("--hash");
             let requirement = Requirement::<VerbatimUrl>::from_str(spec).map_err(|err| {
                 let why = err.message.to_string();
                 UserError::new(format!(
                     "line {number} of `{origin}`, `{spec}`, is not a valid requirement ({why}); write it as `name==version`"
                 ))
             })?;
+            check_url(&requirement, spec, number, origin)?;
             if !is_pinned(&requirement) {
                 unpinned.push(requirement.name.to_string());
+            } else if let Some(other) = pins.iter().find(|p| clashes(p, &requirement)) {
+                conflicts.push(format!(
+                    "{} ({}, {})",
+                    requirement.name,
+                    version_text(other),
+                    version_text(&requirement)
+                ));
+            }
+            if is_pinned(&requirement) {
+                pins.push(requirement.clone());
             }
             names.push(requirement.name.to_string());
         }
@@ -62,6 +90,8 @@ impl Requirements {
             text: text.to_string(),
             names,
             unpinned,
+            conflicts,
+            hashed,
         })
     }
 
@@ -90,14 +120,103 @@ fn is_pinned(requirement: &Requirement<VerbatimUrl>) -> bool {
     }
 }
 
-fn check_option(line: &str, number: usize, origin: &str) -> Result<(), UserError> {
-    let option = line.split([' ', '=']).next().unwrap_or(line);
-    if SELF_CONTAINED_OPTIONS.contains(&option) {
-        return Ok(());
+/// Whether `text` puts pip in hash-checking mode, and the files it includes
+/// with `-r`, which count too. Unlike `parse`, this accepts any file pip
+/// would: it reads dockwright's own files, which include the project's.
+pub fn hash_mode(text: &str) -> (bool, Vec<String>) {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut hashed = false;
+    let mut includes = Vec::new();
+    for (_, line) in logical_lines(body) {
+        let line = strip_comment(&line);
+        let line = line.trim();
+        let mut words = line.split(|c: char| c == '=' || c.is_whitespace());
+        match words.next() {
+            Some("--require-hashes") => hashed = true,
+            Some("-r" | "--requirement") => {
+                includes.extend(words.find(|w| !w.is_empty()).map(str::to_string))
+            }
+            _ => hashed |= split_options(line).1.contains("--hash"),
+        }
     }
-    Err(UserError::new(format!(
-        "line {number} of `{origin}` uses `{option}`, which needs files or options an image build cannot see; list the requirements themselves, one `name==version` a line"
-    )))
+    (hashed, includes)
+}
+
+/// `line` without its per-requirement options (`--hash=...`).
+pub fn without_options(line: &str) -> &str {
+    split_options(line).0
+}
+
+/// Two pins of one package, under the same markers, that name different
+/// versions.
+fn clashes(a: &Requirement<VerbatimUrl>, b: &Requirement<VerbatimUrl>) -> bool {
+    a.name == b.name && a.marker == b.marker && version_text(a) != version_text(b)
+}
+
+fn version_text(requirement: &Requirement<VerbatimUrl>) -> String {
+    match &requirement.version_or_url {
+        Some(pep508_rs::VersionOrUrl::VersionSpecifier(specifiers)) => specifiers.to_string(),
+        Some(pep508_rs::VersionOrUrl::Url(url)) => format!("@ {}", url.raw()),
+        None => String::new(),
+    }
+}
+
+/// The specifier and the per-requirement options (`--hash=...`) that follow
+/// it: like pip, everything from the first word that starts with `-`.
+fn split_options(line: &str) -> (&str, &str) {
+    let mut at = line.len();
+    let mut previous_blank = false;
+    for (index, c) in line.char_indices() {
+        if c == '-' && previous_blank {
+            at = index;
+            break;
+        }
+        previous_blank = c.is_whitespace();
+    }
+    (line[..at].trim(), &line[at..])
+}
+
+/// A `file:` URL names a file on this machine, outside the build context.
+fn check_url(
+    requirement: &Requirement<VerbatimUrl>,
+    spec: &str,
+    number: usize,
+    origin: &str,
+) -> Result<(), UserError> {
+    match &requirement.version_or_url {
+        Some(pep508_rs::VersionOrUrl::Url(url)) if url.raw().scheme() == "file" => {
+            Err(outside_the_build(number, origin, spec))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks an option line; whether it turns on hash-checking mode.
+fn check_option(line: &str, number: usize, origin: &str) -> Result<bool, UserError> {
+    let option = line
+        .split(|c: char| c == '=' || c.is_whitespace())
+        .next()
+        .unwrap_or(line);
+    if SELF_CONTAINED_OPTIONS.contains(&option) {
+        return Ok(option == "--require-hashes");
+    }
+    if LOCATION_OPTIONS.contains(&option) {
+        let value =
+            line[option.len()..].trim_start_matches(|c: char| c == '=' || c.is_whitespace());
+        let remote = ["http://", "https://"]
+            .iter()
+            .any(|scheme| value.to_ascii_lowercase().starts_with(scheme));
+        if remote {
+            return Ok(false);
+        }
+    }
+    Err(outside_the_build(number, origin, option))
+}
+
+fn outside_the_build(number: usize, origin: &str, what: &str) -> UserError {
+    UserError::new(format!(
+        "line {number} of `{origin}` uses `{what}`, which needs files or options an image build cannot see; list the requirements themselves, one `name==version` a line"
+    ))
 }
 
 /// Joins lines continued with a trailing backslash, keeping the number of
@@ -123,14 +242,17 @@ fn logical_lines(text: &str) -> Vec<(usize, String)> {
     lines
 }
 
+/// pip's rule: a `#` at the start of a line or after whitespace (a space or
+/// a tab) begins a comment; one inside a word, as in a URL's fragment, does not.
 fn strip_comment(line: &str) -> String {
-    if line.trim_start().starts_with('#') {
-        return String::new();
+    let mut previous_blank = true;
+    for (index, c) in line.char_indices() {
+        if c == '#' && previous_blank {
+            return line[..index].to_string();
+        }
+        previous_blank = c.is_whitespace();
     }
-    match line.find(" #") {
-        Some(at) => line[..at].to_string(),
-        None => line.to_string(),
-    }
+    line.to_string()
 }
 
 #[cfg(test)]
@@ -163,6 +285,60 @@ mod tests {
             let err = Requirements::parse(line, "req.txt").unwrap_err();
             assert!(err.to_string().contains("line 1"), "{err}");
         }
+    }
+
+    #[test]
+    fn reads_what_pip_reads_tab_comments_and_a_byte_order_mark() {
+        let text = "\u{feff}flask==3.1.3\t# web\ngunicorn==23.0.0\t\t#server\n";
+        let reqs = Requirements::parse(text, "requirements.txt").unwrap();
+        assert_eq!(reqs.names, ["flask", "gunicorn"]);
+        assert!(reqs.unpinned.is_empty());
+        assert_eq!(reqs.text, text);
+    }
+
+    #[test]
+    fn refuses_local_links_and_file_urls_naming_the_line() {
+        for (text, says) in [
+            ("flask==3.1.3\n-f ./wheels\n", "`-f`"),
+            ("flask==3.1.3\n--find-links=/srv/wheels\n", "`--find-links`"),
+            (
+                "flask==3.1.3\n--index-url file:///srv/simple\n",
+                "`--index-url`",
+            ),
+            (
+                "flask==3.1.3\nshop @ file:///home/me/shop.whl\n",
+                "`shop @ file:///home/me/shop.whl`",
+            ),
+        ] {
+            let err = Requirements::parse(text, "req.txt")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("line 2 of `req.txt` uses ") && err.contains(says),
+                "{text}: {err}"
+            );
+            assert!(err.contains("an image build cannot see"), "{err}");
+        }
+        let remote = "-f https://example.org/wheels\n--extra-index-url https://example.org/simple\nflask==3.1.3\n";
+        assert!(Requirements::parse(remote, "req.txt").is_ok());
+    }
+
+    #[test]
+    fn finds_packages_pinned_twice_to_different_versions() {
+        let text = "Flask==3.1.3\ngunicorn==23.0.0\nflask==3.0.0\ngunicorn==23.0.0\nnumpy==1.26.4; python_version < \"3.12\"\nnumpy==2.3.0; python_version >= \"3.12\"\n";
+        let reqs = Requirements::parse(text, "req.txt").unwrap();
+        assert_eq!(reqs.conflicts, ["flask (==3.1.3, ==3.0.0)"]);
+    }
+
+    #[test]
+    fn hash_checking_files_are_valid_and_known_as_such() {
+        let text = "--require-hashes\nflask==3.1.3 \\\n    --hash=sha256:aaaa \\\n    --hash=sha256:bbbb\ngunicorn==23.0.0\t--hash=sha256:cccc\n";
+        let reqs = Requirements::parse(text, "req.txt").unwrap();
+        assert_eq!(reqs.names, ["flask", "gunicorn"]);
+        assert!(reqs.hashed);
+        let only_hashes = Requirements::parse("flask==3.1.3 --hash=sha256:aaaa\n", "r").unwrap();
+        assert!(only_hashes.hashed);
+        assert!(!Requirements::parse("flask==3.1.3\n", "r").unwrap().hashed);
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct Settings {
     /// Text to write at `requirements`, unless the project already has it.
     #[serde(skip)]
     pub requirements_text: Option<String>,
+    /// Files that `requirements` includes with `-r`: the Dockerfiles copy
+    /// them beside it, or pip would not find them.
+    pub requirements_includes: Vec<String>,
     pub install_project: bool,
     pub runtime: Runtime,
     /// Whether to write the hello-world app and its README (a new project)

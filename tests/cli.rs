@@ -148,6 +148,32 @@ fn new_copies_a_requirements_file_given_to_deps() {
 }
 
 #[test]
+fn new_reads_requirements_the_way_pip_does() {
+    let tmp = tempdir();
+    // A byte-order mark, comments after tabs, and hash-checking mode.
+    let text = "\u{feff}--require-hashes\nflask==3.1.3\t# web \\\n    --hash=sha256:0000000000000000000000000000000000000000000000000000000000000000\ngunicorn==23.0.0\t--hash=sha256:1111111111111111111111111111111111111111111111111111111111111111\n";
+    write(tmp.path().join("pip.txt"), text);
+    let proj = new_project(tmp.path(), "proj", &["--deps", "pip.txt"]);
+    assert_eq!(read(proj.join("requirements.txt")), text);
+}
+
+#[test]
+fn new_warns_about_a_package_pinned_twice() {
+    let tmp = tempdir();
+    write(
+        tmp.path().join("twice.txt"),
+        "flask==3.1.3\ngunicorn==23.0.0\nFlask==3.0.0\n",
+    );
+    let output = run(tmp.path(), &["new", "proj", "--yes", "--deps", "twice.txt"]);
+    assert_success(&output);
+    let warnings = stderr(&output);
+    assert!(
+        warnings.contains("pinned twice") && warnings.contains("flask (==3.1.3, ==3.0.0)"),
+        "{warnings}"
+    );
+}
+
+#[test]
 fn new_takes_python_and_port_from_flags() {
     let tmp = tempdir();
     let proj = new_project(tmp.path(), "proj", &["--python", "3.12", "--port", "8080"]);
@@ -304,12 +330,20 @@ fn bad_inputs() -> Vec<Bad> {
         // Root reads any file whatever its mode; a directory cannot be read as one.
         bad(&["--deps", "adir/"], "adir"),
         bad(&["--deps", "bad.txt"], "flask=>3"),
+        bad(&["--deps", "local-links.txt"], "`-f`"),
+        bad(&["--deps", "file-url.txt"], "file:///srv/shop.whl"),
     ]
 }
 
 /// Files the bad inputs refer to.
 fn bad_input_fixtures(dir: &Path) {
     write(dir.join("bad.txt"), "flask==3.1.3\nflask=>3\n");
+    // What the image build cannot see: a local folder of wheels, a local file.
+    write(dir.join("local-links.txt"), "-f ./wheels\nflask==3.1.3\n");
+    write(
+        dir.join("file-url.txt"),
+        "flask==3.1.3\nshop @ file:///srv/shop.whl\n",
+    );
     fs::create_dir(dir.join("adir")).unwrap();
 }
 
@@ -927,6 +961,185 @@ fn init_adopts_a_factory_package_with_pyproject_dependencies() {
     }
 }
 
+const POETRY_PYPROJECT: &str = "[tool.poetry]\nname = \"shop\"\nversion = \"1.0.0\"\n\n[tool.poetry.dependencies]\npython = \"^3.11\"\nflask = \"^3.1\"\nrequests = { version = \"~2.32\", extras = [\"socks\"] }\ngunicorn = \"23.0.0\"\n\n[build-system]\nrequires = [\"poetry-core\"]\nbuild-backend = \"poetry.core.masonry.api\"\n";
+
+#[test]
+fn init_reads_poetry_dependencies() {
+    let tmp = tempdir();
+    let proj = tmp.path().join("proj");
+    write(proj.join("shop/__init__.py"), MODULE_APP);
+    write(proj.join("pyproject.toml"), POETRY_PYPROJECT);
+    let output = run(tmp.path(), &["init", "proj"]);
+    assert_success(&output);
+    let config = config(&proj);
+    let requirements = project_value(&config, "requirements")
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut lines = requirement_lines(&read(proj.join(&requirements)));
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "flask>=3.1,<4.0",
+            "gunicorn==23.0.0",
+            "requests[socks]>=2.32,<2.33"
+        ]
+    );
+}
+
+#[test]
+fn init_refuses_poetry_dependencies_from_git_or_a_path() {
+    for dependency in [
+        "shop-lib = { git = \"https://github.com/me/shop-lib.git\" }",
+        "shop-lib = { path = \"../shop-lib\" }",
+    ] {
+        let tmp = tempdir();
+        let proj = tmp.path().join("proj");
+        write(proj.join("shop/__init__.py"), MODULE_APP);
+        let text = POETRY_PYPROJECT.replace("gunicorn = ", &format!("{dependency}\ngunicorn = "));
+        write(proj.join("pyproject.toml"), &text);
+        let before = tree(tmp.path());
+        let message = assert_usage_error(&run(tmp.path(), &["init", "proj"]));
+        assert!(
+            message.contains("`shop-lib`") && message.contains("requirements.txt"),
+            "{message}"
+        );
+        assert_unchanged(tmp.path(), &before);
+    }
+}
+
+#[test]
+fn init_says_that_dynamic_dependencies_need_a_requirements_file() {
+    let tmp = tempdir();
+    let proj = tmp.path().join("proj");
+    write(proj.join("web.py"), MODULE_APP);
+    write(
+        proj.join("pyproject.toml"),
+        "[project]\nname = \"shop\"\nversion = \"1\"\ndynamic = [\"dependencies\"]\n\n[tool.setuptools.dynamic]\ndependencies = { file = [\"deps.in\"] }\n",
+    );
+    let before = tree(tmp.path());
+    let message = assert_usage_error(&run(tmp.path(), &["init", "proj"]));
+    assert!(
+        message.contains("dynamic") && message.contains("requirements.txt"),
+        "{message}"
+    );
+    assert_unchanged(tmp.path(), &before);
+}
+
+#[test]
+fn init_refuses_an_entry_in_a_module_that_does_not_exist() {
+    let tmp = tempdir();
+    two_apps(tmp.path());
+    let before = tree(tmp.path());
+    let output = run(tmp.path(), &["init", "proj", "--entry", "nosuch:app"]);
+    let message = assert_usage_error(&output);
+    assert!(
+        message.contains("`nosuch`") && message.contains("nosuch.py"),
+        "{message}"
+    );
+    assert_unchanged(tmp.path(), &before);
+}
+
+#[test]
+fn init_entry_may_name_a_module_dockwright_did_not_find_an_app_in() {
+    let tmp = tempdir();
+    let proj = two_apps(tmp.path());
+    write(proj.join("wsgi.py"), "from web import app\n");
+    let output = run(tmp.path(), &["init", "proj", "--entry", "wsgi:app"]);
+    assert_success(&output);
+    assert_eq!(
+        project_value(&config(&proj), "app_file").as_str(),
+        Some("wsgi.py")
+    );
+}
+
+/// The gunicorn line of the minimal preset for the default Python: what
+/// dockwright adds to a project that lists none.
+fn preset_gunicorn(tmp: &Path) -> String {
+    let proj = new_project(tmp, "preset", &["--deps", "minimal"]);
+    requirement_lines(&read(proj.join("requirements.txt")))
+        .into_iter()
+        .find(|line| line.starts_with("gunicorn=="))
+        .expect("the minimal preset pins gunicorn")
+}
+
+#[test]
+fn init_adds_gunicorn_beside_a_requirements_file_without_it() {
+    let tmp = tempdir();
+    let gunicorn = preset_gunicorn(tmp.path());
+    let proj = tmp.path().join("proj");
+    write(proj.join("web.py"), MODULE_APP);
+    write(proj.join("requirements.txt"), "flask==3.1.3\n");
+    let before = tree(&proj);
+
+    let output = run(tmp.path(), &["init", "proj", "--profile", "all"]);
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains(&format!("adds `{gunicorn}`")),
+        "{}",
+        stderr(&output)
+    );
+    let config = config(&proj);
+    let requirements = project_value(&config, "requirements")
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(
+        requirements, "requirements.txt",
+        "the project's own file is not edited"
+    );
+    assert_only_dockwright_files_added(&proj, &before, Some(&requirements));
+    assert_eq!(
+        requirement_lines(&read(proj.join(&requirements))),
+        ["-r requirements.txt", gunicorn.as_str()]
+    );
+    // pip reads the included file next to the including one: every
+    // Dockerfile that copies or mounts one of them brings the other.
+    for (name, dockerfile) in config_variants(&config) {
+        let text = read(proj.join(dockerfile));
+        for line in text.lines().filter(|l| l.contains(&requirements)) {
+            let own = line.contains(&format!("COPY {requirements}"))
+                || line.contains(&format!("source={requirements}"));
+            if own {
+                let included = line.replace(&requirements, "requirements.txt");
+                assert!(
+                    text.contains(&included),
+                    "{name} has `{line}` but not `{included}`:\n{text}"
+                );
+            }
+        }
+        assert!(
+            text.contains(&requirements),
+            "{name} does not install {requirements}"
+        );
+    }
+}
+
+#[test]
+fn init_adds_gunicorn_to_pyproject_dependencies_without_it() {
+    let tmp = tempdir();
+    let gunicorn = preset_gunicorn(tmp.path());
+    let proj = tmp.path().join("proj");
+    write(proj.join("shop/__init__.py"), MODULE_APP);
+    write(
+        proj.join("pyproject.toml"),
+        "[project]\nname = \"shop\"\nversion = \"1\"\ndependencies = [\"flask==3.1.3\"]\n",
+    );
+    let output = run(tmp.path(), &["init", "proj"]);
+    assert_success(&output);
+    assert!(stderr(&output).contains(&gunicorn), "{}", stderr(&output));
+    let config = config(&proj);
+    let requirements = project_value(&config, "requirements")
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        requirement_lines(&read(proj.join(&requirements))),
+        ["flask==3.1.3", gunicorn.as_str()]
+    );
+}
+
 /// Whether `.dockerignore` leaves `path` out of the build context, for the
 /// plain patterns dockwright writes: exact paths and directories, each
 /// overridden by a later `!` pattern.
@@ -1021,6 +1234,49 @@ fn variants_json_lists_the_ladder_from_baseline_to_recommended() {
             assert!(proj.join(row["dockerfile"].as_str().unwrap()).is_file());
             assert!(!row["reason"].as_str().unwrap().is_empty(), "{row}");
         }
+    }
+}
+
+/// `dockwright variants` in a project whose dockwright.toml had `from`
+/// replaced with `to`: the usage error, and the (last) line `to` is on.
+fn variants_with_edited_config(from: &str, to: &str) -> (String, usize) {
+    let tmp = tempdir();
+    let proj = new_project(tmp.path(), "proj", &["--profile", "article"]);
+    let text = read(proj.join("dockwright.toml"));
+    assert!(text.contains(from), "{from} is not in:\n{text}");
+    let text = text.replacen(from, to, 1);
+    write(proj.join("dockwright.toml"), &text);
+    let lines: Vec<&str> = text.lines().collect();
+    let line = lines.iter().rposition(|l| *l == to).unwrap() + 1;
+    (assert_usage_error(&run(&proj, &["variants"])), line)
+}
+
+#[test]
+fn a_setting_of_the_wrong_type_is_named_with_its_line() {
+    let (message, line) = variants_with_edited_config("port = 5000", "port = \"5000\"");
+    assert!(
+        message.contains(&format!("line {line} (`project.port`)")),
+        "{message}"
+    );
+    assert!(!message.contains("not valid TOML"), "{message}");
+}
+
+#[test]
+fn project_and_variant_names_must_make_image_tags() {
+    for (from, to, says) in [
+        ("name = \"proj\"", "name = \"my proj\"", "`project.name`"),
+        (
+            "name = \"slim\"",
+            "name = \"sl:im\"",
+            "not a valid image tag",
+        ),
+        ("name = \"slim\"", "name = \"baseline\"", "listed twice"),
+    ] {
+        let (message, line) = variants_with_edited_config(from, to);
+        assert!(
+            message.contains(&format!("line {line}")) && message.contains(says),
+            "{to}: {message}"
+        );
     }
 }
 

@@ -41,6 +41,12 @@ pub struct MeasureArgs {
 
 pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
     let (config, plan, engine) = prepare(&args.project, &args.variants, &args.engine)?;
+    // The dependency edit comes after each cold build: a line it cannot make
+    // (hash-checking mode, no hashes) is better said before the first one.
+    crate::edit::requirement_line(
+        &plan.dir.join(&config.project.requirements),
+        &config.measure.extra_dependency,
+    )?;
     let files = RunFiles::start(&plan.dir, "measure")?;
     let path = &files.results;
     let _hold = Hold::new();

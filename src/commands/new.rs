@@ -262,19 +262,26 @@ fn settle(
         (None, false) => PythonVersion::parse(presets::DEFAULT_PYTHON)?,
     };
 
-    let (requirements, requirements_text, install_project, with_app) = match found {
-        Some(found) => adopted_deps(found),
-        None => {
-            let deps = match (&args.deps, ask) {
-                (Some(deps), _) => Deps::parse(deps, &presets)?,
-                (None, true) => ask_deps(&presets, &python)?,
-                (None, false) => Deps::Preset(presets::DEFAULT_PRESET.to_string()),
-            };
-            let reqs = deps.resolve(&presets, &python)?;
-            warn_about(&reqs);
-            ("requirements.txt".to_string(), Some(reqs.text), false, true)
-        }
-    };
+    let (requirements, requirements_text, requirements_includes, install_project, with_app) =
+        match found {
+            Some(found) => adopted_deps(found, &presets, &python)?,
+            None => {
+                let deps = match (&args.deps, ask) {
+                    (Some(deps), _) => Deps::parse(deps, &presets)?,
+                    (None, true) => ask_deps(&presets, &python)?,
+                    (None, false) => Deps::Preset(presets::DEFAULT_PRESET.to_string()),
+                };
+                let reqs = deps.resolve(&presets, &python)?;
+                warn_about(&reqs, false);
+                (
+                    "requirements.txt".to_string(),
+                    Some(reqs.text),
+                    Vec::new(),
+                    false,
+                    true,
+                )
+            }
+        };
 
     let profile = match (&args.profile, ask) {
         (Some(profile), _) => catalogue.profile(profile)?.name.clone(),
@@ -316,6 +323,7 @@ fn settle(
         app_file,
         requirements,
         requirements_text,
+        requirements_includes,
         install_project,
         with_app,
         runtime: Runtime {
@@ -342,52 +350,106 @@ fn parse_env(text: &str) -> Result<(String, String), String> {
     Ok((key.to_string(), value.to_string()))
 }
 
-/// Where an adopted project's dependencies are read from in the image build:
-/// its own requirements.txt, or a file written from pyproject.toml.
-fn adopted_deps(found: &Found) -> (String, Option<String>, bool, bool) {
-    match &found.deps {
-        DepsSource::RequirementsFile(reqs) => {
-            warn_about(reqs);
-            (
-                "requirements.txt".to_string(),
-                None,
-                found.install_project,
-                false,
-            )
-        }
-        DepsSource::Pyproject(reqs) => {
-            warn_about(reqs);
-            let text = format!(
-                "# Written by dockwright from pyproject.toml's [project] dependencies, so that\n# the image build installs them in a layer of their own.\n{}",
-                reqs.text
-            );
-            // A file, not a folder: setuptools' flat-layout discovery would
-            // take a folder in the build context for a second package.
-            (
-                "dockwright-requirements.txt".to_string(),
-                Some(text),
-                found.install_project,
-                false,
-            )
-        }
+/// Where the image build reads the dependencies: the requirements path, the
+/// text dockwright writes there (if any), the files that one includes,
+/// whether the project installs itself, and whether the hello-world app is
+/// written.
+type DepsPlan = (String, Option<String>, Vec<String>, bool, bool);
+
+/// dockwright's own requirements file, for what it has to add to a
+/// project's: a file, not a folder, since setuptools' flat-layout discovery
+/// would take a folder in the build context for a second package.
+const OWN_REQUIREMENTS: &str = "dockwright-requirements.txt";
+
+/// Where an adopted project's dependencies are read from in the image build
+/// (the file, its text when dockwright writes it, the files it includes),
+/// with a pinned gunicorn added when the project lists none: every image's
+/// CMD runs it. The project's own files are never edited.
+fn adopted_deps(
+    found: &Found,
+    presets: &[presets::Preset],
+    python: &PythonVersion,
+) -> anyhow::Result<DepsPlan> {
+    let reqs = match &found.deps {
+        DepsSource::RequirementsFile(reqs) | DepsSource::Pyproject(reqs) => reqs,
+    };
+    // In hash-checking mode every requirement needs its hashes, which
+    // dockwright does not have for gunicorn: warn_about asks for a line.
+    let gunicorn = if has_gunicorn(reqs) || reqs.hashed {
+        None
+    } else {
+        Some(presets::gunicorn(presets, python)?)
+    };
+    warn_about(reqs, gunicorn.is_some());
+    if let Some(gunicorn) = &gunicorn {
+        let source = match &found.deps {
+            DepsSource::RequirementsFile(_) => "requirements.txt",
+            DepsSource::Pyproject(_) => "pyproject.toml",
+        };
+        warn(&format!(
+            "{source} does not list gunicorn, which serves the app in every image; {OWN_REQUIREMENTS} adds `{gunicorn}` to what the images install"
+        ));
     }
+    let with_gunicorn = |text: String| match &gunicorn {
+        Some(gunicorn) => format!(
+            "{text}# Added by dockwright: gunicorn serves the app in every image.\n{gunicorn}\n"
+        ),
+        None => text,
+    };
+    Ok(match (&found.deps, &gunicorn) {
+        (DepsSource::RequirementsFile(_), None) => (
+            "requirements.txt".to_string(),
+            None,
+            Vec::new(),
+            found.install_project,
+            false,
+        ),
+        (DepsSource::RequirementsFile(_), Some(_)) => (
+            OWN_REQUIREMENTS.to_string(),
+            Some(with_gunicorn(
+                "# Written by dockwright: the project's requirements.txt, unchanged, and what\n# the images need besides.\n-r requirements.txt\n".to_string(),
+            )),
+            vec!["requirements.txt".to_string()],
+            found.install_project,
+            false,
+        ),
+        (DepsSource::Pyproject(reqs), _) => (
+            OWN_REQUIREMENTS.to_string(),
+            Some(with_gunicorn(format!(
+                "# Written by dockwright from pyproject.toml's dependencies, so that the image\n# build installs them in a layer of their own.\n{}",
+                reqs.text
+            ))),
+            Vec::new(),
+            found.install_project,
+            false,
+        ),
+    })
+}
+
+fn has_gunicorn(reqs: &Requirements) -> bool {
+    reqs.names
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case("gunicorn"))
 }
 
 /// Warns about requirements that build but may not behave: unpinned ones,
-/// and a missing gunicorn, which every Dockerfile's CMD runs.
-fn warn_about(reqs: &Requirements) {
+/// packages pinned twice, and a missing gunicorn, which every Dockerfile's
+/// CMD runs, unless dockwright `adds_gunicorn` itself.
+fn warn_about(reqs: &Requirements, adds_gunicorn: bool) {
+    if !reqs.conflicts.is_empty() {
+        warn(&format!(
+            "pinned twice to different versions: {}; pip refuses to install both, so keep one pin of each",
+            reqs.conflicts.join(", ")
+        ));
+    }
     if !reqs.unpinned.is_empty() {
         warn(&format!(
             "not pinned with `==`: {}; the images may change from build to build",
             reqs.unpinned.join(", ")
         ));
     }
-    if !reqs
-        .names
-        .iter()
-        .any(|n| n.eq_ignore_ascii_case("gunicorn"))
-    {
-        warn("the requirements do not include gunicorn, which serves the app in every image; add a pinned `gunicorn` line");
+    if !has_gunicorn(reqs) && !adds_gunicorn {
+        warn("the requirements do not include gunicorn, which serves the app in every image; add a pinned `gunicorn` line (with its `--hash` in a hash-checking file)");
     }
 }
 
@@ -395,13 +457,22 @@ fn choose_entry(found: &Found, flag: Option<&str>, ask: bool) -> anyhow::Result<
     if let Some(flag) = flag {
         let target = parse_entry(flag)?;
         let module = target.split(':').next().unwrap_or_default();
-        let file = found
+        let file = match found
             .entries
             .iter()
             .find(|e| e.target.split(':').next() == Some(module))
-            .map(|e| e.file.display().to_string())
-            .unwrap_or_else(|| format!("{}.py", module.replace('.', "/")));
-        return Ok((target, file));
+        {
+            Some(entry) => entry.file.clone(),
+            None => module_file(&found.root, module, found.install_project).ok_or_else(|| {
+                let path = module.replace('.', "/");
+                UserError::new(format!(
+                    "`--entry {target}` names the module `{module}`, but `{}` has no `{path}.py` or `{path}/__init__.py`; pass a module of the project, such as `{}`",
+                    found.root.display(),
+                    found.entries.first().map_or("app:app", |e| e.target.as_str())
+                ))
+            })?,
+        };
+        return Ok((target, file.display().to_string()));
     }
     let pick = match found.entries.as_slice() {
         [only] => only,
@@ -429,6 +500,22 @@ fn choose_entry(found: &Found, flag: Option<&str>, ask: bool) -> anyhow::Result<
         }
     };
     Ok((pick.target.clone(), pick.file.display().to_string()))
+}
+
+/// The file that defines `module` (dotted), relative to `root`: a module
+/// file or a package, also under `src/` for a project pip installs.
+fn module_file(root: &Path, module: &str, installed: bool) -> Option<PathBuf> {
+    let path = module.replace('.', "/");
+    let prefixes: &[&str] = if installed { &["", "src/"] } else { &[""] };
+    prefixes
+        .iter()
+        .flat_map(|prefix| {
+            [
+                PathBuf::from(format!("{prefix}{path}.py")),
+                PathBuf::from(format!("{prefix}{path}/__init__.py")),
+            ]
+        })
+        .find(|file| root.join(file).is_file())
 }
 
 /// Checks `module:callable` (a dotted module, an identifier, optionally `()`).

@@ -6,6 +6,7 @@
 
 mod context;
 mod full_disk;
+mod hashes;
 mod measure;
 mod pipes;
 mod serve;

@@ -229,6 +229,45 @@ fn an_adopted_factory_package_builds_and_serves() {
     }
 }
 
+#[test]
+fn an_adopted_app_without_gunicorn_gets_it_and_serves() {
+    let Some(engine) = engine() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let project = format!("e2e-gunicorn-{}", std::process::id());
+    let dir = tmp.path().join(&project);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("web.py"),
+        "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.route(\"/\")\ndef home():\n    return \"served by gunicorn\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("requirements.txt"), "flask==3.1.3\n").unwrap();
+    let adopted = dockwright(&dir, &["init", "--yes", "--profile", "all"]);
+    assert!(adopted.status.success(), "{}", text(&adopted.stderr));
+    let mut cleanup = Cleanup {
+        engine: engine.to_path_buf(),
+        project: project.clone(),
+        containers: Vec::new(),
+    };
+    // Each way a variant brings the requirements in: COPY, both files in a
+    // build stage, bind mounts for pip and for uv, pip and uv `--target`.
+    let variants = [
+        "requirements-first",
+        "from-source",
+        "cache-mount",
+        "uv",
+        "minimal-final",
+        "uv-minimal",
+    ];
+    let results = build(&engine, &dir, &variants);
+    assert_eq!(results.len(), variants.len());
+    for built in &results {
+        assert_eq!(built.status, "ok", "{built:?}");
+        let tag = format!("{project}:{}", built.name);
+        serve_and_check(&engine, &mut cleanup, &tag, 5000, "served by gunicorn");
+    }
+}
+
 /// The stand-in with the official images' layout (Python in /usr/local, a
 /// shared libpython), built by `cargo xtask fixtures`.
 const OFFICIAL_LAYOUT_SLIM: &str = "dockwright-official-layout/python:3.13-slim";
