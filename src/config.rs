@@ -12,13 +12,13 @@ use crate::names;
 pub const FILE_NAME: &str = "dockwright.toml";
 pub const UV_IMAGE: &str = "ghcr.io/astral-sh/uv:0.13.9";
 pub const DEFAULT_PORT: u16 = 5000;
-pub const DEFAULT_EXTRA_DEPENDENCY: &str = "six==1.17.0";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub project: Project,
     pub images: Images,
+    #[serde(default)]
     pub measure: Measure,
     #[serde(rename = "variant")]
     pub variants: Vec<VariantEntry>,
@@ -145,10 +145,13 @@ impl Images {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Measure {
-    pub extra_dependency: String,
+    /// The pinned requirement the dependency edit adds; unset, dockwright
+    /// picks one the project does not list (`edit::extra_dependency`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_dependency: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -415,7 +418,7 @@ mod tests {
         serde_json::json!({
             "name": "hello", "python": "3.13", "port": 5000, "entry": "app:app", "app_file": "app.py",
             "requirements": "requirements.txt", "install_project": false, "profile": "speed",
-            "images": Images::for_python("3.13"), "extra_dependency": DEFAULT_EXTRA_DEPENDENCY,
+            "images": Images::for_python("3.13"),
             "runtime": Runtime::default(),
             "variants": [{"name": "uv", "dockerfile": "dockerfiles/uv.Dockerfile", "reason": "fast"}],
         })

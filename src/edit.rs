@@ -1,7 +1,7 @@
 //! Edits dockwright makes to a user's files to measure a rebuild, each undone
 //! byte for byte: when the guard is dropped, on an error, and on Ctrl-C.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -9,7 +9,7 @@ use crate::error::{UserError, WriteFailed};
 use crate::interrupt::{self, CleanUpGuard};
 use crate::journal::EditEntry;
 use crate::render;
-use crate::requirements;
+use crate::requirements::{self, Requirements};
 
 /// An edited file, restored when this is dropped. The original is also kept
 /// in the project's journal until it is back, so that a killed run's edit is
@@ -97,6 +97,83 @@ pub fn add_dependency(text: &str, requirement: &str, nonce: &str) -> String {
     }
     out.push_str(&format!("{requirement}  # dockwright rebuild {nonce}\n"));
     out
+}
+
+/// The requirements the dependency edit adds when dockwright.toml names
+/// none, in order: pinned, pure Python and without dependencies of their
+/// own, so that one cannot clash with the project's pins unless the project
+/// lists the same package (skipped); their hashes are in
+/// scaffolds/hashes.toml for files in hash-checking mode.
+const EXTRA_CANDIDATES: &[&str] = &["six==1.17.0", "iniconfig==2.1.0", "idna==3.10"];
+
+/// The line the dependency edit adds to the project's requirements file
+/// `requirements` (relative to `project`): `[measure] extra_dependency` when
+/// set, else the first candidate the project does not list. pip refuses a
+/// package pinned twice, so the package must be one that neither the file
+/// nor a file it includes names (names compared as PEP 503 normalises them).
+pub fn extra_dependency(
+    project: &Path,
+    requirements: &Path,
+    configured: Option<&str>,
+) -> Result<String, UserError> {
+    let path = project.join(requirements);
+    let listed = listed_names(&path, 0);
+    let name_of = |requirement: &str| {
+        Requirements::parse(
+            requirements::without_options(requirement),
+            "extra_dependency",
+        )
+        .ok()
+        .and_then(|parsed| parsed.names.into_iter().next())
+    };
+    let chosen = match configured {
+        Some(configured) => {
+            let name = name_of(configured).ok_or_else(|| {
+                UserError::new(format!(
+                    "`[measure] extra_dependency = \"{configured}\"` in dockwright.toml is not a requirement; write it like `attrs==25.1.0`"
+                ))
+            })?;
+            if listed.contains(&name) {
+                return Err(UserError::new(format!(
+                    "`[measure] extra_dependency = \"{configured}\"` names `{name}`, which `{}` already lists: pip would refuse the second pin; choose a package the project does not use, or remove the setting and dockwright picks one",
+                    requirements.display()
+                )));
+            }
+            configured.to_string()
+        }
+        None => EXTRA_CANDIDATES
+            .iter()
+            .find(|candidate| name_of(candidate).is_some_and(|name| !listed.contains(&name)))
+            .map(|candidate| candidate.to_string())
+            .ok_or_else(|| {
+                UserError::new(format!(
+                    "`{}` lists every package dockwright adds to time a dependency edit ({}); set `[measure] extra_dependency` in dockwright.toml to a pinned package it does not list",
+                    requirements.display(),
+                    EXTRA_CANDIDATES.join(", ")
+                ))
+            })?,
+    };
+    requirement_line(&path, &chosen)
+}
+
+/// The package names a requirements file lists, with those of the files it
+/// includes (`-r`), normalised. An unreadable file lists nothing here:
+/// `Edit::apply` says what is wrong with it.
+fn listed_names(path: &Path, depth: usize) -> BTreeSet<String> {
+    let Ok(text) = fs::read_to_string(path) else {
+        return BTreeSet::new();
+    };
+    let mut names: BTreeSet<String> = Requirements::parse(&text, "requirements")
+        .map(|parsed| parsed.names.into_iter().collect())
+        .unwrap_or_default();
+    let (_, includes) = requirements::hash_mode(&text);
+    let dir = path.parent().unwrap_or(Path::new(""));
+    if depth < 8 {
+        for include in includes {
+            names.extend(listed_names(&dir.join(include), depth + 1));
+        }
+    }
+    names
 }
 
 /// `extra_dependency` as a line that keeps the requirements file at `path`
@@ -249,6 +326,56 @@ mod tests {
             requirement_line(&plain, "six==1.17.0 --hash=sha256:cccc").unwrap(),
             "six==1.17.0"
         );
+    }
+
+    /// The real app pinned six==1.16.0, and the edit appended
+    /// six==1.17.0: pip's resolver refused every dependency-edit rebuild.
+    #[test]
+    fn the_extra_dependency_is_one_the_project_does_not_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let reqs = Path::new("requirements.txt");
+        fs::write(dir.path().join(reqs), "flask==3.1.3\n").unwrap();
+        let pick = |configured| extra_dependency(dir.path(), reqs, configured);
+        assert_eq!(pick(None).unwrap(), "six==1.17.0");
+
+        fs::write(dir.path().join(reqs), "flask==3.1.3\nSix==1.16.0\n").unwrap();
+        assert_eq!(pick(None).unwrap(), "iniconfig==2.1.0");
+
+        // Through an include, and with the name written another way.
+        fs::write(
+            dir.path().join("base.txt"),
+            "six==1.16.0\nINIconfig==2.0.0\n",
+        )
+        .unwrap();
+        fs::write(dir.path().join(reqs), "-r base.txt\nflask==3.1.3\n").unwrap();
+        assert_eq!(pick(None).unwrap(), "idna==3.10");
+
+        let err = pick(Some("six==1.17.0")).unwrap_err().to_string();
+        assert!(
+            err.contains("`six`") && err.contains("already lists"),
+            "{err}"
+        );
+        assert_eq!(pick(Some("attrs==25.1.0")).unwrap(), "attrs==25.1.0");
+
+        fs::write(
+            dir.path().join("base.txt"),
+            "six==1.16.0\niniconfig==2.0.0\nidna==3.4\n",
+        )
+        .unwrap();
+        let err = pick(None).unwrap_err().to_string();
+        assert!(err.contains("extra_dependency"), "{err}");
+    }
+
+    #[test]
+    fn every_candidate_has_its_hashes_shipped() {
+        for candidate in EXTRA_CANDIDATES {
+            let hashes = known_hashes(candidate).unwrap().unwrap_or_default();
+            assert_eq!(
+                hashes.len(),
+                2,
+                "{candidate}: a wheel's and an sdist's hash"
+            );
+        }
     }
 
     #[test]

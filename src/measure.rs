@@ -58,6 +58,7 @@ pub fn new_run(config: &Config, engine: &Engine, runs: usize, base_set: Option<&
         },
         runs,
         base_set: base_set.map(str::to_string),
+        extra_dependency: None,
         commands: Vec::new(),
         variants: Vec::new(),
     }
@@ -80,9 +81,10 @@ pub fn rebuild(
         )?,
         EditKind::Deps => {
             let file = Path::new(&config.project.requirements);
-            let line = edit::requirement_line(
-                &builder.plan.dir.join(file),
-                &config.measure.extra_dependency,
+            let line = edit::extra_dependency(
+                &builder.plan.dir,
+                file,
+                config.measure.extra_dependency.as_deref(),
             )?;
             Edit::apply(&builder.plan.dir, file, |text| {
                 edit::add_dependency(text, &line, &nonce)

@@ -37,6 +37,9 @@ pub struct Run {
     /// The `[base-sets.NAME]` the images were built from, if not `[images]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_set: Option<String>,
+    /// The requirement the dependency edit added, when the run made one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_dependency: Option<String>,
     /// Every engine command the run executed, as a shell would show it.
     pub commands: Vec<String>,
     /// In ladder order.
@@ -160,6 +163,7 @@ impl Run {
             },
             runs,
             base_set: None,
+            extra_dependency: None,
             commands: Vec::new(),
             variants,
         }

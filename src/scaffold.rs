@@ -48,7 +48,6 @@ struct Context<'a> {
     images: Images,
     user: &'static str,
     uid: u32,
-    extra_dependency: &'static str,
     variants: Vec<VariantEntry>,
     recommended: String,
 }
@@ -77,7 +76,6 @@ pub fn plan(settings: &Settings, catalogue: &Catalogue) -> anyhow::Result<Vec<Pl
         images: Images::for_python(&settings.python),
         user: "appuser",
         uid: 10001,
-        extra_dependency: config::DEFAULT_EXTRA_DEPENDENCY,
         recommended: variants.last().map(|v| v.name.clone()).unwrap_or_default(),
         variants,
     };

@@ -42,10 +42,12 @@ pub struct MeasureArgs {
 pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
     let (config, plan, engine) = prepare(&args.project, &args.variants, &args.engine)?;
     // The dependency edit comes after each cold build: a line it cannot make
-    // (hash-checking mode, no hashes) is better said before the first one.
-    crate::edit::requirement_line(
-        &plan.dir.join(&config.project.requirements),
-        &config.measure.extra_dependency,
+    // (a package the project lists, hash-checking mode without hashes) is
+    // better said before the first one.
+    let extra = crate::edit::extra_dependency(
+        &plan.dir,
+        std::path::Path::new(&config.project.requirements),
+        config.measure.extra_dependency.as_deref(),
     )?;
     let files = RunFiles::start(&plan.dir, "measure")?;
     let path = &files.results;
@@ -58,6 +60,7 @@ pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
         edits: &[EditKind::App, EditKind::Deps],
     };
     let mut run = measure::new_run(&config, &engine, options.runs, args.engine.base_set());
+    run.extra_dependency = Some(crate::requirements::without_options(&extra).to_string());
     let mut warnings = Vec::new();
     for step in &plan.steps {
         let log = files.log(&step.name);

@@ -17,7 +17,8 @@ use crate::ui;
 #[derive(Args, Debug)]
 #[command(after_help = "\
 The app edit bumps the version string in the app source (v1.0.0 -> v1.0.1) and adds a comment \
-line; --deps adds the pinned requirement set as `extra_dependency` in dockwright.toml. Either \
+line; --deps adds one pinned requirement the project does not list (`[measure] extra_dependency` \
+in dockwright.toml, or one dockwright picks: six, iniconfig or idna). Either \
 edit is undone byte for byte after the build, also when it fails and on Ctrl-C.")]
 pub struct RebuildArgs {
     /// Variants to rebuild [default: all, in ladder order]

@@ -274,3 +274,36 @@ fn a_measure_killed_mid_edit_is_undone_by_the_next_command() {
         .collect();
     assert!(journal.is_empty(), "journal left: {journal:?}");
 }
+
+/// A project that pins six already: the dependency edit picks a package it
+/// does not list, the rebuild installs it, and the run says which.
+#[test]
+fn the_dependency_edit_avoids_a_package_the_project_pins() {
+    let Some(engine) = engine() else { return };
+    let project = scaffold(
+        &engine,
+        "e2e-extra",
+        &["--profile", "speed", "--deps", "minimal"],
+    );
+    let dir = &project.dir;
+    let reqs = dir.join("requirements.txt");
+    let pinned = format!("{}six==1.16.0\n", std::fs::read_to_string(&reqs).unwrap());
+    std::fs::write(&reqs, &pinned).unwrap();
+    let out = dockwright(
+        dir,
+        &[
+            "measure",
+            "docker-init",
+            "--json",
+            "--engine",
+            engine.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "measure: {}", text(&out.stderr));
+    let run = results_of(&out);
+    assert_eq!(run["extra_dependency"], "iniconfig==2.1.0", "{run}");
+    let built = variant(&run, "docker-init");
+    assert_eq!(built["status"], "ok", "{built}");
+    assert!(seconds(built, "deps_rebuild_seconds") > 0.0);
+    assert_eq!(std::fs::read_to_string(&reqs).unwrap(), pinned);
+}
