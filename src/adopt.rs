@@ -169,6 +169,38 @@ fn pyproject_dependencies(pyproject: &Pyproject) -> Result<Option<Requirements>,
         .transpose()
 }
 
+/// The WSGI app the project's Procfile serves: the `module:callable` that
+/// gunicorn is given on its `web:` line (`web: gunicorn --bind 0.0.0.0:$PORT
+/// wsgi:app`). That is the project's own declaration, so it wins over a
+/// guess from the code.
+pub fn procfile_entry(dir: &Path) -> Option<String> {
+    let text = fs::read_to_string(dir.join("Procfile")).ok()?;
+    let command = text
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("web:"))?;
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let gunicorn = words
+        .iter()
+        .position(|w| *w == "gunicorn" || w.ends_with("/gunicorn"))?;
+    words[gunicorn + 1..]
+        .iter()
+        .map(|w| w.trim_matches(|c| c == '\'' || c == '"'))
+        .find(|w| is_entry(w))
+        .map(str::to_string)
+}
+
+/// `module:callable`, the module dotted, the callable optionally called.
+pub fn is_entry(text: &str) -> bool {
+    let ident = |s: &str| {
+        !s.is_empty()
+            && !s.starts_with(|c: char| c.is_ascii_digit())
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    text.split_once(':').is_some_and(|(module, callable)| {
+        module.split('.').all(ident) && ident(callable.strip_suffix("()").unwrap_or(callable))
+    })
+}
+
 fn read_pyproject(path: &Path) -> Result<Option<Pyproject>, UserError> {
     if !path.is_file() {
         return Ok(None);
@@ -330,6 +362,25 @@ mod tests {
         assert_eq!(found.entries[0].target, "shop:create_app()");
         assert!(found.install_project);
         assert!(matches!(found.deps, DepsSource::Pyproject(_)));
+    }
+
+    #[test]
+    fn the_procfile_names_the_app_gunicorn_serves() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(procfile_entry(dir.path()), None);
+        for (procfile, expected) in [
+            ("web: gunicorn wsgi:app\n", Some("wsgi:app")),
+            (
+                "release: flask db upgrade\nweb: gunicorn --bind 0.0.0.0:$PORT -w 3 'shop:create_app()' --log-file -\n",
+                Some("shop:create_app()"),
+            ),
+            ("web: bin/gunicorn app.main:application\n", Some("app.main:application")),
+            ("web: python serve.py\n", None),
+            ("worker: gunicorn wsgi:app\n", None),
+        ] {
+            fs::write(dir.path().join("Procfile"), procfile).unwrap();
+            assert_eq!(procfile_entry(dir.path()).as_deref(), expected, "{procfile}");
+        }
     }
 
     #[test]

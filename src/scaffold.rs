@@ -22,6 +22,9 @@ pub struct Settings {
     pub port: u16,
     pub profile: String,
     pub entry: String,
+    /// Where an adopted app's entry was found, to tell the user.
+    #[serde(skip)]
+    pub entry_origin: Option<String>,
     pub app_file: String,
     /// Path of the requirements file, relative to the project root.
     pub requirements: String,

@@ -1381,3 +1381,49 @@ fn assert_ladder_written(proj: &Path, profile: &str) {
         .collect();
     assert_eq!(written, dockerfiles, "the Dockerfiles in dockerfiles/");
 }
+
+/// A Procfile's `web:` line is the project's own word on what gunicorn
+/// serves: it wins over the factory dockwright would have guessed.
+#[test]
+fn init_serves_what_the_procfile_names() {
+    let tmp = tempdir();
+    let proj = tmp.path().join("proj");
+    write(
+        proj.join("shop/__init__.py"),
+        "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n",
+    );
+    write(
+        proj.join("wsgi.py"),
+        "from shop import create_app\n\napp = create_app()\n",
+    );
+    write(
+        proj.join("requirements.txt"),
+        "flask==3.1.3\ngunicorn==23.0.0\n",
+    );
+    let guessed = run(tmp.path(), &["init", "proj", "-y"]);
+    assert_success(&guessed);
+    assert_eq!(
+        project_value(&config(&proj), "entry").as_str(),
+        Some("shop:create_app()")
+    );
+    assert!(
+        stdout(&guessed).contains("found in `shop/__init__.py`"),
+        "{}",
+        stdout(&guessed)
+    );
+
+    write(
+        proj.join("Procfile"),
+        "release: flask db upgrade\nweb: gunicorn --bind 0.0.0.0:$PORT wsgi:app\n",
+    );
+    let declared = run(tmp.path(), &["init", "proj", "-y", "--force"]);
+    assert_success(&declared);
+    let config = config(&proj);
+    assert_eq!(project_value(&config, "entry").as_str(), Some("wsgi:app"));
+    assert_eq!(project_value(&config, "app_file").as_str(), Some("wsgi.py"));
+    assert!(
+        stdout(&declared).contains("Procfile"),
+        "{}",
+        stdout(&declared)
+    );
+}

@@ -186,6 +186,9 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
     if let Some(line) = from_gitignore.left_out_line() {
         warn(&line);
     }
+    if let Some(origin) = &settings.entry_origin {
+        ui::print(origin)?;
+    }
     if let Some(line) = from_gitignore.taken_line() {
         println!("{line}");
     }
@@ -309,9 +312,9 @@ fn settle(
         (None, false) => config::DEFAULT_PORT,
     };
 
-    let (entry, app_file) = match found {
+    let (entry, app_file, entry_origin) = match found {
         Some(found) => choose_entry(found, entry, ask)?,
-        None => ("app:app".to_string(), "app.py".to_string()),
+        None => ("app:app".to_string(), "app.py".to_string(), None),
     };
 
     Ok(Settings {
@@ -320,6 +323,7 @@ fn settle(
         port,
         profile,
         entry,
+        entry_origin,
         app_file,
         requirements,
         requirements_text,
@@ -453,7 +457,11 @@ fn warn_about(reqs: &Requirements, adds_gunicorn: bool) {
     }
 }
 
-fn choose_entry(found: &Found, flag: Option<&str>, ask: bool) -> anyhow::Result<(String, String)> {
+/// The WSGI callable gunicorn serves, the file that defines it, and, when
+/// dockwright chose it, where from (said once the files are written).
+type ChosenEntry = (String, String, Option<String>);
+
+fn choose_entry(found: &Found, flag: Option<&str>, ask: bool) -> anyhow::Result<ChosenEntry> {
     if let Some(flag) = flag {
         let target = parse_entry(flag)?;
         let module = target.split(':').next().unwrap_or_default();
@@ -472,7 +480,19 @@ fn choose_entry(found: &Found, flag: Option<&str>, ask: bool) -> anyhow::Result<
                 ))
             })?,
         };
-        return Ok((target, file.display().to_string()));
+        return Ok((target, file.display().to_string(), None));
+    }
+    if let Some(target) = adopt::procfile_entry(&found.root) {
+        let module = target.split(':').next().unwrap_or_default();
+        match module_file(&found.root, module, found.install_project) {
+            Some(file) => {
+                let origin = format!("gunicorn serves `{target}`, as the Procfile's `web:` line says");
+                return Ok((target, file.display().to_string(), Some(origin)));
+            }
+            None => warn(&format!(
+                "the Procfile's `web:` line serves `{target}`, but the project has no module `{module}`; looking for a Flask app in the code instead"
+            )),
+        }
     }
     let pick = match found.entries.as_slice() {
         [only] => only,
@@ -499,7 +519,16 @@ fn choose_entry(found: &Found, flag: Option<&str>, ask: bool) -> anyhow::Result<
             );
         }
     };
-    Ok((pick.target.clone(), pick.file.display().to_string()))
+    let origin = format!(
+        "gunicorn serves `{}`, found in `{}` (a Procfile's `web:` line or `--entry` would say otherwise)",
+        pick.target,
+        pick.file.display()
+    );
+    Ok((
+        pick.target.clone(),
+        pick.file.display().to_string(),
+        Some(origin),
+    ))
 }
 
 /// The file that defines `module` (dotted), relative to `root`: a module
@@ -520,15 +549,7 @@ fn module_file(root: &Path, module: &str, installed: bool) -> Option<PathBuf> {
 
 /// Checks `module:callable` (a dotted module, an identifier, optionally `()`).
 fn parse_entry(text: &str) -> Result<String, UserError> {
-    let ident = |s: &str| {
-        !s.is_empty()
-            && !s.starts_with(|c: char| c.is_ascii_digit())
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    };
-    let valid = text.split_once(':').is_some_and(|(module, callable)| {
-        module.split('.').all(ident) && ident(callable.strip_suffix("()").unwrap_or(callable))
-    });
-    if valid {
+    if adopt::is_entry(text) {
         Ok(text.to_string())
     } else {
         Err(UserError::new(format!(
