@@ -1,4 +1,5 @@
 mod adopt;
+mod args;
 mod atomic;
 mod builder;
 mod catalogue;

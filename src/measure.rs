@@ -5,13 +5,13 @@
 use std::path::{Path, PathBuf};
 
 use crate::builder::{log_tail, Builder, Log, Timed};
-use crate::commands::build::state_subdir;
 use crate::config::Config;
 use crate::edit::{self, Edit};
 use crate::engine::Engine;
 use crate::error::WriteFailed;
 use crate::lock::Lock;
-use crate::plan::Step;
+use crate::plan::{Plan, Step};
+use crate::results::state_subdir;
 use crate::results::{runs_dir, EngineInfo, Host, Run, Status, VariantResult};
 use crate::stats;
 
@@ -43,7 +43,7 @@ pub struct Options {
 }
 
 /// The run a measure (or a tour) fills in, variant after variant.
-pub fn new_run(config: &Config, engine: &Engine, runs: usize, base_set: Option<&str>) -> Run {
+pub fn new_run(config: &Config, plan: &Plan, engine: &Engine, runs: usize) -> Run {
     Run {
         project: config.project.name.clone(),
         profile: config.project.profile.clone(),
@@ -57,7 +57,7 @@ pub fn new_run(config: &Config, engine: &Engine, runs: usize, base_set: Option<&
             builder: engine.builder_name().to_string(),
         },
         runs,
-        base_set: base_set.map(str::to_string),
+        base_set: plan.base_set.clone(),
         extra_dependency: None,
         commands: Vec::new(),
         variants: Vec::new(),

@@ -24,6 +24,8 @@ pub struct Step {
 pub struct Plan {
     pub project: String,
     pub dir: PathBuf,
+    /// The `[base-sets.NAME]` the builds use, if not `[images]`.
+    pub base_set: Option<String>,
     pub steps: Vec<Step>,
 }
 
@@ -76,6 +78,7 @@ impl Plan {
         Ok(Plan {
             project: config.project.name.clone(),
             dir: dir.to_path_buf(),
+            base_set: base_set.map(str::to_string),
             steps,
         })
     }

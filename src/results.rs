@@ -12,6 +12,16 @@ use crate::error::{UserError, WriteFailed};
 
 /// The project's state directory, relative to its root.
 pub const STATE_DIR: &str = ".dockwright";
+
+/// Creates `dir` (under the project's state directory) for logs.
+pub fn state_subdir(project: &Path, parts: &[&str]) -> Result<PathBuf, WriteFailed> {
+    let mut dir = project.join(STATE_DIR);
+    for part in parts {
+        dir.push(part);
+    }
+    fs::create_dir_all(&dir).map_err(|err| WriteFailed::new("create the directory", &dir, err))?;
+    Ok(dir)
+}
 const RUNS_DIR: &str = "runs";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,18 +1,16 @@
 //! `dockwright build`: build the project's variants through the engine, each
 //! tagged `<project>:<variant>` and labelled as dockwright's.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use serde::Serialize;
 
+use crate::args::{prepare, EngineArgs};
 use crate::builder::{log_tail, Builder, Log};
-use crate::config::Config;
-use crate::engine::{self, Engine, Runner, System};
-use crate::error::{exit, WriteFailed};
-use crate::plan::Plan;
-use crate::results::{Status, STATE_DIR};
+use crate::engine::System;
+use crate::error::exit;
+use crate::results::{self, Status};
 use crate::ui;
 
 #[derive(Args, Debug)]
@@ -32,83 +30,6 @@ pub struct BuildArgs {
     json: bool,
 }
 
-#[derive(Args, Debug)]
-pub struct EngineArgs {
-    /// The engine client to use, such as /usr/bin/docker or podman [env: DOCKWRIGHT_ENGINE, DOCKER].
-    /// Engine calls other than builds give up after a time limit (30 s for
-    /// queries, longer for save, pull and prune); DOCKWRIGHT_ENGINE_TIMEOUT=SECONDS
-    /// sets one limit for them all
-    #[arg(long, value_name = "PATH")]
-    engine: Option<PathBuf>,
-    /// Build from the base images of `[base-sets.NAME]` in dockwright.toml instead of `[images]`
-    #[arg(long, value_name = "NAME")]
-    base_set: Option<String>,
-}
-
-impl EngineArgs {
-    pub fn base_set(&self) -> Option<&str> {
-        self.base_set.as_deref()
-    }
-
-    /// Finds the engine: `--engine`, then DOCKWRIGHT_ENGINE, then DOCKER,
-    /// then the usual candidates; DOCKWRIGHT_ENGINE_TIMEOUT bounds its calls.
-    pub fn detect(
-        &self,
-        runner: &dyn Runner,
-        need_buildkit: bool,
-    ) -> Result<Engine, engine::EngineError> {
-        let chosen = self.engine.clone().or_else(|| {
-            ["DOCKWRIGHT_ENGINE", "DOCKER"].iter().find_map(|key| {
-                std::env::var_os(key)
-                    .filter(|v| !v.is_empty())
-                    .map(PathBuf::from)
-            })
-        });
-        let candidates = match chosen {
-            Some(path) => vec![path],
-            None => engine::default_candidates(),
-        };
-        engine::detect(
-            runner,
-            &candidates,
-            need_buildkit,
-            engine::Patience::from_env()?,
-        )
-    }
-}
-
-/// The config, the plan of `variants` and the engine that builds them, for
-/// the project in `dir`.
-pub fn prepare(
-    dir: &Path,
-    variants: &[String],
-    engine: &EngineArgs,
-) -> anyhow::Result<(Config, Plan, Engine)> {
-    let config = Config::load(dir)?;
-    let dir = dir.canonicalize()?;
-    let plan = Plan::new(&config, &dir, variants, engine.base_set.as_deref())?;
-    let engine = engine.detect(&System, plan.needs_buildkit())?;
-    eprintln!(
-        "{} variant(s) of `{}` with {} {} ({})",
-        plan.steps.len(),
-        plan.project,
-        engine.program.display(),
-        engine.client_version,
-        engine.builder_name()
-    );
-    Ok((config, plan, engine))
-}
-
-/// Creates `dir` (under the project's state directory) for logs.
-pub fn state_subdir(project: &Path, parts: &[&str]) -> Result<PathBuf, WriteFailed> {
-    let mut dir = project.join(STATE_DIR);
-    for part in parts {
-        dir.push(part);
-    }
-    fs::create_dir_all(&dir).map_err(|err| WriteFailed::new("create the directory", &dir, err))?;
-    Ok(dir)
-}
-
 /// How one variant's build went.
 #[derive(Debug, Serialize)]
 struct Built {
@@ -123,7 +44,7 @@ struct Built {
 
 pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
     let (_, plan, engine) = prepare(&args.project, &args.variants, &args.engine)?;
-    let logs = state_subdir(&plan.dir, &["logs"])?;
+    let logs = results::state_subdir(&plan.dir, &["logs"])?;
     let mut builder = Builder::new(&engine, &System, &plan);
     let mut results = Vec::new();
     for step in &plan.steps {

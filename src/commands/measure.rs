@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::args::{prepare, EngineArgs};
 use crate::builder::Builder;
-use crate::commands::build::{prepare, EngineArgs};
 use crate::engine::System;
 use crate::interrupt::{self, Hold};
 use crate::measure::{self, EditKind, Options, RunFiles};
@@ -59,7 +59,7 @@ pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
         pull: !args.no_pull,
         edits: &[EditKind::App, EditKind::Deps],
     };
-    let mut run = measure::new_run(&config, &engine, options.runs, args.engine.base_set());
+    let mut run = measure::new_run(&config, &plan, &engine, options.runs);
     run.extra_dependency = Some(crate::requirements::without_options(&extra).to_string());
     let mut warnings = Vec::new();
     for step in &plan.steps {

@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
+use crate::args::{prepare, EngineArgs};
 use crate::builder::{Builder, Log};
-use crate::commands::build::{prepare, state_subdir, EngineArgs};
 use crate::engine::System;
 use crate::error::exit;
 use crate::interrupt::Hold;
 use crate::measure::{self, EditKind};
+use crate::results::state_subdir;
 use crate::ui;
 
 #[derive(Args, Debug)]

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::args::{prepare, EngineArgs};
 use crate::builder::Builder;
-use crate::commands::build::{prepare, EngineArgs};
 use crate::engine::System;
 use crate::error::{warn, UserError};
 use crate::explain::{self, Ladder};
@@ -86,8 +86,8 @@ pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
         pull: !args.no_pull,
         edits: &[EditKind::App],
     };
-    let base_set = args.engine.base_set();
-    let mut run = measure::new_run(&config, &engine, options.runs, base_set);
+    let base_set = plan.base_set.as_deref();
+    let mut run = measure::new_run(&config, &plan, &engine, options.runs);
     let mut warnings = Vec::new();
     let last = plan.steps.len() - 1;
     for (index, step) in plan.steps.iter().enumerate() {

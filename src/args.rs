@@ -1,0 +1,73 @@
+//! Command-line arguments that several subcommands share, and the setup
+//! they lead to: the project's config and plan, and the engine.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use crate::config::Config;
+use crate::engine::{self, Engine, Runner, System};
+use crate::plan::Plan;
+
+#[derive(Args, Debug)]
+pub struct EngineArgs {
+    /// The engine client to use, such as /usr/bin/docker or podman [env: DOCKWRIGHT_ENGINE, DOCKER].
+    /// Engine calls other than builds give up after a time limit (30 s for
+    /// queries, longer for save, pull and prune); DOCKWRIGHT_ENGINE_TIMEOUT=SECONDS
+    /// sets one limit for them all
+    #[arg(long, value_name = "PATH")]
+    engine: Option<PathBuf>,
+    /// Build from the base images of `[base-sets.NAME]` in dockwright.toml instead of `[images]`
+    #[arg(long, value_name = "NAME")]
+    base_set: Option<String>,
+}
+
+impl EngineArgs {
+    /// Finds the engine: `--engine`, then DOCKWRIGHT_ENGINE, then DOCKER,
+    /// then the usual candidates; DOCKWRIGHT_ENGINE_TIMEOUT bounds its calls.
+    pub fn detect(
+        &self,
+        runner: &dyn Runner,
+        need_buildkit: bool,
+    ) -> Result<Engine, engine::EngineError> {
+        let chosen = self.engine.clone().or_else(|| {
+            ["DOCKWRIGHT_ENGINE", "DOCKER"].iter().find_map(|key| {
+                std::env::var_os(key)
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            })
+        });
+        let candidates = match chosen {
+            Some(path) => vec![path],
+            None => engine::default_candidates(),
+        };
+        engine::detect(
+            runner,
+            &candidates,
+            need_buildkit,
+            engine::Patience::from_env()?,
+        )
+    }
+}
+
+/// The config, the plan of `variants` and the engine that builds them, for
+/// the project in `dir`.
+pub fn prepare(
+    dir: &Path,
+    variants: &[String],
+    engine: &EngineArgs,
+) -> anyhow::Result<(Config, Plan, Engine)> {
+    let config = Config::load(dir)?;
+    let dir = dir.canonicalize()?;
+    let plan = Plan::new(&config, &dir, variants, engine.base_set.as_deref())?;
+    let engine = engine.detect(&System, plan.needs_buildkit())?;
+    eprintln!(
+        "{} variant(s) of `{}` with {} {} ({})",
+        plan.steps.len(),
+        plan.project,
+        engine.program.display(),
+        engine.client_version,
+        engine.builder_name()
+    );
+    Ok((config, plan, engine))
+}
