@@ -543,12 +543,8 @@ fn init_that_fails_half_way_takes_back_what_it_wrote() {
 fn init_force_that_fails_half_way_restores_the_files_it_replaced() {
     let tmp = tempdir();
     let proj = tmp.path().join("proj");
-    write(proj.join("web.py"), MODULE_APP);
-    write(
-        proj.join("requirements.txt"),
-        "flask==3.1.3\ngunicorn==23.0.0\n",
-    );
-    write(proj.join(".dockerignore"), "secrets\n");
+    users_flask_project(&proj);
+    fs::remove_dir_all(proj.join("dockerfiles")).unwrap();
     write(proj.join("dockwright.toml"), "# mine\n");
     write(proj.join("dockerfiles"), "a file, not a directory\n");
     let before = tree(tmp.path());
@@ -687,16 +683,7 @@ fn init_defaults_to_the_current_directory() {
 fn init_lists_the_files_it_would_replace_and_writes_nothing() {
     let tmp = tempdir();
     let proj = tmp.path().join("proj");
-    write(proj.join("web.py"), MODULE_APP);
-    write(
-        proj.join("requirements.txt"),
-        "flask==3.1.3\ngunicorn==23.0.0\n",
-    );
-    write(proj.join(".dockerignore"), "secrets\n");
-    write(
-        proj.join("dockerfiles/docker-init.Dockerfile"),
-        "FROM mine\n",
-    );
+    users_flask_project(&proj);
     let before = tree(tmp.path());
     let output = run(tmp.path(), &["init", "proj"]);
     let message = assert_usage_error(&output);
@@ -737,13 +724,7 @@ fn init_force_refuses_a_python_project_that_is_not_a_flask_app() {
 fn init_force_backs_up_the_users_files_before_replacing_them() {
     let tmp = tempdir();
     let proj = tmp.path().join("proj");
-    write(proj.join("web.py"), MODULE_APP);
-    write(
-        proj.join("requirements.txt"),
-        "flask==3.1.3\ngunicorn==23.0.0\n",
-    );
-    write(proj.join(".dockerignore"), "secrets\n");
-    write(proj.join("dockerfiles/uv.Dockerfile"), "FROM mine\n");
+    users_flask_project(&proj);
     let force = ["init", "proj", "-y", "--force", "--profile", "speed"];
     let output = run(tmp.path(), &force);
     assert_success(&output);
@@ -757,7 +738,7 @@ fn init_force_backs_up_the_users_files_before_replacing_them() {
     let first = saved[0].clone();
     assert_eq!(read(first.join(".dockerignore")), "secrets\n");
     assert_eq!(
-        read(saved[0].join("dockerfiles/uv.Dockerfile")),
+        read(saved[0].join("dockerfiles/docker-init.Dockerfile")),
         "FROM mine\n"
     );
     assert_ne!(read(proj.join(".dockerignore")), "secrets\n");
@@ -770,7 +751,7 @@ fn init_force_backs_up_the_users_files_before_replacing_them() {
     assert_eq!(backups(&proj).len(), 1);
 
     // A generated Dockerfile the user edited is theirs now.
-    let edited = proj.join("dockerfiles/uv.Dockerfile");
+    let edited = proj.join("dockerfiles/docker-init.Dockerfile");
     let text = format!("{}# tuned by hand\n", read(&edited));
     write(&edited, &text);
     assert_success(&run(tmp.path(), &force));
@@ -779,7 +760,8 @@ fn init_force_backs_up_the_users_files_before_replacing_them() {
     let newest = saved
         .iter()
         .find(|b| {
-            fs::read_to_string(b.join("dockerfiles/uv.Dockerfile")).ok() == Some(text.clone())
+            fs::read_to_string(b.join("dockerfiles/docker-init.Dockerfile")).ok()
+                == Some(text.clone())
         })
         .expect("the edited Dockerfile was backed up byte for byte");
     assert!(
@@ -838,8 +820,6 @@ fn init_of_a_missing_directory_points_to_new() {
 
 // ---------------------------------------------------------------------------
 // Adopting an existing app
-
-const MODULE_APP: &str = "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.route(\"/\")\ndef index():\n    return \"shop\"\n";
 
 /// Asserts that `init` added only dockwright's files (.dockerignore,
 /// dockwright.toml, dockerfiles/, and `extra` if given) and left everything

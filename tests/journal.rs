@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use common::*;
 
 const KILLS: usize = 200;
-const MODULE_APP: &str = "from flask import Flask\n\napp = Flask(__name__)\n";
 
 /// A small xorshift generator: kill times that differ from run to run,
 /// with the seed printed so that a failure can be replayed.

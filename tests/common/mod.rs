@@ -317,3 +317,22 @@ pub fn markdown_row(markdown: &str, label: &str) -> Vec<String> {
         .map(|cell| cell.trim().to_string())
         .collect()
 }
+
+/// A module-level Flask app, as `init` finds one.
+pub const MODULE_APP: &str = "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.route(\"/\")\ndef index():\n    return \"shop\"\n";
+
+/// A user's Flask project in `proj` (`web.py`, pinned requirements) with
+/// files of its own where dockwright writes: a `.dockerignore` and a
+/// `dockerfiles/docker-init.Dockerfile`.
+pub fn users_flask_project(proj: &Path) {
+    write(proj.join("web.py"), MODULE_APP);
+    write(
+        proj.join("requirements.txt"),
+        "flask==3.1.3\ngunicorn==23.0.0\n",
+    );
+    write(proj.join(".dockerignore"), "secrets\n");
+    write(
+        proj.join("dockerfiles/docker-init.Dockerfile"),
+        "FROM mine\n",
+    );
+}
