@@ -14,6 +14,7 @@ use crate::config::{Config, VariantEntry};
 use crate::diff::{self, Kind};
 use crate::error::UserError;
 use crate::figures;
+use crate::ladder;
 use crate::plan::Plan;
 use crate::results::{self, Run, Status, VariantResult};
 
@@ -93,6 +94,9 @@ pub struct Overview {
 #[derive(Debug, Serialize)]
 pub struct OverviewStep {
     pub step: usize,
+    /// What a listing writes beside it (`ladder::Place::mark`).
+    #[serde(skip)]
+    pub mark: &'static str,
     pub variant: String,
     pub reason: String,
     pub recommended: bool,
@@ -126,7 +130,8 @@ impl Ladder {
             .position(|v| v.name == name)
             .ok_or_else(|| self.unknown(name))?;
         let entry = &variants[index];
-        let previous = index.checked_sub(1).map(|i| &variants[i]);
+        let place = ladder::place(index, variants.len());
+        let previous = place.previous().map(|i| &variants[i]);
         let selected: Vec<String> = previous
             .iter()
             .map(|p| p.name.clone())
@@ -147,7 +152,7 @@ impl Ladder {
             step: index,
             profile: self.config.project.profile.clone(),
             reason: entry.reason.clone(),
-            recommended: index == variants.len() - 1,
+            recommended: place.recommended(),
             dockerfile: entry.dockerfile.clone(),
             previous: previous.map(|p| Previous {
                 variant: p.name.clone(),
@@ -165,23 +170,19 @@ impl Ladder {
 
     /// The whole ladder, with the newest run's size and app-edit rebuild.
     pub fn overview(&self) -> Overview {
-        let last = self.config.variants.len() - 1;
         Overview {
             project: self.config.project.name.clone(),
             profile: self.config.project.profile.clone(),
             run_date: self.run.as_ref().map(|run| run.date.clone()),
-            steps: self
-                .config
-                .variants
-                .iter()
-                .enumerate()
-                .map(|(step, v)| {
+            steps: ladder::places(&self.config.variants)
+                .map(|(place, v)| {
                     let result = self.result(&v.name);
                     OverviewStep {
-                        step,
+                        step: place.index,
+                        mark: place.mark(),
                         variant: v.name.clone(),
                         reason: v.reason.clone(),
-                        recommended: step == last,
+                        recommended: place.recommended(),
                         image_bytes: result.and_then(|r| r.image_bytes),
                         app_rebuild_seconds: result.and_then(|r| r.app_rebuild_seconds),
                     }
@@ -423,6 +424,17 @@ fn shown<T: Copy>(
     }
 }
 
+/// One step of a ladder listing: its number, name, reason and mark. `dockwright
+/// variants` and `explain` list the ladder with it.
+pub fn listing_line(step: usize, name: &str, width: usize, reason: &str, mark: &str) -> String {
+    let mark = if mark.is_empty() {
+        String::new()
+    } else {
+        format!("  {}", Style::new().dim().apply_to(mark))
+    };
+    format!("{step:>2}  {name:width$}  {reason}{mark}")
+}
+
 /// The ladder as a numbered list, each step with its reason and, when the
 /// newest run has them, its image size and app-edit rebuild. No trailing
 /// newline.
@@ -444,19 +456,12 @@ pub fn overview_text(overview: &Overview) -> String {
         ))
         .to_string()];
     for step in &overview.steps {
-        let mark = if step.step == 0 {
-            "  ← baseline"
-        } else if step.recommended {
-            "  ← recommended"
-        } else {
-            ""
-        };
-        lines.push(format!(
-            "{:>2}  {:width$}  {}{}",
+        lines.push(listing_line(
             step.step,
-            step.variant,
-            step.reason,
-            dim.apply_to(mark)
+            &step.variant,
+            width,
+            &step.reason,
+            step.mark,
         ));
         if overview.run_date.is_some() {
             let figures: Vec<String> = step

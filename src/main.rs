@@ -17,6 +17,7 @@ mod figures;
 mod ignore;
 mod interrupt;
 mod journal;
+mod ladder;
 mod lock;
 mod measure;
 mod names;

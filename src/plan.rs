@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::dockerfile::{self, Facts};
 use crate::engine::BuildSpec;
 use crate::error::UserError;
+use crate::ladder;
 
 /// One variant to build.
 #[derive(Debug)]
@@ -51,9 +52,8 @@ impl Plan {
                 )));
             }
         }
-        let last = config.variants.len() - 1;
         let mut steps = Vec::new();
-        for (index, variant) in config.variants.iter().enumerate() {
+        for (place, variant) in ladder::places(&config.variants) {
             if !selected.is_empty() && !selected.contains(&variant.name) {
                 continue;
             }
@@ -72,7 +72,7 @@ impl Plan {
                 facts: dockerfile::facts(&text, &images),
                 dockerfile,
                 text,
-                recommended: index == last,
+                recommended: place.recommended(),
             });
         }
         Ok(Plan {

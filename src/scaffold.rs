@@ -12,6 +12,7 @@ use crate::config::{self, Images, Runtime, VariantEntry};
 use crate::error::UserError;
 use crate::interrupt::{self, Hold};
 use crate::journal::{self, Manifest, NewStaging, Placement};
+use crate::ladder;
 use crate::render;
 
 /// Everything a project's files are rendered from.
@@ -79,7 +80,9 @@ pub fn plan(settings: &Settings, catalogue: &Catalogue) -> anyhow::Result<Vec<Pl
         images: Images::for_python(&settings.python),
         user: "appuser",
         uid: 10001,
-        recommended: variants.last().map(|v| v.name.clone()).unwrap_or_default(),
+        recommended: ladder::recommended(&variants)
+            .map(|v| v.name.clone())
+            .unwrap_or_default(),
         variants,
     };
     let mut files = Vec::new();

@@ -7,6 +7,8 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::exit;
+use crate::explain;
+use crate::ladder;
 use crate::ui;
 
 #[derive(Args, Debug)]
@@ -31,26 +33,25 @@ struct Row<'a> {
 
 pub fn variants(args: VariantsArgs) -> anyhow::Result<i32> {
     let config = Config::load(&args.project)?;
-    let last = config.variants.len() - 1;
-    let rows: Vec<Row> = config
-        .variants
-        .iter()
-        .enumerate()
-        .map(|(step, v)| Row {
-            step,
-            name: &v.name,
-            dockerfile: &v.dockerfile,
-            reason: &v.reason,
-            baseline: step == 0,
-            recommended: step == last,
+    let rows: Vec<(Row, &str)> = ladder::places(&config.variants)
+        .map(|(place, v)| {
+            let row = Row {
+                step: place.index,
+                name: &v.name,
+                dockerfile: &v.dockerfile,
+                reason: &v.reason,
+                baseline: place.baseline(),
+                recommended: place.recommended(),
+            };
+            (row, place.mark())
         })
         .collect();
     if args.json {
+        let rows: Vec<&Row> = rows.iter().map(|(row, _)| row).collect();
         ui::print(&serde_json::to_string_pretty(&rows)?)?;
         return Ok(exit::OK);
     }
-    let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
-    let dim = console::Style::new().dim();
+    let width = rows.iter().map(|(r, _)| r.name.len()).max().unwrap_or(0);
     let bold = console::Style::new().bold();
     ui::print(&format!(
         "{} ({} profile, {} variants)",
@@ -58,20 +59,9 @@ pub fn variants(args: VariantsArgs) -> anyhow::Result<i32> {
         config.project.profile,
         rows.len()
     ))?;
-    for row in &rows {
-        let mark = if row.recommended {
-            "  ← recommended"
-        } else if row.baseline {
-            "  ← baseline"
-        } else {
-            ""
-        };
-        ui::print(&format!(
-            "{:>2}  {:width$}  {}{}",
-            row.step,
-            row.name,
-            row.reason,
-            dim.apply_to(mark)
+    for (row, mark) in &rows {
+        ui::print(&explain::listing_line(
+            row.step, row.name, width, row.reason, mark,
         ))?;
     }
     Ok(exit::OK)
