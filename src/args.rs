@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use crate::config::Config;
 use crate::engine::{self, Engine, Runner, System};
@@ -70,4 +70,28 @@ pub fn prepare(
         engine.builder_name()
     );
     Ok((config, plan, engine))
+}
+
+/// How a command prints its results: `--format table|json`, the same flag
+/// as `report` and `compare` take, with `--json` kept as its short form.
+#[derive(Args, Debug)]
+pub struct OutputArgs {
+    /// Print the results as a table for people, or as JSON for scripts
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    format: Output,
+    /// The same as `--format json`
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Output {
+    Table,
+    Json,
+}
+
+impl OutputArgs {
+    pub fn json(&self) -> bool {
+        self.json || self.format == Output::Json
+    }
 }

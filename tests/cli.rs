@@ -1407,3 +1407,32 @@ fn init_serves_what_the_procfile_names() {
         stdout(&declared)
     );
 }
+
+/// Every command that prints results takes `--format json`, as `report`
+/// and `compare` do, and keeps `--json` as its short form.
+#[test]
+fn every_command_with_results_takes_format_json() {
+    let tmp = tempdir();
+    let proj = new_project(
+        tmp.path(),
+        "proj",
+        &["--profile", "speed", "--deps", "minimal"],
+    );
+    for command in ["variants", "explain"] {
+        let long = run(&proj, &[command, "--format", "json"]);
+        assert_success(&long);
+        let short = run(&proj, &[command, "--json"]);
+        assert_eq!(stdout(&long), stdout(&short), "{command}");
+        let parsed: Result<serde_json::Value, _> = serde_json::from_str(&stdout(&long));
+        assert!(parsed.is_ok(), "{command} --format json: {}", stdout(&long));
+    }
+    for command in [
+        "build", "rebuild", "measure", "variants", "explain", "report", "compare",
+    ] {
+        let help = run(&proj, &[command, "--help"]);
+        assert!(
+            stdout(&help).contains("--format"),
+            "{command} has no --format"
+        );
+    }
+}

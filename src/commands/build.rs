@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use crate::args::{prepare, EngineArgs};
+use crate::args::{prepare, EngineArgs, OutputArgs};
 use crate::builder::{log_tail, Builder, Log};
 use crate::engine::System;
 use crate::error::exit;
@@ -25,9 +25,8 @@ pub struct BuildArgs {
     /// Build without the engine's layer cache
     #[arg(long)]
     no_cache: bool,
-    /// Print the results as JSON instead of a table
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 /// How one variant's build went.
@@ -79,7 +78,7 @@ pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
         built.log = Some(log_path);
         results.push(built);
     }
-    if args.json {
+    if args.output.json() {
         ui::print(&serde_json::to_string_pretty(&results)?)?;
     } else {
         ui::print(&table(&results).to_string())?;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::args::OutputArgs;
 use crate::error::exit;
 use crate::explain::{self, Ladder};
 use crate::ui;
@@ -22,9 +23,8 @@ pub struct ExplainArgs {
     /// The project directory
     #[arg(long, default_value = ".")]
     project: PathBuf,
-    /// Print the explanation as JSON
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 pub fn explain(args: ExplainArgs) -> anyhow::Result<i32> {
@@ -32,7 +32,7 @@ pub fn explain(args: ExplainArgs) -> anyhow::Result<i32> {
     let printed = match &args.variant {
         Some(name) => {
             let step = ladder.step(name)?;
-            if args.json {
+            if args.output.json() {
                 serde_json::to_string_pretty(&step)?
             } else {
                 explain::step_text(&step)
@@ -40,7 +40,7 @@ pub fn explain(args: ExplainArgs) -> anyhow::Result<i32> {
         }
         None => {
             let overview = ladder.overview();
-            if args.json {
+            if args.output.json() {
                 serde_json::to_string_pretty(&overview)?
             } else {
                 explain::overview_text(&overview)

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::args::{prepare, EngineArgs};
+use crate::args::{prepare, EngineArgs, OutputArgs};
 use crate::builder::Builder;
 use crate::engine::System;
 use crate::interrupt::{self, Hold};
@@ -34,9 +34,8 @@ pub struct MeasureArgs {
     /// Do not refresh base images from their registry in the cold build
     #[arg(long)]
     no_pull: bool,
-    /// Print the results as JSON instead of the table
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
@@ -71,7 +70,7 @@ pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
         run.save(path)?;
         interrupt::check()?;
     }
-    if args.json {
+    if args.output.json() {
         ui::print(&report::render(&run, Format::Json)?)?;
     } else {
         ui::print(&report::render(&run, Format::Table)?)?;

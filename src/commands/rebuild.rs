@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use crate::args::{prepare, EngineArgs};
+use crate::args::{prepare, EngineArgs, OutputArgs};
 use crate::builder::{Builder, Log};
 use crate::engine::System;
 use crate::error::exit;
@@ -32,9 +32,8 @@ pub struct RebuildArgs {
     /// Edit the requirements instead of the app
     #[arg(long)]
     deps: bool,
-    /// Print the results as JSON
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Serialize)]
@@ -67,7 +66,7 @@ pub fn rebuild(args: RebuildArgs) -> anyhow::Result<i32> {
             log: log_path,
         });
     }
-    if args.json {
+    if args.output.json() {
         ui::print(&serde_json::to_string_pretty(&results)?)?;
     } else {
         for r in &results {

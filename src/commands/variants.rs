@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
+use crate::args::OutputArgs;
 use crate::config::Config;
 use crate::error::exit;
 use crate::explain;
@@ -16,9 +17,8 @@ pub struct VariantsArgs {
     /// The project directory
     #[arg(long, default_value = ".")]
     project: PathBuf,
-    /// Print the ladder as JSON
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Serialize)]
@@ -46,7 +46,7 @@ pub fn variants(args: VariantsArgs) -> anyhow::Result<i32> {
             (row, place.mark())
         })
         .collect();
-    if args.json {
+    if args.output.json() {
         let rows: Vec<&Row> = rows.iter().map(|(row, _)| row).collect();
         ui::print(&serde_json::to_string_pretty(&rows)?)?;
         return Ok(exit::OK);
