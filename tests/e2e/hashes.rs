@@ -98,16 +98,11 @@ fn measure_asks_for_hashes_it_does_not_have_before_building() {
     );
     let settings = project.dir.join("dockwright.toml");
     let before = std::fs::read_to_string(&settings).unwrap();
-    assert!(
-        before.contains("extra_dependency = \"six==1.17.0\""),
-        "{before}"
-    );
+    // The template shows the override commented out under [measure].
+    let commented = "# extra_dependency = \"attrs==25.1.0\"";
+    assert!(before.contains(commented), "{before}");
     let extra = "extra_dependency = \"attrs==25.1.0\"";
-    std::fs::write(
-        &settings,
-        before.replace("extra_dependency = \"six==1.17.0\"", extra),
-    )
-    .unwrap();
+    std::fs::write(&settings, before.replace(commented, extra)).unwrap();
     let out = dockwright(
         &project.dir,
         &["measure", "--no-pull", "--engine", engine.to_str().unwrap()],
