@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use crate::builder::{log_tail, Builder, Log, Timed};
 use crate::config::Config;
 use crate::edit::{self, Edit};
-use crate::engine::Engine;
+use crate::engine::{Engine, Runner};
 use crate::error::WriteFailed;
+use crate::interrupt;
 use crate::lock::Lock;
 use crate::plan::{Plan, Step};
 use crate::results::state_subdir;
@@ -111,7 +112,7 @@ fn nonce() -> String {
 
 /// Prints the timing warnings last, where they are read, and gives the exit
 /// code a finished run ends with: a failed variant fails the command.
-pub fn finish(run: &Run, warnings: &[String]) -> i32 {
+fn finish(run: &Run, warnings: &[String]) -> i32 {
     for warning in warnings {
         crate::error::warn(warning);
     }
@@ -133,14 +134,13 @@ pub fn variant(
     log_path: &Path,
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<VariantResult> {
-    let mut result = VariantResult::new(&step.name, step.recommended);
-    result.dockerfile = Some(step.text.clone());
     if let Some(why) = builder.missing_base(step)? {
-        eprintln!("{}: skipped: {why}", step.name);
-        result.status = Status::Skipped;
-        result.reason = Some(why);
+        let mut result = VariantResult::skipped(&step.name, step.recommended, &why);
+        result.dockerfile = Some(step.text.clone());
         return Ok(result);
     }
+    let mut result = VariantResult::new(&step.name, step.recommended);
+    result.dockerfile = Some(step.text.clone());
     let mut log = Log::create(log_path)?;
     result.log = Some(log_path.to_path_buf());
     if step.facts.needs_buildkit {
@@ -212,6 +212,77 @@ fn failed(mut result: VariantResult, what: &str, log_path: &Path) -> VariantResu
         log_path.display()
     ));
     result
+}
+
+/// One measure (or tour) run from start to finish: its files and the
+/// project's measure lock, the builder, the run being written and saved after
+/// every variant, and the timing warnings that are printed at the end. The
+/// commands drive it step by step; it is the one place a variant is measured,
+/// recorded and saved.
+pub struct Measurement<'a> {
+    files: RunFiles,
+    builder: Builder<'a>,
+    config: &'a Config,
+    options: Options,
+    pub run: Run,
+    warnings: Vec<String>,
+}
+
+impl<'a> Measurement<'a> {
+    /// Takes the project's measure lock for `command` and starts the run.
+    pub fn start(
+        command: &str,
+        config: &'a Config,
+        plan: &'a Plan,
+        engine: &'a Engine,
+        runner: &'a dyn Runner,
+        options: Options,
+    ) -> anyhow::Result<Measurement<'a>> {
+        Ok(Measurement {
+            files: RunFiles::start(&plan.dir, command)?,
+            builder: Builder::new(engine, runner, plan),
+            config,
+            run: new_run(config, plan, engine, options.runs),
+            options,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Builds and times `step`, then records it. A failed build is a
+    /// result; the engine vanishing or Ctrl-C is an error, after which the
+    /// variants already finished stay saved.
+    pub fn measure(&mut self, step: &Step) -> anyhow::Result<()> {
+        let log = self.files.log(&step.name);
+        let measured = variant(
+            &mut self.builder,
+            self.config,
+            step,
+            &self.options,
+            &log,
+            &mut self.warnings,
+        );
+        self.run.commands = self.builder.commands.clone();
+        let result = measured.map_err(|err| self.run.keep_finished(&self.files.results, err))?;
+        self.record(result)
+    }
+
+    /// Adds `result` (measured, skipped or reused) to the run and saves it.
+    pub fn record(&mut self, result: VariantResult) -> anyhow::Result<()> {
+        self.run.variants.push(result);
+        self.run.save(&self.files.results)?;
+        interrupt::check()?;
+        Ok(())
+    }
+
+    /// Where the run is saved.
+    pub fn results(&self) -> &Path {
+        &self.files.results
+    }
+
+    /// Prints the timing warnings and gives the exit code the run ends with.
+    pub fn finish(self) -> i32 {
+        finish(&self.run, &self.warnings)
+    }
 }
 
 /// Where one measure (or tour) run writes, with the project's measure lock

@@ -147,6 +147,15 @@ impl VariantResult {
             dockerfile: None,
         }
     }
+
+    /// A variant left out of a run, and why; said on stderr as it happens.
+    pub fn skipped(name: &str, recommended: bool, why: &str) -> VariantResult {
+        eprintln!("{name}: skipped: {why}");
+        let mut result = VariantResult::new(name, recommended);
+        result.status = Status::Skipped;
+        result.reason = Some(why.to_string());
+        result
+    }
 }
 
 #[cfg(test)]

@@ -6,10 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::args::{prepare, EngineArgs, OutputArgs};
-use crate::builder::Builder;
 use crate::engine::System;
-use crate::interrupt::{self, Hold};
-use crate::measure::{self, EditKind, Options, RunFiles};
+use crate::interrupt::Hold;
+use crate::measure::{EditKind, Measurement, Options};
 use crate::report::{self, Format};
 use crate::ui;
 
@@ -48,33 +47,23 @@ pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
         std::path::Path::new(&config.project.requirements),
         config.measure.extra_dependency.as_deref(),
     )?;
-    let files = RunFiles::start(&plan.dir, "measure")?;
-    let path = &files.results;
     let _hold = Hold::new();
-    let runner = System;
-    let mut builder = Builder::new(&engine, &runner, &plan);
     let options = Options {
         runs: args.runs as usize,
         pull: !args.no_pull,
         edits: &[EditKind::App, EditKind::Deps],
     };
-    let mut run = measure::new_run(&config, &plan, &engine, options.runs);
-    run.extra_dependency = Some(crate::requirements::without_options(&extra).to_string());
-    let mut warnings = Vec::new();
+    let mut measurement = Measurement::start("measure", &config, &plan, &engine, &System, options)?;
+    measurement.run.extra_dependency =
+        Some(crate::requirements::without_options(&extra).to_string());
     for step in &plan.steps {
-        let log = files.log(&step.name);
-        let measured = measure::variant(&mut builder, &config, step, &options, &log, &mut warnings);
-        run.commands = builder.commands.clone();
-        run.variants
-            .push(measured.map_err(|err| run.keep_finished(path, err))?);
-        run.save(path)?;
-        interrupt::check()?;
+        measurement.measure(step)?;
     }
     if args.output.json() {
-        ui::print(&report::render(&run, Format::Json)?)?;
+        ui::print(&report::render(&measurement.run, Format::Json)?)?;
     } else {
-        ui::print(&report::render(&run, Format::Table)?)?;
-        eprintln!("Saved in {}", path.display());
+        ui::print(&report::render(&measurement.run, Format::Table)?)?;
+        eprintln!("Saved in {}", measurement.results().display());
     }
-    Ok(measure::finish(&run, &warnings))
+    Ok(measurement.finish())
 }

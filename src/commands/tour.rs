@@ -7,15 +7,14 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::args::{prepare, EngineArgs};
-use crate::builder::Builder;
 use crate::engine::System;
 use crate::error::{warn, UserError};
 use crate::explain::{self, Ladder};
 use crate::interrupt::{self, Hold};
-use crate::measure::{self, EditKind, Options, RunFiles};
+use crate::measure::{EditKind, Measurement, Options};
 use crate::prompt;
 use crate::report;
-use crate::results::{saved_runs, Run, Status, VariantResult};
+use crate::results::{saved_runs, Run, VariantResult};
 use crate::tour;
 use crate::ui;
 
@@ -72,30 +71,25 @@ pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
         .into());
     }
     let (config, plan, engine) = prepare(&args.project, &[], &args.engine)?;
-    let files = RunFiles::start(&plan.dir, "tour")?;
-    let path = &files.results;
     let saved: Vec<Run> = saved_runs(&plan.dir)
         .iter()
         .rev()
         .filter_map(|path| Run::load(path).ok())
         .collect();
-    let runner = System;
-    let mut builder = Builder::new(&engine, &runner, &plan);
     let options = Options {
         runs: 1,
         pull: !args.no_pull,
         edits: &[EditKind::App],
     };
     let base_set = plan.base_set.as_deref();
-    let mut run = measure::new_run(&config, &plan, &engine, options.runs);
-    let mut warnings = Vec::new();
+    let mut measurement = Measurement::start("tour", &config, &plan, &engine, &System, options)?;
     let last = plan.steps.len() - 1;
     for (index, step) in plan.steps.iter().enumerate() {
         if index < args.from {
             // Earlier steps are not toured, but their saved figures give the
             // table and the next step's effect something to stand on.
             if let Some(saved) = tour::reusable(&saved, step, base_set) {
-                run.variants.push(saved);
+                measurement.run.variants.push(saved);
             }
             continue;
         }
@@ -105,8 +99,12 @@ pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
         ))?;
         ui::print(&explain::intro_text(&ladder.step(&step.name)?))?;
         ui::print("")?;
-        let result = if args.skip.contains(&step.name) {
-            skipped(step.name.as_str(), step.recommended, "left out with --skip")
+        if args.skip.contains(&step.name) {
+            measurement.record(VariantResult::skipped(
+                &step.name,
+                step.recommended,
+                "left out with --skip",
+            ))?;
         } else if let Some(saved) = args
             .reuse
             .then(|| tour::reusable(&saved, step, base_set))
@@ -116,29 +114,21 @@ pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
                 "Reusing the saved measurement of `{}`: its Dockerfile has not changed.",
                 step.name
             );
-            saved
+            measurement.record(saved)?;
         } else if !go_ahead(&saved, step, interactive)? {
-            skipped(
-                step.name.as_str(),
+            measurement.record(VariantResult::skipped(
+                &step.name,
                 step.recommended,
                 "left out at the tour's question",
-            )
+            ))?;
         } else {
-            let hold = Hold::new();
-            let log = files.log(&step.name);
-            let measured =
-                measure::variant(&mut builder, &config, step, &options, &log, &mut warnings);
-            run.commands = builder.commands.clone();
-            let result = measured.map_err(|err| run.keep_finished(path, err))?;
-            drop(hold);
-            result
-        };
-        run.variants.push(result);
-        run.save(path)?;
-        interrupt::check()?;
+            let _hold = Hold::new();
+            measurement.measure(step)?;
+        }
+        let run = &measurement.run;
         ui::print(&format!(
             "{}\n",
-            report::table_with_new_row(&run, &step.name)
+            report::table_with_new_row(run, &step.name)
         ))?;
         if let [.., previous, current] = run.variants.as_slice() {
             if let Some(line) = tour::effect(previous, current) {
@@ -149,16 +139,8 @@ pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
             wait_for_enter(index + 1, &plan.steps[index + 1].name)?;
         }
     }
-    eprintln!("Saved in {}", path.display());
-    Ok(measure::finish(&run, &warnings))
-}
-
-fn skipped(name: &str, recommended: bool, why: &str) -> VariantResult {
-    eprintln!("{name}: skipped: {why}");
-    let mut result = VariantResult::new(name, recommended);
-    result.status = Status::Skipped;
-    result.reason = Some(why.to_string());
-    result
+    eprintln!("Saved in {}", measurement.results().display());
+    Ok(measurement.finish())
 }
 
 /// Warns before a slow step; at a terminal, asks whether to build it.
