@@ -17,6 +17,7 @@ mod ignore;
 mod interrupt;
 mod journal;
 mod lock;
+mod lockfile;
 mod measure;
 mod names;
 mod plan;

@@ -10,7 +10,8 @@ use serde::Serialize;
 use crate::builder::{log_tail, Builder, Log};
 use crate::config::Config;
 use crate::engine::{self, Engine, Runner, System};
-use crate::error::{exit, WriteFailed};
+use crate::error::{exit, warn, WriteFailed};
+use crate::lockfile;
 use crate::plan::Plan;
 use crate::results::{Status, STATE_DIR};
 use crate::ui;
@@ -46,6 +47,15 @@ pub struct EngineArgs {
 }
 
 impl EngineArgs {
+    /// The engine `engine` (or the one the environment chooses), with the
+    /// base images of `[images]`.
+    pub fn chosen(engine: Option<PathBuf>) -> EngineArgs {
+        EngineArgs {
+            engine,
+            base_set: None,
+        }
+    }
+
     pub fn base_set(&self) -> Option<&str> {
         self.base_set.as_deref()
     }
@@ -86,6 +96,9 @@ pub fn prepare(
 ) -> anyhow::Result<(Config, Plan, Engine)> {
     let config = Config::load(dir)?;
     let dir = dir.canonicalize()?;
+    if let Some(why) = lockfile::stale(&dir, &config) {
+        warn(&why);
+    }
     let plan = Plan::new(&config, &dir, variants, engine.base_set.as_deref())?;
     let engine = engine.detect(&System, plan.needs_buildkit())?;
     eprintln!(

@@ -7,8 +7,10 @@ use clap::Args;
 
 use crate::adopt::{self, DepsSource, Found};
 use crate::catalogue::{self, Catalogue};
+use crate::commands::build::EngineArgs;
+use crate::commands::lock;
 use crate::config::{self, Config, Runtime};
-use crate::error::{exit, warn, UserError};
+use crate::error::{exit, warn, Interrupted, UserError};
 use crate::ignore;
 use crate::journal;
 use crate::names;
@@ -54,6 +56,13 @@ pub struct NewArgs {
     path: PathBuf,
     #[command(flatten)]
     scaffold: ScaffoldArgs,
+    /// Then lock the requirements (`dockwright lock`): needs a container engine. Without one the
+    /// project is still created, unlocked, and the command exits with 2
+    #[arg(long)]
+    lock: bool,
+    /// The engine client `--lock` uses, such as /usr/bin/docker [env: DOCKWRIGHT_ENGINE, DOCKER]
+    #[arg(long, value_name = "PATH", requires = "lock")]
+    engine: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -89,6 +98,24 @@ pub fn new(args: NewArgs) -> anyhow::Result<i32> {
     let files = plan(&settings)?;
     scaffold::write_new(&args.path, &files)?;
     announce("Created", &args.path, &settings)?;
+    if args.lock {
+        let locked =
+            lock::lock_project(&args.path, &EngineArgs::chosen(args.engine)).map_err(|err| {
+                if err.downcast_ref::<Interrupted>().is_some() {
+                    return err;
+                }
+                UserError::new(format!(
+                    "`{}` was created, but its requirements are not locked: {err:#}",
+                    args.path.display()
+                ))
+                .help(format!(
+                    "once that is fixed, run `dockwright lock` in `{}`",
+                    args.path.display()
+                ))
+                .into()
+            })?;
+        ui::print(&locked)?;
+    }
     Ok(exit::OK)
 }
 
@@ -324,6 +351,7 @@ fn settle(
         requirements,
         requirements_text,
         requirements_includes,
+        lock_source: None,
         install_project,
         with_app,
         runtime: Runtime {
