@@ -115,6 +115,14 @@ pub fn stale(dir: &Path, config: &Config) -> Option<String> {
     })
 }
 
+/// The sha256 of the lock the project `dir` installs from, if it has one.
+pub fn digest(dir: &Path, config: &Config) -> Option<String> {
+    config.project.lock_source.as_ref()?;
+    fs::read(dir.join(&config.project.requirements))
+        .ok()
+        .map(|bytes| sha256(&bytes))
+}
+
 /// How many packages lock `text` pins.
 pub fn packages(text: &str) -> usize {
     text.lines()
@@ -283,6 +291,10 @@ mod tests {
         let inputs = inputs(dir.path(), "requirements.txt").unwrap();
         fs::write(dir.path().join(FILE), contents("slim", &inputs, PINS)).unwrap();
         assert_eq!(stale(dir.path(), &config), None);
+        assert_eq!(
+            digest(dir.path(), &config),
+            Some(sha256(&fs::read(dir.path().join(FILE)).unwrap()))
+        );
 
         fs::write(dir.path().join("base.txt"), "flask==3.1.2\n").unwrap();
         let warning = stale(dir.path(), &config).unwrap();
@@ -296,12 +308,14 @@ mod tests {
         assert!(stale(dir.path(), &config)
             .unwrap()
             .contains("which is missing"));
+        assert_eq!(digest(dir.path(), &config), None);
     }
 
     #[test]
-    fn a_project_without_a_lock_is_never_stale() {
+    fn a_project_without_a_lock_is_never_stale_and_has_no_digest() {
         let (dir, config) = project(&[("requirements.txt", "flask==3.1.3\n")], None);
         fs::write(dir.path().join(FILE), "flask==3.1.3\n").unwrap();
         assert_eq!(stale(dir.path(), &config), None);
+        assert_eq!(digest(dir.path(), &config), None);
     }
 }

@@ -58,6 +58,7 @@ pub fn new_run(config: &Config, engine: &Engine, runs: usize, base_set: Option<&
         },
         runs,
         base_set: base_set.map(str::to_string),
+        lock_sha256: None,
         commands: Vec::new(),
         variants: Vec::new(),
     }

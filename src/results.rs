@@ -37,6 +37,11 @@ pub struct Run {
     /// The `[base-sets.NAME]` the images were built from, if not `[images]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_set: Option<String>,
+    /// The sha256 of the requirements.lock the images installed from; absent
+    /// when the project had no lock, and in runs saved before dockwright
+    /// kept it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_sha256: Option<String>,
     /// Every engine command the run executed, as a shell would show it.
     pub commands: Vec<String>,
     /// In ladder order.
@@ -160,6 +165,7 @@ impl Run {
             },
             runs,
             base_set: None,
+            lock_sha256: None,
             commands: Vec::new(),
             variants,
         }

@@ -9,6 +9,7 @@ use crate::builder::Builder;
 use crate::commands::build::{prepare, EngineArgs};
 use crate::engine::System;
 use crate::interrupt::{self, Hold};
+use crate::lockfile;
 use crate::measure::{self, EditKind, Options, RunFiles};
 use crate::report::{self, Format};
 use crate::ui;
@@ -58,6 +59,7 @@ pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
         edits: &[EditKind::App, EditKind::Deps],
     };
     let mut run = measure::new_run(&config, &engine, options.runs, args.engine.base_set());
+    run.lock_sha256 = lockfile::digest(&plan.dir, &config);
     let mut warnings = Vec::new();
     for step in &plan.steps {
         let log = files.log(&step.name);

@@ -12,6 +12,7 @@ use crate::engine::System;
 use crate::error::{warn, UserError};
 use crate::explain::{self, Ladder};
 use crate::interrupt::{self, Hold};
+use crate::lockfile;
 use crate::measure::{self, EditKind, Options, RunFiles};
 use crate::prompt;
 use crate::report;
@@ -88,6 +89,7 @@ pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
     };
     let base_set = args.engine.base_set();
     let mut run = measure::new_run(&config, &engine, options.runs, base_set);
+    run.lock_sha256 = lockfile::digest(&plan.dir, &config);
     let mut warnings = Vec::new();
     let last = plan.steps.len() - 1;
     for (index, step) in plan.steps.iter().enumerate() {
