@@ -355,3 +355,25 @@ fn lock_writes_the_exported_lock_and_points_every_variant_at_it() {
     assert!(!stderr(&again).contains("warning:"), "{}", stderr(&again));
     assert!(!proj.join(".dockwright/backup").exists());
 }
+
+#[test]
+fn init_force_on_a_locked_project_says_the_lock_is_no_longer_used() {
+    let tmp = tempdir();
+    let proj = project(tmp.path());
+    let engine_dir = tempdir();
+    let client = lock_client(engine_dir.path(), "flask==3.1.3 \\\n    --hash=sha256:aa\n");
+    assert_success(&with_client(&proj, &client, &["lock"]).output().unwrap());
+    let output = run(&proj, &["init", "--force", "--yes"]);
+    assert_success(&output);
+    let err = stderr(&output);
+    assert!(
+        err.contains(
+            "the project installed from `requirements.lock`, locked from `requirements.txt`"
+        ) && err.contains("run `dockwright lock` to install from a lock again"),
+        "{err}"
+    );
+    assert_eq!(
+        project_value(&config(&proj), "requirements").as_str(),
+        Some("requirements.txt")
+    );
+}

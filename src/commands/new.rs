@@ -13,6 +13,7 @@ use crate::config::{self, Config, Runtime};
 use crate::error::{exit, warn, Interrupted, UserError};
 use crate::ignore;
 use crate::journal;
+use crate::lockfile;
 use crate::names;
 use crate::presets::{self, Deps, PythonVersion};
 use crate::prompt;
@@ -172,12 +173,15 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
         found.as_ref(),
         args.entry.as_deref(),
     )?;
+    let existing = Config::load(&args.path).ok();
     if args.scaffold.writable.is_empty() && args.scaffold.env.is_empty() {
         // Generating the files again keeps what the project set by hand.
-        if let Ok(existing) = Config::load(&args.path) {
-            settings.runtime = existing.runtime;
+        if let Some(existing) = &existing {
+            settings.runtime = existing.runtime.clone();
         }
     }
+    // The files are generated from the requirements, not from a lock of them.
+    let was_locked = existing.and_then(|e| e.project.lock_source);
     let from_gitignore = ignore::from_gitignore(&args.path, &settings)?;
     settings.gitignore_patterns = from_gitignore.taken.clone();
     let mut files = plan(&settings)?;
@@ -221,6 +225,13 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
     } else {
         "Initialised"
     };
+    if let Some(source) = was_locked {
+        warn(&format!(
+            "the project installed from `{}`, locked from `{source}`; the files now install from `{}`: run `dockwright lock` to install from a lock again",
+            lockfile::FILE,
+            settings.requirements
+        ));
+    }
     announce(verb, &args.path, &settings)?;
     Ok(exit::OK)
 }
