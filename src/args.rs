@@ -7,6 +7,8 @@ use clap::{Args, ValueEnum};
 
 use crate::config::Config;
 use crate::engine::{self, Engine, Runner, System};
+use crate::error::warn;
+use crate::lockfile;
 use crate::plan::Plan;
 
 #[derive(Args, Debug)]
@@ -23,6 +25,19 @@ pub struct EngineArgs {
 }
 
 impl EngineArgs {
+    /// The engine `engine` (or the one the environment chooses), with the
+    /// base images of `[images]`.
+    pub fn chosen(engine: Option<PathBuf>) -> EngineArgs {
+        EngineArgs {
+            engine,
+            base_set: None,
+        }
+    }
+
+    pub fn base_set(&self) -> Option<&str> {
+        self.base_set.as_deref()
+    }
+
     /// Finds the engine: `--engine`, then DOCKWRIGHT_ENGINE, then DOCKER,
     /// then the usual candidates; DOCKWRIGHT_ENGINE_TIMEOUT bounds its calls.
     pub fn detect(
@@ -59,6 +74,9 @@ pub fn prepare(
 ) -> anyhow::Result<(Config, Plan, Engine)> {
     let config = Config::load(dir)?;
     let dir = dir.canonicalize()?;
+    if let Some(why) = lockfile::stale(&dir, &config) {
+        warn(&why);
+    }
     let plan = Plan::new(&config, &dir, variants, engine.base_set.as_deref())?;
     let engine = engine.detect(&System, plan.needs_buildkit())?;
     eprintln!(

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::engine::{progress, Cmd, Engine, EngineError, Runner};
+use crate::engine::{progress, BuildSpec, Cmd, Engine, EngineError, Runner};
 use crate::error::WriteFailed;
 use crate::interrupt;
 use crate::plan::{Plan, Step};
@@ -89,7 +89,12 @@ impl<'a> Builder<'a> {
     /// Why `step` cannot be built here: a base image that is neither in the
     /// engine's store nor pullable. `None` when all are there.
     pub fn missing_base(&mut self, step: &Step) -> Result<Option<String>, EngineError> {
-        for base in &step.facts.bases {
+        self.missing(&step.facts.bases)
+    }
+
+    /// Why one of the base images `bases` cannot be built from here.
+    pub fn missing(&mut self, bases: &[String]) -> Result<Option<String>, EngineError> {
+        for base in bases {
             if !self.engine.has_image(self.runner, base)? {
                 if let Err(why) = self.engine.pull(self.runner, base) {
                     return Ok(Some(format!(
@@ -129,9 +134,17 @@ impl<'a> Builder<'a> {
         log: &mut Log,
         label: &str,
     ) -> anyhow::Result<Timed> {
-        let cmd = self
-            .engine
-            .build_cmd(&self.plan.build_spec(step, no_cache, pull));
+        self.build_spec(&self.plan.build_spec(step, no_cache, pull), log, label)
+    }
+
+    /// Runs the build `spec`, as `build` does a step's.
+    pub fn build_spec(
+        &mut self,
+        spec: &BuildSpec,
+        log: &mut Log,
+        label: &str,
+    ) -> anyhow::Result<Timed> {
+        let cmd = self.engine.build_cmd(spec);
         log.line(&format!("$ {cmd}"))?;
         self.commands.push(cmd.to_string());
         let activity = Activity::start(label);

@@ -28,6 +28,8 @@ enum Command {
     New(commands::new::NewArgs),
     /// Add dockwright to an existing directory, adopting the Flask app it holds
     Init(commands::new::InitArgs),
+    /// Pin every package, with its hashes, resolved inside the project's slim image, into requirements.lock; the variants then install from it
+    Lock(commands::lock::LockArgs),
     /// Build the project's variants, tagged <project>:<variant>
     Build(commands::build::BuildArgs),
     /// Rebuild variants with the cache after a real edit of the app (or, with --deps, the requirements)
@@ -54,6 +56,7 @@ pub fn run() -> anyhow::Result<i32> {
     match cli.command {
         Command::New(args) => commands::new::new(args),
         Command::Init(args) => commands::new::init(args),
+        Command::Lock(args) => commands::lock::lock(args),
         Command::Build(args) => commands::build::build(args),
         Command::Rebuild(args) => commands::rebuild::rebuild(args),
         Command::Measure(args) => commands::measure::measure(args),

@@ -119,6 +119,10 @@ pub struct Project {
     pub entry: String,
     pub app_file: String,
     pub requirements: String,
+    /// The requirements file `requirements` was locked from by `dockwright
+    /// lock`; absent while the project installs from its own file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_source: Option<String>,
     pub install_project: bool,
     pub profile: String,
 }
@@ -304,6 +308,47 @@ impl Config {
     }
 }
 
+/// The text of dockwright.toml `text` (read from `path`) with `[project]
+/// requirements` set to `lock` and `lock_source` to `source`, the file it
+/// was locked from. Only those lines change: comments, base sets and hand
+/// edits stay as they were.
+pub fn point_at_lock(
+    text: &str,
+    path: &Path,
+    lock: &str,
+    source: &str,
+) -> Result<String, UserError> {
+    let requirements = find_key(text, "project", 0, "requirements").ok_or_else(|| {
+        UserError::new(format!(
+            "`{}` has no `requirements = ...` line in its [project] table for `dockwright lock` to point at the lock; add one",
+            path.display()
+        ))
+    })?;
+    let lock_source = find_key(text, "project", 0, "lock_source");
+    let value = |v: &str| toml::Value::String(v.to_string()).to_string();
+    let mut out = String::new();
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let number = index + 1;
+        let ending = &line[line.trim_end_matches(['\r', '\n']).len()..];
+        let ending = if ending.is_empty() { "\n" } else { ending };
+        if number == requirements {
+            out.push_str(&format!("requirements = {}{ending}", value(lock)));
+            if lock_source.is_none() {
+                out.push_str(&format!(
+                    "# The file `requirements` was locked from: edit it, then run `dockwright lock` again.{ending}lock_source = {}{ending}",
+                    value(source)
+                ));
+            }
+        } else if Some(number) == lock_source {
+            out.push_str(&format!("lock_source = {}{ending}", value(source)));
+        } else {
+            out.push_str(line);
+        }
+    }
+    Config::parse(&out, path)?;
+    Ok(out)
+}
+
 /// A tag as the engine accepts it: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
 fn is_tag(text: &str) -> bool {
     let mut chars = text.chars();
@@ -481,5 +526,41 @@ mod tests {
 
     fn sample_file() -> String {
         crate::render::render("project/dockwright.toml", &sample()).unwrap()
+    }
+
+    #[test]
+    fn pointing_at_the_lock_changes_only_the_requirements_lines() {
+        let text = format!(
+            "{}\n[base-sets.mirror]\nslim = \"mirror/python:3.13-slim\"\n",
+            sample_file()
+        );
+        let path = Path::new("dockwright.toml");
+        let locked = point_at_lock(&text, path, "requirements.lock", "requirements.txt").unwrap();
+        let config = Config::parse(&locked, path).unwrap();
+        let before = Config::parse(&text, path).unwrap();
+        assert_eq!(config.project.requirements, "requirements.lock");
+        assert_eq!(
+            config.project.lock_source.as_deref(),
+            Some("requirements.txt")
+        );
+        assert_eq!(config.base_sets, before.base_sets);
+        assert_eq!(
+            Config {
+                project: Project {
+                    requirements: before.project.requirements.clone(),
+                    lock_source: None,
+                    ..config.project.clone()
+                },
+                ..config.clone()
+            },
+            before
+        );
+        let removed: Vec<&str> = text.lines().filter(|l| !locked.contains(l)).collect();
+        assert_eq!(removed, ["requirements = \"requirements.txt\""]);
+        // Locking again, from another source, rewrites the same two lines.
+        let again = point_at_lock(&locked, path, "requirements.lock", "base.txt").unwrap();
+        assert_eq!(again.lines().count(), locked.lines().count());
+        let config = Config::parse(&again, path).unwrap();
+        assert_eq!(config.project.lock_source.as_deref(), Some("base.txt"));
     }
 }

@@ -546,7 +546,8 @@ fn remove_empty_dirs(project: &Path, rel: &Path) {
     }
 }
 
-fn sha256(bytes: &[u8]) -> String {
+/// The sha256 of `bytes`, in hex.
+pub fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))

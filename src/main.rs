@@ -19,6 +19,7 @@ mod interrupt;
 mod journal;
 mod ladder;
 mod lock;
+mod lockfile;
 mod measure;
 mod names;
 mod plan;

@@ -11,6 +11,7 @@ use crate::engine::{Engine, Runner};
 use crate::error::WriteFailed;
 use crate::interrupt;
 use crate::lock::Lock;
+use crate::lockfile;
 use crate::plan::{Plan, Step};
 use crate::results::state_subdir;
 use crate::results::{runs_dir, EngineInfo, Host, Run, Status, VariantResult};
@@ -60,6 +61,7 @@ pub fn new_run(config: &Config, plan: &Plan, engine: &Engine, runs: usize) -> Ru
         runs,
         base_set: plan.base_set.clone(),
         extra_dependency: None,
+        lock_sha256: lockfile::digest(&plan.dir, config),
         commands: Vec::new(),
         variants: Vec::new(),
     }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::dockerfile::{self, Facts};
-use crate::engine::BuildSpec;
+use crate::engine::{BuildSpec, Destination};
 use crate::error::UserError;
 use crate::ladder;
 
@@ -92,7 +92,7 @@ impl Plan {
         BuildSpec {
             dockerfile: step.dockerfile.clone(),
             context: self.dir.clone(),
-            tag: step.tag.clone(),
+            destination: Destination::Tag(step.tag.clone()),
             labels: vec![
                 (PROJECT_LABEL.to_string(), self.project.clone()),
                 (VARIANT_LABEL.to_string(), step.name.clone()),

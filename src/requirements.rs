@@ -1,6 +1,7 @@
 //! Requirements files: every line checked as a PEP 508 specifier before it
 //! ends up in an image build.
 
+use std::path::{Component, Path};
 use std::str::FromStr;
 
 use pep508_rs::{Requirement, VerbatimUrl};
@@ -140,6 +141,58 @@ pub fn hash_mode(text: &str) -> (bool, Vec<String>) {
         }
     }
     (hashed, includes)
+}
+
+/// The requirements file `file` (relative to the project `dir`) and every
+/// file it includes with `-r`, as pip finds them (relative to the including
+/// file), as paths relative to `dir`: what a build that reads `file` needs
+/// in its context. An include outside the project is refused, since no
+/// build can see it.
+pub fn files(dir: &Path, file: &str) -> Result<Vec<String>, UserError> {
+    let mut found = Vec::new();
+    let mut queue = vec![(file.to_string(), None::<String>)];
+    while let Some((path, included_by)) = queue.pop() {
+        if found.contains(&path) {
+            continue;
+        }
+        let text = std::fs::read_to_string(dir.join(&path)).map_err(|err| {
+            match &included_by {
+                Some(parent) => UserError::new(format!(
+                    "cannot read `{path}`, which `{parent}` includes with `-r` ({err}); fix that line"
+                )),
+                None => UserError::new(format!(
+                    "cannot read the requirements file `{path}` ({err}); check `requirements` in dockwright.toml"
+                )),
+            }
+        })?;
+        let base = Path::new(&path).parent().unwrap_or(Path::new(""));
+        for include in hash_mode(&text).1 {
+            let joined = normalise(&base.join(&include)).ok_or_else(|| {
+                UserError::new(format!(
+                    "`{path}` includes `{include}`, which is outside the project, where no image build can see it; move that file into the project"
+                ))
+            })?;
+            queue.push((joined, Some(path.clone())));
+        }
+        found.push(path);
+    }
+    Ok(found)
+}
+
+/// `path` with `.` and `..` resolved, if it stays relative and inside.
+fn normalise(path: &Path) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.components() {
+        match part {
+            Component::Normal(name) => parts.push(name.to_str()?),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                parts.pop()?;
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(parts.join("/"))
 }
 
 /// `line` without its per-requirement options (`--hash=...`).
@@ -350,5 +403,41 @@ mod tests {
         .unwrap();
         assert_eq!(reqs.text, "flask>=3\npandas==3.1.1\n");
         assert_eq!(reqs.unpinned, ["flask"]);
+    }
+
+    #[test]
+    fn files_are_the_file_and_its_includes_relative_to_the_project() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("reqs")).unwrap();
+        std::fs::write(
+            dir.path().join("dockwright-requirements.txt"),
+            "-r reqs/base.txt\ngunicorn==27.0.1\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("reqs/base.txt"),
+            "-r ./more.txt\nflask==3.1.3\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("reqs/more.txt"), "-r base.txt\n").unwrap();
+        let found = files(dir.path(), "dockwright-requirements.txt").unwrap();
+        assert_eq!(
+            found,
+            [
+                "dockwright-requirements.txt",
+                "reqs/base.txt",
+                "reqs/more.txt"
+            ]
+        );
+        std::fs::write(dir.path().join("reqs/more.txt"), "-r ../../outside.txt\n").unwrap();
+        let err = files(dir.path(), "dockwright-requirements.txt")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("outside the project"), "{err}");
+        let err = files(dir.path(), "missing.txt").unwrap_err().to_string();
+        assert!(
+            err.starts_with("cannot read the requirements file `missing.txt`"),
+            "{err}"
+        );
     }
 }

@@ -50,6 +50,11 @@ pub struct Run {
     /// The requirement the dependency edit added, when the run made one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra_dependency: Option<String>,
+    /// The sha256 of the requirements.lock the images installed from; absent
+    /// when the project had no lock, and in runs saved before dockwright
+    /// kept it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_sha256: Option<String>,
     /// Every engine command the run executed, as a shell would show it.
     pub commands: Vec<String>,
     /// In ladder order.
@@ -183,6 +188,7 @@ impl Run {
             runs,
             base_set: None,
             extra_dependency: None,
+            lock_sha256: None,
             commands: Vec::new(),
             variants,
         }

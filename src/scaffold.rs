@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::catalogue::Catalogue;
-use crate::config::{self, Images, Runtime, VariantEntry};
+use crate::config::{self, Config, Images, Runtime, VariantEntry};
 use crate::error::UserError;
 use crate::interrupt::{self, Hold};
 use crate::journal::{self, Manifest, NewStaging, Placement};
@@ -35,6 +35,9 @@ pub struct Settings {
     /// Files that `requirements` includes with `-r`: the Dockerfiles copy
     /// them beside it, or pip would not find them.
     pub requirements_includes: Vec<String>,
+    /// The file `requirements` was locked from, when it is the lock: the
+    /// installs then check its hashes.
+    pub lock_source: Option<String>,
     pub install_project: bool,
     pub runtime: Runtime,
     /// Whether to write the hello-world app and its README (a new project)
@@ -63,6 +66,45 @@ pub struct PlannedFile {
     pub contents: String,
 }
 
+impl Settings {
+    /// The settings an existing project's files were rendered from, as far
+    /// as its dockwright.toml keeps them, for rendering its Dockerfiles
+    /// again. `includes` are the files its requirements include.
+    pub fn from_config(config: &Config, includes: Vec<String>) -> Settings {
+        let project = &config.project;
+        Settings {
+            name: project.name.clone(),
+            python: project.python.clone(),
+            port: project.port,
+            profile: project.profile.clone(),
+            entry: project.entry.clone(),
+            entry_origin: None,
+            app_file: project.app_file.clone(),
+            requirements: project.requirements.clone(),
+            requirements_text: None,
+            requirements_includes: includes,
+            lock_source: project.lock_source.clone(),
+            install_project: project.install_project,
+            runtime: config.runtime.clone(),
+            with_app: false,
+            gitignore_patterns: Vec::new(),
+        }
+    }
+}
+
+fn context<'a>(settings: &'a Settings, variants: Vec<VariantEntry>) -> Context<'a> {
+    Context {
+        settings,
+        images: Images::for_python(&settings.python),
+        user: "appuser",
+        uid: 10001,
+        recommended: ladder::recommended(&variants)
+            .map(|v| v.name.clone())
+            .unwrap_or_default(),
+        variants,
+    }
+}
+
 /// Renders every file of the project described by `settings`.
 pub fn plan(settings: &Settings, catalogue: &Catalogue) -> anyhow::Result<Vec<PlannedFile>> {
     let profile = catalogue.profile(&settings.profile)?;
@@ -75,16 +117,7 @@ pub fn plan(settings: &Settings, catalogue: &Catalogue) -> anyhow::Result<Vec<Pl
             reason: v.reason.clone(),
         })
         .collect();
-    let context = Context {
-        settings,
-        images: Images::for_python(&settings.python),
-        user: "appuser",
-        uid: 10001,
-        recommended: ladder::recommended(&variants)
-            .map(|v| v.name.clone())
-            .unwrap_or_default(),
-        variants,
-    };
+    let context = context(settings, variants);
     let mut files = Vec::new();
     let mut add = |path: &str, template: &str| -> anyhow::Result<()> {
         files.push(PlannedFile {
@@ -110,6 +143,30 @@ pub fn plan(settings: &Settings, catalogue: &Catalogue) -> anyhow::Result<Vec<Pl
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
+}
+
+/// Renders the Dockerfile of each of `variants` (a project's, as its
+/// dockwright.toml lists them) at its path. Returns them, and the names of
+/// the variants that are not dockwright's, whose Dockerfiles it cannot
+/// render.
+pub fn dockerfiles(
+    settings: &Settings,
+    catalogue: &Catalogue,
+    variants: &[VariantEntry],
+) -> anyhow::Result<(Vec<PlannedFile>, Vec<String>)> {
+    let context = context(settings, variants.to_vec());
+    let mut files = Vec::new();
+    let mut unknown = Vec::new();
+    for entry in variants {
+        match catalogue.variant(&entry.name) {
+            Some(variant) => files.push(PlannedFile {
+                path: PathBuf::from(&entry.dockerfile),
+                contents: render::render(&variant.template_path(), &context)?,
+            }),
+            None => unknown.push(entry.name.clone()),
+        }
+    }
+    Ok((files, unknown))
 }
 
 /// Creates the project directory `dest` with `files`. The files are written
@@ -201,4 +258,89 @@ fn cannot_write(path: &Path, err: &std::io::Error) -> anyhow::Error {
         path.display()
     ))
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            name: "shop".into(),
+            python: "3.12".into(),
+            port: 8080,
+            profile: "all".into(),
+            entry: "shop:create_app()".into(),
+            entry_origin: None,
+            app_file: "shop/__init__.py".into(),
+            requirements: "dockwright-requirements.txt".into(),
+            requirements_text: Some("-r requirements.txt\n".into()),
+            requirements_includes: vec!["requirements.txt".into()],
+            lock_source: None,
+            install_project: true,
+            runtime: Runtime {
+                writable: vec!["logs".into()],
+                env: [("MODE".to_string(), "prod".to_string())].into(),
+            },
+            with_app: false,
+            gitignore_patterns: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn settings_from_a_projects_config_render_its_dockerfiles_again() {
+        let catalogue = Catalogue::load().unwrap();
+        let first = settings();
+        let files = plan(&first, &catalogue).unwrap();
+        let text = &files
+            .iter()
+            .find(|f| f.path == Path::new(config::FILE_NAME))
+            .unwrap()
+            .contents;
+        let config = Config::parse(text, Path::new(config::FILE_NAME)).unwrap();
+        let again = Settings::from_config(&config, first.requirements_includes.clone());
+        let (dockerfiles, unknown) = dockerfiles(&again, &catalogue, &config.variants).unwrap();
+        assert!(unknown.is_empty(), "{unknown:?}");
+        assert_eq!(dockerfiles.len(), config.variants.len());
+        for file in &dockerfiles {
+            let planned = files.iter().find(|f| f.path == file.path).unwrap();
+            assert_eq!(file.contents, planned.contents, "{}", file.path.display());
+        }
+    }
+
+    #[test]
+    fn from_a_lock_uv_checks_every_hash_and_pip_finds_them_itself() {
+        let catalogue = Catalogue::load().unwrap();
+        let locked = Settings {
+            requirements: "requirements.lock".into(),
+            requirements_includes: Vec::new(),
+            lock_source: Some("requirements.txt".into()),
+            ..settings()
+        };
+        let variants = [VariantEntry {
+            name: "mine".into(),
+            dockerfile: "dockerfiles/mine.Dockerfile".into(),
+            reason: "hand-written".into(),
+        }];
+        let (_, unknown) = dockerfiles(&locked, &catalogue, &variants).unwrap();
+        assert_eq!(unknown, ["mine"]);
+        for (settings, hashes) in [(&locked, true), (&settings(), false)] {
+            for file in plan(settings, &catalogue).unwrap() {
+                let name = file.path.display().to_string();
+                if !name.ends_with(".Dockerfile") {
+                    continue;
+                }
+                let uv = name.contains("/uv");
+                assert_eq!(
+                    file.contents
+                        .contains("--require-hashes -r requirements.lock"),
+                    uv && hashes,
+                    "{name}"
+                );
+                if hashes {
+                    assert!(file.contents.contains("-r requirements.lock"), "{name}");
+                }
+            }
+        }
+    }
 }

@@ -19,7 +19,7 @@ fn help_lists_the_subcommands() {
     let output = run(tmp.path(), &["--help"]);
     assert_success(&output);
     let help = stdout(&output);
-    for command in ["new", "init", "variants"] {
+    for command in ["new", "init", "lock", "variants"] {
         assert!(
             help.lines()
                 .any(|line| line.trim_start().starts_with(&format!("{command} "))),
@@ -32,8 +32,8 @@ fn help_lists_the_subcommands() {
 fn every_subcommand_takes_version() {
     let tmp = tempdir();
     for command in [
-        "new", "init", "build", "rebuild", "measure", "variants", "report", "explain", "tour",
-        "compare",
+        "new", "init", "lock", "build", "rebuild", "measure", "variants", "report", "explain",
+        "tour", "compare",
     ] {
         let output = run(tmp.path(), &[command, "--version"]);
         assert_success(&output);
@@ -1435,4 +1435,129 @@ fn every_command_with_results_takes_format_json() {
             "{command} has no --format"
         );
     }
+}
+
+// ---------------------------------------------------------------------------
+// lock
+
+#[test]
+fn lock_without_an_engine_says_so_and_writes_nothing() {
+    let tmp = tempdir();
+    let proj = new_project(tmp.path(), "proj", &["--yes", "--deps", "minimal"]);
+    let before = tree(&proj);
+    let output = run(&proj, &["lock", "--engine", "/nonexistent/docker"]);
+    let message = assert_usage_error(&output);
+    assert!(message.contains("/nonexistent/docker"), "{message}");
+    assert_unchanged(&proj, &before);
+}
+
+#[test]
+fn lock_refuses_an_include_outside_the_project_before_looking_for_an_engine() {
+    let tmp = tempdir();
+    let proj = new_project(tmp.path(), "proj", &["--yes", "--deps", "minimal"]);
+    write(
+        proj.join("requirements.txt"),
+        "-r ../shared.txt\nflask==3.1.3\n",
+    );
+    let before = tree(&proj);
+    let output = run(&proj, &["lock", "--engine", "/nonexistent/docker"]);
+    let message = assert_usage_error(&output);
+    assert!(
+        message.contains("`../shared.txt`") && message.contains("outside the project"),
+        "{message}"
+    );
+    assert_unchanged(&proj, &before);
+}
+
+#[test]
+fn new_with_lock_and_no_engine_creates_the_project_unlocked_and_says_so() {
+    let tmp = tempdir();
+    let output = run(
+        tmp.path(),
+        &[
+            "new",
+            "proj",
+            "--yes",
+            "--deps",
+            "minimal",
+            "--lock",
+            "--engine",
+            "/nonexistent/docker",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_no_panic(&output);
+    let err = stderr(&output);
+    assert!(
+        err.starts_with("error: `proj` was created, but its requirements are not locked: ")
+            && err.contains("/nonexistent/docker")
+            && err.contains("help: once that is fixed, run `dockwright lock` in `proj`"),
+        "{err}"
+    );
+    let proj = tmp.path().join("proj");
+    assert!(!proj.join("requirements.lock").exists());
+    assert_eq!(
+        project_value(&config(&proj), "requirements").as_str(),
+        Some("requirements.txt")
+    );
+    assert_success(&run(&proj, &["variants"]));
+}
+
+#[test]
+fn engine_is_only_for_new_with_lock() {
+    let tmp = tempdir();
+    let output = run(tmp.path(), &["new", "proj", "--yes", "--engine", "docker"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--lock"), "{}", stderr(&output));
+    assert!(!tmp.path().join("proj").exists());
+}
+
+#[test]
+fn a_build_from_a_lock_whose_source_changed_warns_before_anything_else() {
+    let tmp = tempdir();
+    let proj = new_project(tmp.path(), "proj", &["--yes", "--deps", "minimal"]);
+    let settings = read(proj.join("dockwright.toml")).replace(
+        "requirements = \"requirements.txt\"",
+        "requirements = \"requirements.lock\"\nlock_source = \"requirements.txt\"",
+    );
+    write(proj.join("dockwright.toml"), &settings);
+    let locked_from = "flask==3.1.2\n";
+    write(
+        proj.join("requirements.lock"),
+        &format!(
+            "# from requirements.txt sha256:{}\nflask==3.1.2 --hash=sha256:00\n",
+            sha256_hex(locked_from.as_bytes())
+        ),
+    );
+    write(proj.join("requirements.txt"), locked_from);
+    let quiet = run(&proj, &["build", "--engine", "/nonexistent/docker"]);
+    assert!(!stderr(&quiet).contains("warning:"), "{}", stderr(&quiet));
+
+    write(proj.join("requirements.txt"), "flask==3.1.3\n");
+    for command in ["build", "measure"] {
+        let output = run(&proj, &[command, "--engine", "/nonexistent/docker"]);
+        assert_eq!(output.status.code(), Some(2));
+        let err = stderr(&output);
+        assert!(
+            err.starts_with(
+                "warning: `requirements.txt` changed after `requirements.lock` was written"
+            ) && err.contains("run `dockwright lock` again"),
+            "{command}: {err}"
+        );
+    }
+}
+
+/// The sha256 of `bytes` in hex, as `sha256sum` prints it.
+fn sha256_hex(bytes: &[u8]) -> String {
+    let out = Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(bytes)?;
+            child.wait_with_output()
+        })
+        .expect("sha256sum runs");
+    String::from_utf8(out.stdout).unwrap()[..64].to_string()
 }

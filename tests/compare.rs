@@ -324,3 +324,27 @@ fn compare_refuses_an_unknown_format() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("markdown"), "{}", stderr(&output));
 }
+
+#[test]
+fn compare_says_when_the_runs_were_built_from_different_locks() {
+    let tmp = tempdir();
+    let proj = new_project(tmp.path(), "demo", &["--deps", "minimal", "--yes"]);
+    let locked = |run: Value, sha: Option<&str>| {
+        let mut run = run;
+        if let Some(sha) = sha {
+            run["lock_sha256"] = Value::from(sha.repeat(64));
+        }
+        run
+    };
+    // Runs saved before dockwright recorded the lock have no such key.
+    save(&proj, OLDER, &older());
+    save(&proj, NEWER, &locked(newer(), Some("b")));
+    let table = compare(&proj, &[]);
+    assert!(
+        table.contains("installed different dependencies, from no lock and requirements.lock sha256:bbbbbbbbbbbb"),
+        "{table}"
+    );
+    save(&proj, OLDER, &locked(older(), Some("b")));
+    let table = compare(&proj, &[]);
+    assert!(!table.contains("different dependencies"), "{table}");
+}

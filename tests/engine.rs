@@ -12,27 +12,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-/// A stand-in docker client at `dir/docker`. The `arms` (shell `case` arms
-/// on the subcommand) come first; otherwise it answers `version` and
-/// `image inspect` as docker 20.10 with a running daemon would, and
-/// succeeds at anything else without a word.
-fn fake_client(dir: &Path, arms: &str) -> PathBuf {
-    let path = dir.join("docker");
-    let script = format!(
-        r#"#!/bin/sh
-here=$(dirname "$0")
-case "$1" in
-{arms}
-version) echo '20.10.24|20.10.24' ;;
-image) case "$4" in '{{{{.Id}}}}') echo sha256:0 ;; *) echo 0 ;; esac ;;
-esac
-"#
-    );
-    fs::write(&path, script).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
-    path
-}
-
 /// A `case` arm for `subcommand` that starts a long `sleep` holding the
 /// client's output, records its pid in `sleep.pid`, and waits for it: a
 /// wedged client, or a wrapper running the real client as its child.
@@ -305,5 +284,96 @@ fn a_client_that_fails_otherwise_is_quoted() {
     assert!(
         message.contains("the sky fell in") && !message.contains("systemctl"),
         "{message}"
+    );
+}
+
+/// What `dockwright lock` does around the engine's build: the Dockerfile it
+/// builds, the lock it writes with its header, and the project pointed at it.
+#[test]
+fn lock_writes_the_exported_lock_and_points_every_variant_at_it() {
+    let tmp = tempdir();
+    let proj = new_project(
+        tmp.path(),
+        "proj",
+        &["--yes", "--profile", "all", "--deps", "minimal"],
+    );
+    let engine_dir = tempdir();
+    let pins = "flask==3.1.3 \\\n    --hash=sha256:aa\n    # via -r requirements.txt\n";
+    let client = lock_client(engine_dir.path(), pins);
+    let requirements = read(proj.join("requirements.txt"));
+    let output = with_client(&proj, &client, &["lock"]).output().unwrap();
+    assert_success(&output);
+    assert!(!stderr(&output).contains("warning:"), "{}", stderr(&output));
+    assert!(
+        stdout(&output)
+            .starts_with("Locked 1 package from `requirements.txt` into `requirements.lock`"),
+        "{}",
+        stdout(&output)
+    );
+
+    let built = read(engine_dir.path().join("built.Dockerfile"));
+    assert!(
+        built.contains(r#"["uv", "pip", "compile", "requirements.txt", "--python", "python3", "--generate-hashes""#),
+        "{built}"
+    );
+    let lock = read(proj.join("requirements.lock"));
+    assert!(lock.ends_with(pins), "{lock}");
+    let digest = Command::new("sha256sum")
+        .arg(proj.join("requirements.txt"))
+        .output()
+        .unwrap();
+    let digest = String::from_utf8(digest.stdout).unwrap()[..64].to_string();
+    assert!(
+        lock.contains(&format!("\n# from requirements.txt sha256:{digest}\n")),
+        "{lock}"
+    );
+    assert_eq!(read(proj.join("requirements.txt")), requirements);
+
+    let config = config(&proj);
+    assert_eq!(
+        project_value(&config, "requirements").as_str(),
+        Some("requirements.lock")
+    );
+    assert_eq!(
+        project_value(&config, "lock_source").as_str(),
+        Some("requirements.txt")
+    );
+    for (name, dockerfile) in config_variants(&config) {
+        let text = read(proj.join(&dockerfile));
+        assert!(text.contains("-r requirements.lock"), "{name}");
+        assert!(!text.contains("requirements.txt"), "{name}");
+        assert_eq!(
+            text.contains("--require-hashes -r requirements.lock"),
+            name.starts_with("uv"),
+            "{name}"
+        );
+    }
+
+    // Locking again replaces the files it wrote, and backs nothing up.
+    let again = with_client(&proj, &client, &["lock"]).output().unwrap();
+    assert_success(&again);
+    assert!(!stderr(&again).contains("warning:"), "{}", stderr(&again));
+    assert!(!proj.join(".dockwright/backup").exists());
+}
+
+#[test]
+fn init_force_on_a_locked_project_says_the_lock_is_no_longer_used() {
+    let tmp = tempdir();
+    let proj = project(tmp.path());
+    let engine_dir = tempdir();
+    let client = lock_client(engine_dir.path(), "flask==3.1.3 \\\n    --hash=sha256:aa\n");
+    assert_success(&with_client(&proj, &client, &["lock"]).output().unwrap());
+    let output = run(&proj, &["init", "--force", "--yes"]);
+    assert_success(&output);
+    let err = stderr(&output);
+    assert!(
+        err.contains(
+            "the project installed from `requirements.lock`, locked from `requirements.txt`"
+        ) && err.contains("run `dockwright lock` to install from a lock again"),
+        "{err}"
+    );
+    assert_eq!(
+        project_value(&config(&proj), "requirements").as_str(),
+        Some("requirements.txt")
     );
 }

@@ -124,6 +124,40 @@ fn lint_project(proj: &Path, what: &str) {
     );
 }
 
+/// `dockwright lock` renders every variant again to install from the lock
+/// (uv with `--require-hashes`), and builds a Dockerfile of its own.
+#[test]
+fn all_profile_locked_and_the_lock_build() {
+    if !hadolint_available() {
+        return;
+    }
+    let tmp = tempdir();
+    let proj = new_project(
+        tmp.path(),
+        "lint",
+        &["--profile", "all", "--deps", "minimal", "--yes"],
+    );
+    let engine = tempdir();
+    let client = lock_client(engine.path(), "flask==3.1.3 \\\n    --hash=sha256:aa\n");
+    let locked = dockwright(&proj)
+        .args(["lock", "--engine"])
+        .arg(&client)
+        .output()
+        .unwrap();
+    assert_success(&locked);
+    lint_project(&proj, "the all profile installing from a lock");
+    let output = Command::new("hadolint")
+        .args(["--no-color", "-t", "warning"])
+        .arg(engine.path().join("built.Dockerfile"))
+        .output()
+        .expect("hadolint runs");
+    assert!(
+        output.status.success(),
+        "hadolint finds warnings or errors in the lock's Dockerfile:\n{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
 macro_rules! hadolint_tests {
     ($($test:ident: $profile:literal, $preset:literal;)*) => {
         $(

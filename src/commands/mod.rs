@@ -3,6 +3,7 @@
 pub mod build;
 pub mod compare;
 pub mod explain;
+pub mod lock;
 pub mod measure;
 pub mod new;
 pub mod rebuild;

@@ -6,11 +6,14 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::adopt::{self, DepsSource, Found};
+use crate::args::EngineArgs;
 use crate::catalogue::{self, Catalogue};
+use crate::commands::lock;
 use crate::config::{self, Config, Runtime};
-use crate::error::{exit, warn, UserError};
+use crate::error::{exit, warn, Interrupted, UserError};
 use crate::ignore;
 use crate::journal;
+use crate::lockfile;
 use crate::names;
 use crate::presets::{self, Deps, PythonVersion};
 use crate::prompt;
@@ -54,6 +57,13 @@ pub struct NewArgs {
     path: PathBuf,
     #[command(flatten)]
     scaffold: ScaffoldArgs,
+    /// Then lock the requirements (`dockwright lock`): needs a container engine. Without one the
+    /// project is still created, unlocked, and the command exits with 2
+    #[arg(long)]
+    lock: bool,
+    /// The engine client `--lock` uses, such as /usr/bin/docker [env: DOCKWRIGHT_ENGINE, DOCKER]
+    #[arg(long, value_name = "PATH", requires = "lock")]
+    engine: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -89,6 +99,24 @@ pub fn new(args: NewArgs) -> anyhow::Result<i32> {
     let files = plan(&settings)?;
     scaffold::write_new(&args.path, &files)?;
     announce("Created", &args.path, &settings)?;
+    if args.lock {
+        let locked =
+            lock::lock_project(&args.path, &EngineArgs::chosen(args.engine)).map_err(|err| {
+                if err.downcast_ref::<Interrupted>().is_some() {
+                    return err;
+                }
+                UserError::new(format!(
+                    "`{}` was created, but its requirements are not locked: {err:#}",
+                    args.path.display()
+                ))
+                .help(format!(
+                    "once that is fixed, run `dockwright lock` in `{}`",
+                    args.path.display()
+                ))
+                .into()
+            })?;
+        ui::print(&locked)?;
+    }
     Ok(exit::OK)
 }
 
@@ -145,12 +173,15 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
         found.as_ref(),
         args.entry.as_deref(),
     )?;
+    let existing = Config::load(&args.path).ok();
     if args.scaffold.writable.is_empty() && args.scaffold.env.is_empty() {
         // Generating the files again keeps what the project set by hand.
-        if let Ok(existing) = Config::load(&args.path) {
-            settings.runtime = existing.runtime;
+        if let Some(existing) = &existing {
+            settings.runtime = existing.runtime.clone();
         }
     }
+    // The files are generated from the requirements, not from a lock of them.
+    let was_locked = existing.and_then(|e| e.project.lock_source);
     let from_gitignore = ignore::from_gitignore(&args.path, &settings)?;
     settings.gitignore_patterns = from_gitignore.taken.clone();
     let mut files = plan(&settings)?;
@@ -197,6 +228,13 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
     } else {
         "Initialised"
     };
+    if let Some(source) = was_locked {
+        warn(&format!(
+            "the project installed from `{}`, locked from `{source}`; the files now install from `{}`: run `dockwright lock` to install from a lock again",
+            lockfile::FILE,
+            settings.requirements
+        ));
+    }
     announce(verb, &args.path, &settings)?;
     Ok(exit::OK)
 }
@@ -328,6 +366,7 @@ fn settle(
         requirements,
         requirements_text,
         requirements_includes,
+        lock_source: None,
         install_project,
         with_app,
         runtime: Runtime {

@@ -278,6 +278,20 @@ fn notes(a: &Run, b: &Run) -> Vec<String> {
             set(b)
         ));
     }
+    if a.lock_sha256 != b.lock_sha256 {
+        let lock = |run: &Run| {
+            run.lock_sha256
+                .as_ref()
+                .map_or("no lock".to_string(), |sha| {
+                    format!("requirements.lock sha256:{}", &sha[..sha.len().min(12)])
+                })
+        };
+        notes.push(format!(
+            "The runs installed different dependencies, from {} and {}: some of the change may be theirs.",
+            lock(a),
+            lock(b)
+        ));
+    }
     notes
 }
 

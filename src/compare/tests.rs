@@ -151,6 +151,29 @@ fn a_run_of_single_samples_has_no_ranges() {
 }
 
 #[test]
+fn runs_from_different_locks_or_none_are_noted_once() {
+    let unlocked = run(1, vec![variant("uv", 100, 1.0)]);
+    let lock = |sha: &str| Run {
+        lock_sha256: Some(sha.repeat(64)),
+        ..run(1, vec![variant("uv", 100, 1.0)])
+    };
+    let notes =
+        |a: &Run, b: &Run| Comparison::new(Path::new("a.json"), a, Path::new("b.json"), b).notes;
+    assert!(notes(&lock("a"), &lock("a")).is_empty());
+    assert!(notes(&unlocked, &unlocked).is_empty());
+    assert_eq!(
+        notes(&lock("a"), &lock("b")),
+        ["The runs installed different dependencies, from requirements.lock sha256:aaaaaaaaaaaa and requirements.lock sha256:bbbbbbbbbbbb: some of the change may be theirs."]
+    );
+    let one_locked = notes(&unlocked, &lock("b"));
+    assert_eq!(one_locked.len(), 1);
+    assert!(
+        one_locked[0].contains("from no lock and requirements.lock"),
+        "{one_locked:?}"
+    );
+}
+
+#[test]
 fn different_machines_are_noted() {
     let a = run(1, vec![variant("uv", 100, 1.0)]);
     let mut b = run(1, vec![variant("uv", 100, 1.0)]);

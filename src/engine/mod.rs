@@ -226,7 +226,13 @@ impl Engine {
             args.push("--progress=plain".into());
         }
         args.extend(["-f".into(), spec.dockerfile.display().to_string()]);
-        args.extend(["-t".into(), spec.tag.clone()]);
+        match &spec.destination {
+            Destination::Tag(tag) => args.extend(["-t".into(), tag.clone()]),
+            Destination::Directory(dir) => args.extend([
+                "--output".into(),
+                format!("type=local,dest={}", dir.display()),
+            ]),
+        }
         for (key, value) in &spec.labels {
             args.extend(["--label".into(), format!("{key}={value}")]);
         }
@@ -363,12 +369,22 @@ impl Engine {
 pub struct BuildSpec {
     pub dockerfile: PathBuf,
     pub context: PathBuf,
-    pub tag: String,
+    pub destination: Destination,
     pub labels: Vec<(String, String)>,
     pub build_args: Vec<(String, String)>,
     pub no_cache: bool,
     /// Ask the registry for newer base images first.
     pub pull: bool,
+}
+
+/// What a build makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// An image in the engine's store, under this tag.
+    Tag(String),
+    /// The files of the last stage, exported into this directory (BuildKit,
+    /// or podman).
+    Directory(PathBuf),
 }
 
 /// A sink that only counts what is written to it.
@@ -441,7 +457,7 @@ mod tests {
         BuildSpec {
             dockerfile: PathBuf::from("dockerfiles/uv.Dockerfile"),
             context: PathBuf::from("/p"),
-            tag: "hello:uv".into(),
+            destination: Destination::Tag("hello:uv".into()),
             labels: vec![("dockwright.project".into(), "hello".into())],
             build_args: vec![("UV_IMAGE".into(), "uv:1; rm -rf /".into())],
             no_cache: true,
@@ -471,6 +487,18 @@ mod tests {
             ]
         );
         assert_eq!(cmd.env, [("DOCKER_BUILDKIT".to_string(), "1".to_string())]);
+    }
+
+    #[test]
+    fn a_build_into_a_directory_exports_its_files_and_tags_nothing() {
+        let spec = BuildSpec {
+            destination: Destination::Directory(PathBuf::from("/tmp/out dir")),
+            ..spec()
+        };
+        let cmd = engine(BuildKit::Builtin).build_cmd(&spec);
+        assert!(!cmd.args.iter().any(|a| a == "-t"), "{:?}", cmd.args);
+        let at = cmd.args.iter().position(|a| a == "--output").unwrap();
+        assert_eq!(cmd.args[at + 1], "type=local,dest=/tmp/out dir");
     }
 
     #[test]

@@ -281,6 +281,13 @@ fn environment(report: &Report) -> Vec<Fact> {
             value: format!("{} ({}, {} CPUs, {memory})", host.name, host.os, host.cpus),
         },
         Fact {
+            label: "dependencies",
+            value: match &run.lock_sha256 {
+                Some(sha) => format!("requirements.lock, sha256 {sha}"),
+                None => "not locked: the requirements' own pins".to_string(),
+            },
+        },
+        Fact {
             label: "base images",
             value: match &run.base_set {
                 Some(set) => format!("base set `{set}` of dockwright.toml"),

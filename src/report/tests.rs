@@ -839,3 +839,23 @@ fn a_tour_marks_the_new_row_and_only_that_one() {
     assert!(coloured.contains("\u{1b}["), "{coloured}");
     assert_eq!(console::strip_ansi_codes(&coloured), plain);
 }
+
+#[test]
+fn the_html_environment_names_the_lock_and_json_keeps_it() {
+    let unlocked = sample_run(1);
+    let html = html::render(&Report::new(&unlocked)).unwrap();
+    assert!(html.contains("not locked"), "{html}");
+    let sha = "0123456789abcdef".repeat(4);
+    let locked = Run {
+        lock_sha256: Some(sha.clone()),
+        ..sample_run(1)
+    };
+    let report = Report::new(&locked);
+    let html = html::render(&report).unwrap();
+    assert!(
+        html.contains(&format!("requirements.lock, sha256 {sha}")),
+        "{html}"
+    );
+    let json: Run = serde_json::from_str(&json::render(&report).unwrap()).unwrap();
+    assert_eq!(json.lock_sha256, Some(sha));
+}

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -335,4 +336,43 @@ pub fn users_flask_project(proj: &Path) {
         proj.join("dockerfiles/docker-init.Dockerfile"),
         "FROM mine\n",
     );
+}
+
+/// A stand-in docker client at `dir/docker`. The `arms` (shell `case` arms
+/// on the subcommand) come first; otherwise it answers `version` and
+/// `image inspect` as docker 20.10 with a running daemon would, and
+/// succeeds at anything else without a word.
+pub fn fake_client(dir: &Path, arms: &str) -> PathBuf {
+    let path = dir.join("docker");
+    let script = format!(
+        r#"#!/bin/sh
+here=$(dirname "$0")
+case "$1" in
+{arms}
+version) echo '20.10.24|20.10.24' ;;
+image) case "$4" in '{{{{.Id}}}}') echo sha256:0 ;; *) echo 0 ;; esac ;;
+esac
+"#
+    );
+    fs::write(&path, script).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// A stand-in docker client (see `fake_client`) whose builds act as
+/// `dockwright lock`'s would: the Dockerfile built is kept as
+/// `dir/built.Dockerfile`, and the exported lock holds `pins`.
+pub fn lock_client(dir: &Path, pins: &str) -> PathBuf {
+    fs::write(dir.join("pins"), pins).unwrap();
+    fake_client(
+        dir,
+        r#"build) while [ $# -gt 0 ]; do
+    case "$1" in
+    -f) cp "$2" "$here/built.Dockerfile"; shift ;;
+    --output) dest=${2#type=local,dest=}; shift ;;
+    esac
+    shift
+done
+mkdir -p "$dest" && cp "$here/pins" "$dest/requirements.lock" ;;"#,
+    )
 }

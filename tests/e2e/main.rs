@@ -7,6 +7,7 @@
 mod context;
 mod full_disk;
 mod hashes;
+mod lock;
 mod measure;
 mod pipes;
 mod serve;
