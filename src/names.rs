@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::error::printable;
+
 /// The longest name accepted; image references and directory names stay readable.
 pub const MAX_LEN: usize = 64;
 
@@ -35,42 +37,42 @@ impl fmt::Display for NameError {
             NameError::StartsWithDigit(name) => write!(
                 f,
                 "the project name `{}` cannot start with a digit; {}",
-                shown(name),
+                printable(name),
                 suggest("try", &[format!("app-{}", tidy(name))])
             ),
             NameError::StartsWithPunctuation(name) => write!(
                 f,
                 "the project name `{}` must start with a letter; {}",
-                shown(name),
+                printable(name),
                 suggest("try", &[tidy(name), format!("app-{}", tidy(name))])
             ),
             NameError::BadCharacter(name, c) => write!(
                 f,
                 "the project name `{}` contains {}, which is not allowed; use letters, digits, `-`, `_` and `.`",
-                shown(name),
+                printable(name),
                 describe(*c)
             ),
             NameError::DotDot(name) => write!(
                 f,
                 "the project name `{}` contains `..`, which is not allowed; use single separators",
-                shown(name)
+                printable(name)
             ),
             NameError::BadSeparator(name, run) => write!(
                 f,
                 "the project name `{}` has `{run}` between words, which an image name cannot hold (one `.`, one or two `_`, or dashes); {}",
-                shown(name),
+                printable(name),
                 suggest("try", &[tidy(name)])
             ),
             NameError::EndsWithPunctuation(name) => write!(
                 f,
                 "the project name `{}` must end with a letter or a digit, as an image name does; {}",
-                shown(name),
+                printable(name),
                 suggest("try", &[tidy(name), format!("{}-app", tidy(name))])
             ),
             NameError::WindowsReserved(name) => write!(
                 f,
                 "the project name `{}` is reserved on Windows; {}",
-                shown(name),
+                printable(name),
                 suggest("pick another, such as", &[format!("{}-app", tidy(name).replace('.', "-"))])
             ),
             NameError::TooLong(name) => write!(
@@ -101,20 +103,6 @@ fn describe(c: char) -> String {
         c if c.is_control() => format!("a control character `{}`", c.escape_default()),
         c => format!("`{c}`"),
     }
-}
-
-/// `name` as it can be printed: a control character written raw would move
-/// the cursor, ring the bell or rewrite the terminal's title.
-fn shown(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// The nearest name an image reference can hold: lowercase, punctuation

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use pep508_rs::{Requirement, VerbatimUrl};
 
-use crate::error::UserError;
+use crate::error::{printable, UserError};
 
 /// pip options a requirements file may carry that need nothing outside it.
 const SELF_CONTAINED_OPTIONS: &[&str] = &[
@@ -64,12 +64,18 @@ impl Requirements {
             }
             let (spec, options) = split_options(line);
             hashed |= options.contains("--hash");
-            let requirement = Requirement::<VerbatimUrl>::from_str(spec).map_err(|err| {
-                let why = err.message.to_string();
-                UserError::new(format!(
+            let invalid = |why: String| {
+                UserError::new(printable(&format!(
                     "line {number} of `{origin}`, `{spec}`, is not a valid requirement ({why}); write it as `name==version`"
-                ))
-            })?;
+                )))
+            };
+            if let Some(c) = name_end(spec).filter(|c| matches!(c, '.' | '-' | '_')) {
+                return Err(invalid(format!(
+                    "a package name ends with a letter or a digit, not `{c}`"
+                )));
+            }
+            let requirement = Requirement::<VerbatimUrl>::from_str(spec)
+                .map_err(|err| invalid(err.message.to_string()))?;
             check_url(&requirement, spec, number, origin)?;
             if !is_pinned(&requirement) {
                 unpinned.push(requirement.name.to_string());
@@ -176,6 +182,15 @@ fn split_options(line: &str) -> (&str, &str) {
     (line[..at].trim(), &line[at..])
 }
 
+/// The last character of the package name `spec` starts with. pep508_rs
+/// 0.9 panics on a name that ends in `.`, `-` or `_` when more follows
+/// (`a_==1`), so such a name is refused before it gets there.
+fn name_end(spec: &str) -> Option<char> {
+    spec.chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .last()
+}
+
 /// A `file:` URL names a file on this machine, outside the build context.
 fn check_url(
     requirement: &Requirement<VerbatimUrl>,
@@ -214,9 +229,9 @@ fn check_option(line: &str, number: usize, origin: &str) -> Result<bool, UserErr
 }
 
 fn outside_the_build(number: usize, origin: &str, what: &str) -> UserError {
-    UserError::new(format!(
+    UserError::new(printable(&format!(
         "line {number} of `{origin}` uses `{what}`, which needs files or options an image build cannot see; list the requirements themselves, one `name==version` a line"
-    ))
+    )))
 }
 
 /// Joins lines continued with a trailing backslash, keeping the number of

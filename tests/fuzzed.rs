@@ -1,0 +1,54 @@
+//! Inputs the fuzz harness (src/fuzz.rs) found mishandled, each run through
+//! the built binary: a refusal in one printable line with exit code 2 and
+//! nothing written, where there was a panic, a raw control character, or a
+//! `.dockerignore` line that meant something else.
+
+mod common;
+
+use common::*;
+
+/// No raw control character (an escape sequence would recolour the
+/// terminal or rewrite its title), and the one it stood for shown escaped.
+fn assert_escaped(message: &str, shown: &str) {
+    assert!(
+        !message.chars().any(char::is_control),
+        "a raw control character in: {message:?}"
+    );
+    assert!(message.contains(shown), "{shown} is not in: {message}");
+}
+
+#[test]
+fn a_package_name_ending_in_a_separator_is_refused_not_a_panic() {
+    for text in [
+        "flask_==3.1.3\n",
+        "gunicorn-==23.0.0\n",
+        "flask==3.1.3\na. >=1\n",
+    ] {
+        let tmp = tempdir();
+        write(tmp.path().join("reqs.txt"), text);
+        let before = tree(tmp.path());
+        let output = run(tmp.path(), &["new", "proj", "--yes", "--deps", "reqs.txt"]);
+        let message = assert_usage_error(&output);
+        assert!(
+            message.contains("is not a valid requirement")
+                && message.contains("ends with a letter or a digit"),
+            "{text:?}: {message}"
+        );
+        assert_unchanged(tmp.path(), &before);
+    }
+}
+
+#[test]
+fn control_characters_of_a_requirements_file_are_escaped_in_its_errors() {
+    for (text, shown) in [
+        ("\x1b[31mflask==3.1.3\n", "\\u{1b}"),
+        ("\x7f\n", "\\u{7f}"),
+        ("flask==3.1.3\n-f\x07 ./wheels\n", "\\u{7}"),
+    ] {
+        let tmp = tempdir();
+        write(tmp.path().join("reqs.txt"), text);
+        let output = run(tmp.path(), &["new", "proj", "--yes", "--deps", "reqs.txt"]);
+        assert_escaped(&assert_usage_error(&output), shown);
+        assert!(!tmp.path().join("proj").exists());
+    }
+}
