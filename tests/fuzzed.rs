@@ -52,3 +52,34 @@ fn control_characters_of_a_requirements_file_are_escaped_in_its_errors() {
         assert!(!tmp.path().join("proj").exists());
     }
 }
+
+#[test]
+fn control_characters_in_dockwright_toml_are_escaped_in_its_errors() {
+    for (from, to) in [
+        ("name = \"baseline\"", "name = \"\\u001b[31m\""),
+        ("[project]", "[project]\n\"\\u001b]0;title\\u0007\" = \"x\""),
+    ] {
+        let tmp = tempdir();
+        let proj = new_project(tmp.path(), "proj", &["--yes", "--profile", "article"]);
+        let path = proj.join("dockwright.toml");
+        let text = read(&path);
+        assert!(text.contains(from), "{from} is not in:\n{text}");
+        write(&path, &text.replacen(from, to, 1));
+        let output = run(&proj, &["variants"]);
+        assert_escaped(&assert_usage_error(&output), "\\u{1b}");
+    }
+}
+
+#[test]
+fn control_characters_in_a_saved_run_are_escaped_in_its_error() {
+    let tmp = tempdir();
+    let proj = new_project(tmp.path(), "proj", &["--yes"]);
+    write(
+        proj.join(".dockwright/runs/20260321T140211Z.json"),
+        "{\"variants\": [{\"name\": \"uv\", \"status\": \"\\u001b[31m\"}]}\n",
+    );
+    let output = run(&proj, &["report"]);
+    let message = assert_usage_error(&output);
+    assert!(message.contains("is corrupt"), "{message}");
+    assert_escaped(&message, "\\u{1b}");
+}
