@@ -7,6 +7,8 @@ mod common;
 
 use common::*;
 
+const APP: &str = "from flask import Flask\n\napp = Flask(__name__)\n";
+
 /// No raw control character (an escape sequence would recolour the
 /// terminal or rewrite its title), and the one it stood for shown escaped.
 fn assert_escaped(message: &str, shown: &str) {
@@ -82,4 +84,34 @@ fn control_characters_in_a_saved_run_are_escaped_in_its_error() {
     let message = assert_usage_error(&output);
     assert!(message.contains("is corrupt"), "{message}");
     assert_escaped(&message, "\\u{1b}");
+}
+
+/// git reads `/!x` and `/#x` as files named `!x` and `#x`; written bare into
+/// `.dockerignore`, Docker would read a `!` line that lets `.env` back into
+/// the build context, and a comment.
+#[test]
+fn init_writes_gitignore_patterns_that_docker_reads_the_same() {
+    let tmp = tempdir();
+    let proj = tmp.path().join("proj");
+    write(proj.join("web.py"), APP);
+    write(
+        proj.join("requirements.txt"),
+        "flask==3.1.3\ngunicorn==23.0.0\n",
+    );
+    write(proj.join(".gitignore"), "\u{feff}/!.env\n/#notes\nlogs /\n");
+    assert_success(&run(tmp.path(), &["init", "proj"]));
+    let dockerignore = read(proj.join(".dockerignore"));
+    let lines: Vec<&str> = dockerignore.lines().collect();
+    for pattern in ["\\!.env", "\\#notes", "**/logs"] {
+        assert!(
+            lines.contains(&pattern),
+            "{pattern} is not in:\n{dockerignore}"
+        );
+    }
+    for line in &lines {
+        assert!(
+            !line.starts_with('!') && !line.contains('\u{feff}') && *line == line.trim(),
+            "Docker reads `{line}` otherwise than git meant it:\n{dockerignore}"
+        );
+    }
 }
