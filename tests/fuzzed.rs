@@ -115,3 +115,23 @@ fn init_writes_gitignore_patterns_that_docker_reads_the_same() {
         );
     }
 }
+
+#[test]
+fn init_refuses_a_poetry_version_too_large_to_bump() {
+    for constraint in ["~18446744073709551615", "^0.18446744073709551615"] {
+        let tmp = tempdir();
+        let proj = tmp.path().join("proj");
+        write(proj.join("web.py"), APP);
+        write(
+            proj.join("pyproject.toml"),
+            &format!("[tool.poetry.dependencies]\nflask = \"^3.1\"\nhuge = \"{constraint}\"\n"),
+        );
+        let before = tree(tmp.path());
+        let message = assert_usage_error(&run(tmp.path(), &["init", "proj"]));
+        assert!(
+            message.contains("`huge`") && message.contains(constraint),
+            "{message}"
+        );
+        assert_unchanged(tmp.path(), &before);
+    }
+}
