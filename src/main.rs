@@ -13,6 +13,8 @@ mod engine;
 mod error;
 mod explain;
 mod figures;
+#[cfg(test)]
+mod fuzz;
 mod ignore;
 mod interrupt;
 mod journal;

@@ -201,6 +201,31 @@ pub fn validate(raw: &str) -> Result<ValidName, NameError> {
     })
 }
 
+/// Docker's grammar for a path component, written out independently of
+/// `validate` for the tests that check it: `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`.
+#[cfg(test)]
+pub(crate) fn is_repository_component(name: &str) -> bool {
+    let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let ends_ok = name.starts_with(alnum) && name.ends_with(alnum);
+    let only_allowed_chars = name
+        .chars()
+        .all(|c| alnum(c) || matches!(c, '.' | '_' | '-'));
+    let separators_ok = name
+        .split(alnum)
+        .filter(|run| !run.is_empty())
+        .all(|run| matches!(run, "." | "_" | "__") || run.chars().all(|c| c == '-'));
+    ends_ok && only_allowed_chars && separators_ok
+}
+
+/// The name a refusal suggests instead, for the tests that check it passes.
+#[cfg(test)]
+pub(crate) fn suggestion(message: &str) -> Option<&str> {
+    ["try `", "such as `"].iter().find_map(|lead| {
+        let start = message.find(lead)? + lead.len();
+        message[start..].split('`').next()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,28 +335,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    /// Docker's grammar for a path component, written out independently:
-    /// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`.
-    fn is_repository_component(name: &str) -> bool {
-        let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
-        let ends_ok = name.starts_with(alnum) && name.ends_with(alnum);
-        let only_allowed_chars = name
-            .chars()
-            .all(|c| alnum(c) || matches!(c, '.' | '_' | '-'));
-        let separators_ok = name
-            .split(alnum)
-            .filter(|run| !run.is_empty())
-            .all(|run| matches!(run, "." | "_" | "__") || run.chars().all(|c| c == '-'));
-        ends_ok && only_allowed_chars && separators_ok
-    }
-
-    fn suggestion(message: &str) -> Option<&str> {
-        ["try `", "such as `"].iter().find_map(|lead| {
-            let start = message.find(lead)? + lead.len();
-            message[start..].split('`').next()
-        })
     }
 
     #[test]
