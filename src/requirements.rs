@@ -69,9 +69,9 @@ impl Requirements {
                     "line {number} of `{origin}`, `{spec}`, is not a valid requirement ({why}); write it as `name==version`"
                 )))
             };
-            if let Some(c) = name_end(spec).filter(|c| matches!(c, '.' | '-' | '_')) {
+            if let Some(word) = name_ending_in_a_separator(spec) {
                 return Err(invalid(format!(
-                    "a package name ends with a letter or a digit, not `{c}`"
+                    "a package or extra name ends with a letter or a digit, and `{word}` does not"
                 )));
             }
             let requirement = Requirement::<VerbatimUrl>::from_str(spec)
@@ -182,13 +182,19 @@ fn split_options(line: &str) -> (&str, &str) {
     (line[..at].trim(), &line[at..])
 }
 
-/// The last character of the package name `spec` starts with. pep508_rs
-/// 0.9 panics on a name that ends in `.`, `-` or `_` when more follows
-/// (`a_==1`), so such a name is refused before it gets there.
-fn name_end(spec: &str) -> Option<char> {
-    spec.chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        .last()
+/// The package name `spec` starts with, or one of its extras, if it ends in
+/// `.`, `-` or `_`. pep508_rs 0.9 panics on such a name when more follows
+/// (`a_==1`, `flask[socks-]`), so it is refused before it gets there.
+fn name_ending_in_a_separator(spec: &str) -> Option<&str> {
+    let name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    let (name, rest) = spec.split_at(spec.find(|c| !name_char(c)).unwrap_or(spec.len()));
+    let extras = rest
+        .trim_start()
+        .strip_prefix('[')
+        .map_or("", |extras| extras.split(']').next().unwrap_or(extras));
+    std::iter::once(name)
+        .chain(extras.split(|c: char| c == ',' || c.is_whitespace()))
+        .find(|word| word.chars().all(name_char) && word.ends_with(['.', '-', '_']))
 }
 
 /// A `file:` URL names a file on this machine, outside the build context.

@@ -20,11 +20,13 @@ fn assert_escaped(message: &str, shown: &str) {
 }
 
 #[test]
-fn a_package_name_ending_in_a_separator_is_refused_not_a_panic() {
+fn a_package_or_extra_name_ending_in_a_separator_is_refused_not_a_panic() {
     for text in [
         "flask_==3.1.3\n",
         "gunicorn-==23.0.0\n",
         "flask==3.1.3\na. >=1\n",
+        "flask[A-\n",
+        "requests[socks, a_ ]==2.32.5\n",
     ] {
         let tmp = tempdir();
         write(tmp.path().join("reqs.txt"), text);
