@@ -233,12 +233,11 @@ fn specifier() -> impl Strategy<Value = String> {
         4 => Just(String::new()),
         1 => strings(&[
             "; python_version < \"3.12\"",
-            "; python_version >= '3.12'",
             " ; sys_platform == \"linux\"",
             ";",
-            "; extra == 'x'",
             "; os_name ==",
         ]),
+        2 => marker().prop_map(|m| format!("; {m}")),
     ];
     let versioned = (
         package_name(),
@@ -260,6 +259,57 @@ fn specifier() -> impl Strategy<Value = String> {
     let located =
         (package_name(), extras, url, marker).prop_map(|(n, e, u, m)| format!("{n}{e}{u}{m}"));
     prop_oneof![5 => versioned, 1 => located]
+}
+
+/// An environment marker made of comparisons joined with `and` and `or`, in
+/// parentheses or not: pep508_rs simplifies them as an algebra.
+fn marker() -> impl Strategy<Value = String> {
+    let variable = strings(&[
+        "python_version",
+        "python_full_version",
+        "sys_platform",
+        "os_name",
+        "extra",
+        "platform_release",
+        "implementation_name",
+        "platform_machine",
+        "'3.12'",
+    ]);
+    let operator = strings(&[
+        "==", "!=", "<", "<=", ">", ">=", "~=", "===", "in", "not in",
+    ]);
+    let value = strings(&[
+        "'3.12'",
+        "\"3\"",
+        "'3.*'",
+        "'linux'",
+        "''",
+        "'a b'",
+        "'1.0.0+local'",
+        "'x'",
+        "python_version",
+        "'3.12.1'",
+        "'-1'",
+    ]);
+    let comparison = (variable, operator, value).prop_map(|(v, o, x)| format!("{v} {o} {x}"));
+    prop::collection::vec(
+        (comparison, strings(&[" and ", " or "]), any::<bool>()),
+        1..4,
+    )
+    .prop_map(|parts| {
+        let mut text = String::new();
+        for (index, (comparison, join, grouped)) in parts.iter().enumerate() {
+            if index > 0 {
+                text.push_str(join);
+            }
+            if *grouped {
+                text.push_str(&format!("({comparison})"));
+            } else {
+                text.push_str(comparison);
+            }
+        }
+        text
+    })
 }
 
 fn requirement_line() -> impl Strategy<Value = String> {
