@@ -223,7 +223,9 @@ impl Config {
                 .map(|span| {
                     let line = line_at(text, span.start);
                     match key_on_line(text, line) {
-                        Some(key) => format!(", line {line} (`{key}`)"),
+                        Some(key) => {
+                            format!(", line {line} (`{}`)", crate::error::printable(&key))
+                        }
                         None => format!(", line {line}"),
                     }
                 })

@@ -62,6 +62,8 @@ fn control_characters_in_dockwright_toml_are_escaped_in_its_errors() {
     for (from, to) in [
         ("name = \"baseline\"", "name = \"\\u001b[31m\""),
         ("[project]", "[project]\n\"\\u001b]0;title\\u0007\" = \"x\""),
+        // TOML allows a raw tab in a quoted key, and the message quotes the key's line.
+        ("[project]", "[project]\n\"\\u001b\t\" = \"x\""),
     ] {
         let tmp = tempdir();
         let proj = new_project(tmp.path(), "proj", &["--yes", "--profile", "article"]);
