@@ -230,16 +230,16 @@ impl Config {
                 .map(|span| {
                     let line = line_at(text, span.start);
                     match key_on_line(text, line) {
-                        Some(key) => format!(", line {line} (`{key}`)"),
+                        Some(key) => {
+                            format!(", line {line} (`{}`)", crate::error::printable(&key))
+                        }
                         None => format!(", line {line}"),
                     }
                 })
                 .unwrap_or_default();
             // serde names Rust types; the port is the one setting that is not a
             // string, a boolean or a table.
-            let message = err
-                .message()
-                .trim_end()
+            let message = crate::error::printable(err.message().trim_end())
                 .replace("expected u16", "expected a port number from 1 to 65535");
             UserError::new(format!("`{}`{place}: {message}", path.display())).help(fix)
         })?;
@@ -290,7 +290,7 @@ impl Config {
                 return Err(UserError::new(format!(
                     "{} (`variant.name`): `{}` is not a valid image tag; use up to 128 letters, digits, `_`, `.` and `-`, not starting with `.` or `-`",
                     at("variant", index),
-                    variant.name
+                    variant.name.escape_debug()
                 )));
             }
             if self.variants[..index]

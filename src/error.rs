@@ -151,6 +151,20 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
     }
 }
 
+/// `text` as it can be printed in a message: a control character written
+/// raw would move the cursor, ring the bell or rewrite the terminal's title.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Prints a warning on stderr.
 pub fn warn(message: &str) {
     let yellow = console::Style::new().yellow().bold();

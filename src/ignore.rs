@@ -115,6 +115,8 @@ pub fn own_patterns() -> anyhow::Result<Vec<String>> {
 /// directories the image needs too: the package an app file is in).
 fn translate(gitignore: &str, own: &[String], needed: &[&str]) -> FromGitignore {
     let mut result = FromGitignore::default();
+    // git reads a file that starts with a byte-order mark.
+    let gitignore = gitignore.strip_prefix('\u{feff}').unwrap_or(gitignore);
     for raw in gitignore.lines() {
         let left_out = |why: String| LeftOut {
             line: raw.trim().to_string(),
@@ -159,16 +161,25 @@ fn read_line(raw: &str) -> Line {
     if line.starts_with('!') {
         return Line::Negation;
     }
-    let body = line.trim_end_matches('/');
+    // Docker trims the spaces around a pattern, so they go here too: what
+    // is checked against the needed files is what Docker will read.
+    let body = line.trim_end_matches('/').trim_end();
     let pattern = match body.strip_prefix('/') {
-        Some(anchored) => anchored.to_string(),
+        Some(anchored) => anchored.trim_start().to_string(),
         None if body.contains('/') => body.to_string(),
         None => format!("**/{body}"),
     };
     if pattern.is_empty() || pattern == "**/" {
         return Line::Nothing;
     }
-    Line::Pattern(pattern.replace("[!", "[^"))
+    let pattern = pattern.replace("[!", "[^");
+    // `/!x` and `/#x` name files that start with `!` or `#`; without their
+    // slash, Docker would read a `!` line that lets excluded files back in,
+    // or a comment.
+    if pattern.starts_with(['!', '#']) {
+        return Line::Pattern(format!("\\{pattern}"));
+    }
+    Line::Pattern(pattern)
 }
 
 /// The first of `needed` that `pattern` leaves out of the build context,
@@ -274,6 +285,10 @@ mod tests {
             ("   ", Line::Nothing),
             ("/", Line::Nothing),
             ("!keep.env", Line::Negation),
+            ("/!.env", Line::Pattern("\\!.env".into())),
+            ("/#notes", Line::Pattern("\\#notes".into())),
+            ("logs /", Line::Pattern("**/logs".into())),
+            ("/ cache", Line::Pattern("cache".into())),
         ];
         for (line, expected) in cases {
             assert_eq!(read_line(line), expected, "{line:?}");
@@ -304,6 +319,12 @@ mod tests {
         assert!(left[2].1.contains("`shop/__init__.py`"), "{}", left[2].1);
         assert_eq!(left[3].0, "[z");
         assert!(left[3].1.contains("cannot read"), "{}", left[3].1);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_pattern() {
+        let got = translate("\u{feff}*.log\n", &[], &["app.py"]);
+        assert_eq!(got.taken, ["**/*.log"]);
     }
 
     #[test]

@@ -14,6 +14,8 @@ mod engine;
 mod error;
 mod explain;
 mod figures;
+#[cfg(test)]
+mod fuzz;
 mod ignore;
 mod interrupt;
 mod journal;

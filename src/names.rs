@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::error::printable;
+
 /// The longest name accepted; image references and directory names stay readable.
 pub const MAX_LEN: usize = 64;
 
@@ -35,42 +37,42 @@ impl fmt::Display for NameError {
             NameError::StartsWithDigit(name) => write!(
                 f,
                 "the project name `{}` cannot start with a digit; {}",
-                shown(name),
+                printable(name),
                 suggest("try", &[format!("app-{}", tidy(name))])
             ),
             NameError::StartsWithPunctuation(name) => write!(
                 f,
                 "the project name `{}` must start with a letter; {}",
-                shown(name),
+                printable(name),
                 suggest("try", &[tidy(name), format!("app-{}", tidy(name))])
             ),
             NameError::BadCharacter(name, c) => write!(
                 f,
                 "the project name `{}` contains {}, which is not allowed; use letters, digits, `-`, `_` and `.`",
-                shown(name),
+                printable(name),
                 describe(*c)
             ),
             NameError::DotDot(name) => write!(
                 f,
                 "the project name `{}` contains `..`, which is not allowed; use single separators",
-                shown(name)
+                printable(name)
             ),
             NameError::BadSeparator(name, run) => write!(
                 f,
                 "the project name `{}` has `{run}` between words, which an image name cannot hold (one `.`, one or two `_`, or dashes); {}",
-                shown(name),
+                printable(name),
                 suggest("try", &[tidy(name)])
             ),
             NameError::EndsWithPunctuation(name) => write!(
                 f,
                 "the project name `{}` must end with a letter or a digit, as an image name does; {}",
-                shown(name),
+                printable(name),
                 suggest("try", &[tidy(name), format!("{}-app", tidy(name))])
             ),
             NameError::WindowsReserved(name) => write!(
                 f,
                 "the project name `{}` is reserved on Windows; {}",
-                shown(name),
+                printable(name),
                 suggest("pick another, such as", &[format!("{}-app", tidy(name).replace('.', "-"))])
             ),
             NameError::TooLong(name) => write!(
@@ -101,20 +103,6 @@ fn describe(c: char) -> String {
         c if c.is_control() => format!("a control character `{}`", c.escape_default()),
         c => format!("`{c}`"),
     }
-}
-
-/// `name` as it can be printed: a control character written raw would move
-/// the cursor, ring the bell or rewrite the terminal's title.
-fn shown(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// The nearest name an image reference can hold: lowercase, punctuation
@@ -210,6 +198,31 @@ pub fn validate(raw: &str) -> Result<ValidName, NameError> {
     Ok(ValidName {
         name,
         normalised_from,
+    })
+}
+
+/// Docker's grammar for a path component, written out independently of
+/// `validate` for the tests that check it: `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`.
+#[cfg(test)]
+pub(crate) fn is_repository_component(name: &str) -> bool {
+    let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let ends_ok = name.starts_with(alnum) && name.ends_with(alnum);
+    let only_allowed_chars = name
+        .chars()
+        .all(|c| alnum(c) || matches!(c, '.' | '_' | '-'));
+    let separators_ok = name
+        .split(alnum)
+        .filter(|run| !run.is_empty())
+        .all(|run| matches!(run, "." | "_" | "__") || run.chars().all(|c| c == '-'));
+    ends_ok && only_allowed_chars && separators_ok
+}
+
+/// The name a refusal suggests instead, for the tests that check it passes.
+#[cfg(test)]
+pub(crate) fn suggestion(message: &str) -> Option<&str> {
+    ["try `", "such as `"].iter().find_map(|lead| {
+        let start = message.find(lead)? + lead.len();
+        message[start..].split('`').next()
     })
 }
 
@@ -322,28 +335,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    /// Docker's grammar for a path component, written out independently:
-    /// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`.
-    fn is_repository_component(name: &str) -> bool {
-        let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
-        let ends_ok = name.starts_with(alnum) && name.ends_with(alnum);
-        let only_allowed_chars = name
-            .chars()
-            .all(|c| alnum(c) || matches!(c, '.' | '_' | '-'));
-        let separators_ok = name
-            .split(alnum)
-            .filter(|run| !run.is_empty())
-            .all(|run| matches!(run, "." | "_" | "__") || run.chars().all(|c| c == '-'));
-        ends_ok && only_allowed_chars && separators_ok
-    }
-
-    fn suggestion(message: &str) -> Option<&str> {
-        ["try `", "such as `"].iter().find_map(|lead| {
-            let start = message.find(lead)? + lead.len();
-            message[start..].split('`').next()
-        })
     }
 
     #[test]

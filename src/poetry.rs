@@ -152,29 +152,30 @@ fn caret(version: &str) -> Option<String> {
         .iter()
         .position(|&n| n != 0)
         .unwrap_or(parts.len() - 1);
-    Some(format!(">={version},<{}", bump(&parts, keep)))
+    Some(format!(">={version},<{}", bump(&parts, keep)?))
 }
 
 /// `~1.2.3` allows patch changes (`>=1.2.3,<1.3.0`); `~1` any `1.x`.
 fn tilde(version: &str) -> Option<String> {
     let parts = numbers(version)?;
     let keep = if parts.len() == 1 { 0 } else { 1 };
-    Some(format!(">={version},<{}", bump(&parts, keep)))
+    Some(format!(">={version},<{}", bump(&parts, keep)?))
 }
 
 /// The version after `parts` with the number at `at` raised and those after
-/// it zeroed, as long as `parts`.
-fn bump(parts: &[u64], at: usize) -> String {
-    parts
+/// it zeroed, as long as `parts`; `None` when that number is the largest a
+/// u64 holds.
+fn bump(parts: &[u64], at: usize) -> Option<String> {
+    let numbers: Option<Vec<String>> = parts
         .iter()
         .enumerate()
         .map(|(index, &n)| match index.cmp(&at) {
-            std::cmp::Ordering::Less => n.to_string(),
-            std::cmp::Ordering::Equal => (n + 1).to_string(),
-            std::cmp::Ordering::Greater => "0".to_string(),
+            std::cmp::Ordering::Less => Some(n.to_string()),
+            std::cmp::Ordering::Equal => n.checked_add(1).map(|n| n.to_string()),
+            std::cmp::Ordering::Greater => Some("0".to_string()),
         })
-        .collect::<Vec<_>>()
-        .join(".")
+        .collect();
+    numbers.map(|n| n.join("."))
 }
 
 #[cfg(test)]
@@ -202,7 +203,15 @@ mod tests {
         ] {
             assert_eq!(translate(poetry).as_deref(), Some(pep440), "{poetry}");
         }
-        for odd in ["^1.2 || ^2.0", "latest", "^x", ""] {
+        // The last two have no next version to bound them with.
+        for odd in [
+            "^1.2 || ^2.0",
+            "latest",
+            "^x",
+            "",
+            "~18446744073709551615",
+            "^0.18446744073709551615",
+        ] {
             assert_eq!(translate(odd), None, "{odd}");
         }
     }

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use pep508_rs::{Requirement, VerbatimUrl};
 
-use crate::error::UserError;
+use crate::error::{printable, UserError};
 
 /// pip options a requirements file may carry that need nothing outside it.
 const SELF_CONTAINED_OPTIONS: &[&str] = &[
@@ -65,12 +65,18 @@ impl Requirements {
             }
             let (spec, options) = split_options(line);
             hashed |= options.contains("--hash");
-            let requirement = Requirement::<VerbatimUrl>::from_str(spec).map_err(|err| {
-                let why = err.message.to_string();
-                UserError::new(format!(
+            let invalid = |why: String| {
+                UserError::new(printable(&format!(
                     "line {number} of `{origin}`, `{spec}`, is not a valid requirement ({why}); write it as `name==version`"
-                ))
-            })?;
+                )))
+            };
+            if let Some(word) = name_ending_in_a_separator(spec) {
+                return Err(invalid(format!(
+                    "a package or extra name ends with a letter or a digit, and `{word}` does not"
+                )));
+            }
+            let requirement = Requirement::<VerbatimUrl>::from_str(spec)
+                .map_err(|err| invalid(err.message.to_string()))?;
             check_url(&requirement, spec, number, origin)?;
             if !is_pinned(&requirement) {
                 unpinned.push(requirement.name.to_string());
@@ -229,6 +235,21 @@ fn split_options(line: &str) -> (&str, &str) {
     (line[..at].trim(), &line[at..])
 }
 
+/// The package name `spec` starts with, or one of its extras, if it ends in
+/// `.`, `-` or `_`. pep508_rs 0.9 panics on such a name when more follows
+/// (`a_==1`, `flask[socks-]`), so it is refused before it gets there.
+fn name_ending_in_a_separator(spec: &str) -> Option<&str> {
+    let name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    let (name, rest) = spec.split_at(spec.find(|c| !name_char(c)).unwrap_or(spec.len()));
+    let extras = rest
+        .trim_start()
+        .strip_prefix('[')
+        .map_or("", |extras| extras.split(']').next().unwrap_or(extras));
+    std::iter::once(name)
+        .chain(extras.split(|c: char| c == ',' || c.is_whitespace()))
+        .find(|word| word.chars().all(name_char) && word.ends_with(['.', '-', '_']))
+}
+
 /// A `file:` URL names a file on this machine, outside the build context.
 fn check_url(
     requirement: &Requirement<VerbatimUrl>,
@@ -267,9 +288,9 @@ fn check_option(line: &str, number: usize, origin: &str) -> Result<bool, UserErr
 }
 
 fn outside_the_build(number: usize, origin: &str, what: &str) -> UserError {
-    UserError::new(format!(
+    UserError::new(printable(&format!(
         "line {number} of `{origin}` uses `{what}`, which needs files or options an image build cannot see; list the requirements themselves, one `name==version` a line"
-    ))
+    )))
 }
 
 /// Joins lines continued with a trailing backslash, keeping the number of

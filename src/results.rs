@@ -242,8 +242,9 @@ impl Run {
         })?;
         serde_json::from_str(&text).map_err(|err| {
             UserError::new(format!(
-                "the results file `{}` is corrupt ({err}); delete it and run `dockwright measure` again",
-                path.display()
+                "the results file `{}` is corrupt ({}); delete it and run `dockwright measure` again",
+                path.display(),
+                crate::error::printable(&err.to_string())
             ))
         })
     }

@@ -21,12 +21,15 @@ const LEFT_OUT: &[&str] = &[
     // Excluded by the project's .gitignore only.
     "data/cache.sqlite3",
     "pkg/secrets/token",
+    // git's `/!.env` and `/#notes`: files whose names start with `!` and `#`.
+    "!.env",
+    "#notes",
 ];
 
 /// Files every image must hold, so that an empty /app cannot pass.
 const KEPT: &[&str] = &["app.py", "requirements.txt", "pkg/keep.txt"];
 
-const GITIGNORE: &str = "*.sqlite3\nsecrets/\n!.env.example\n";
+const GITIGNORE: &str = "*.sqlite3\nsecrets/\n!.env.example\n/!.env\n/#notes\n";
 
 /// The paths under /app, relative to it, as `find` in the image lists them.
 fn files_by_find(engine: &Path, tag: &str) -> Vec<String> {

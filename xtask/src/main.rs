@@ -5,6 +5,7 @@ mod ci;
 mod demo;
 mod engine;
 mod fixtures;
+mod fuzz;
 mod process;
 mod setup;
 mod tools;
@@ -33,8 +34,16 @@ enum Task {
     Engine,
     /// Build local stand-ins for the registry base images (python:3.13-slim, ...)
     Fixtures,
-    /// Format check, clippy, tests, then the end-to-end tests against a real engine
+    /// Format check, clippy, tests, the end-to-end tests against a real engine, then a minute
+    /// of fuzzing per parser
     Ci,
+    /// Fuzz the parsers of user input (src/fuzz.rs) in release mode, the targets one after the
+    /// other, each for an equal share of the time
+    Fuzz {
+        /// How long all targets run together
+        #[arg(long, default_value_t = 10.0)]
+        minutes: f64,
+    },
     /// Scaffold a sample project with the release binary and measure its variants
     Demo,
     /// Measure the profiles' recommended variants against docker-init's shape; writes BENCHMARKS.md
@@ -54,6 +63,7 @@ fn main() -> ExitCode {
         Task::Engine => engine::ensure().map(drop),
         Task::Fixtures => engine::ensure().and_then(|engine| fixtures::ensure_all(&engine)),
         Task::Ci => ci::run(),
+        Task::Fuzz { minutes } => fuzz::for_minutes(minutes),
         Task::Demo => demo::run(),
         Task::Bench { rounds, slow } => bench::run(&bench::Options { rounds, slow }),
     };
