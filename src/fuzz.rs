@@ -393,7 +393,7 @@ fn dockwright_toml() -> String {
     let context = serde_json::json!({
         "name": "hello", "python": "3.13", "port": 5000, "entry": "app:app", "app_file": "app.py",
         "requirements": "requirements.txt", "install_project": false, "profile": "speed",
-        "images": Images::for_python("3.13"), "extra_dependency": config::DEFAULT_EXTRA_DEPENDENCY,
+        "images": Images::for_python("3.13"),
         "runtime": Runtime { writable: vec!["logs".into()], env: [("MODE".to_string(), "prod".to_string())].into() },
         "variants": [
             {"name": "naive", "dockerfile": "dockerfiles/naive.Dockerfile", "reason": "baseline"},
@@ -902,10 +902,12 @@ fn gitignore_merge() {
                 port: config::DEFAULT_PORT,
                 profile: "balanced".into(),
                 entry: "app:app".into(),
+                entry_origin: None,
                 app_file,
                 requirements,
                 requirements_text: None,
                 requirements_includes: Vec::new(),
+                lock_source: None,
                 install_project: false,
                 runtime: Runtime::default(),
                 with_app: false,
