@@ -93,16 +93,7 @@ fn leftovers(dir: &Path) -> Vec<PathBuf> {
 
 fn users_project(dir: &Path) {
     let _ = fs::remove_dir_all(dir);
-    write(dir.join("web.py"), MODULE_APP);
-    write(
-        dir.join("requirements.txt"),
-        "flask==3.1.3\ngunicorn==23.0.0\n",
-    );
-    write(dir.join(".dockerignore"), "secrets\n");
-    write(
-        dir.join("dockerfiles/docker-init.Dockerfile"),
-        "FROM mine\n",
-    );
+    users_flask_project(dir);
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::support::{engine, scaffold, text, wait_for};
+use crate::support::{engine, scaffold, stop, text, wait_for};
 
 #[test]
 fn ctrl_c_in_a_build_sends_no_cursor_escape_to_a_piped_stderr() {
@@ -17,7 +17,7 @@ fn ctrl_c_in_a_build_sends_no_cursor_escape_to_a_piped_stderr() {
     );
     let dir = &project.dir;
     let log = dir.join(".dockwright/logs/docker-init.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dockwright"))
+    let child = Command::new(env!("CARGO_BIN_EXE_dockwright"))
         .current_dir(dir)
         .args(["build", "--no-cache", "--engine", engine.to_str().unwrap()])
         .stdout(Stdio::null())
@@ -28,16 +28,13 @@ fn ctrl_c_in_a_build_sends_no_cursor_escape_to_a_piped_stderr() {
         wait_for(Duration::from_secs(300), || log.exists()),
         "the build never started"
     );
-    let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(interrupted.success());
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
-    assert_eq!(status.code(), Some(130), "{stderr}");
-    assert!(!stderr.contains("\x1b[?25h"), "{stderr:?}");
+    let stopped = stop(child, "INT");
+    assert_eq!(stopped.status.code(), Some(130), "{}", stopped.stderr);
+    assert!(
+        !stopped.stderr.contains("\x1b[?25h"),
+        "{:?}",
+        stopped.stderr
+    );
 }
 
 #[test]

@@ -215,7 +215,7 @@ pub fn signal_mid_app_edit(
 ) -> Stopped {
     let app = dir.join("app.py");
     let original = std::fs::read(&app).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dockwright"))
+    let child = Command::new(env!("CARGO_BIN_EXE_dockwright"))
         .current_dir(dir)
         .args(args)
         .stdout(std::process::Stdio::null())
@@ -231,11 +231,17 @@ pub fn signal_mid_app_edit(
         std::fs::read(&app).is_ok_and(|now| now != original)
     });
     assert!(caught, "never saw the app edit");
-    let interrupted = Command::new("kill")
+    stop(child, signal)
+}
+
+/// Sends `signal` (`INT`, `KILL`) to `child`, whose stderr is piped, and
+/// waits for it to end.
+pub fn stop(mut child: std::process::Child, signal: &str) -> Stopped {
+    let sent = Command::new("kill")
         .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
-    assert!(interrupted.success());
+    assert!(sent.success());
     let status = child.wait().unwrap();
     let mut stderr = String::new();
     std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
