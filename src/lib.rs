@@ -37,6 +37,7 @@ mod report;
 mod requirements;
 mod results;
 mod scaffold;
+pub mod shell;
 mod stats;
 mod tour;
 mod ui;
