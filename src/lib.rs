@@ -42,6 +42,10 @@ mod stats;
 mod tour;
 mod ui;
 
+// What `cargo xtask` shares, named one by one: the rest of these modules
+// stays private, so that rustc still reports what nothing uses.
+pub use engine::{buildkit_docker, docker_candidates};
+
 /// Runs the command line in `std::env::args` and returns the exit code,
 /// having reported any error on stderr.
 pub fn main_exit_code() -> i32 {

@@ -268,7 +268,7 @@ fn overhead(
     dir: &Path,
     rounds: usize,
 ) -> Result<Overhead> {
-    let client = engine::buildkit_client()?;
+    let client = dockwright::buildkit_docker()?.program;
     let name = dir
         .file_name()
         .and_then(|n| n.to_str())
