@@ -45,6 +45,7 @@ mod ui;
 // What `cargo xtask` shares, named one by one: the rest of these modules
 // stays private, so that rustc still reports what nothing uses.
 pub use engine::{buildkit_docker, docker_candidates};
+pub use results::{EngineInfo, Host};
 
 /// Runs the command line in `std::env::args` and returns the exit code,
 /// having reported any error on stderr.
