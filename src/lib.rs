@@ -11,6 +11,7 @@ mod cli;
 mod commands;
 mod compare;
 mod config;
+mod deps;
 mod diff;
 mod dockerfile;
 mod edit;
