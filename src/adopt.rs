@@ -9,6 +9,8 @@ use serde::Deserialize;
 use crate::error::UserError;
 use crate::requirements::Requirements;
 
+pub mod entry;
+
 /// Directories that hold no application code of the project's own.
 const SKIPPED_DIRS: &[&str] = &[
     "venv",

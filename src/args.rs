@@ -10,6 +10,7 @@ use crate::engine::{self, Engine, Runner, System};
 use crate::error::warn;
 use crate::lockfile;
 use crate::plan::Plan;
+use crate::results::EngineInfo;
 
 #[derive(Args, Debug)]
 pub struct EngineArgs {
@@ -80,12 +81,10 @@ pub fn prepare(
     let plan = Plan::new(&config, &dir, variants, engine.base_set.as_deref())?;
     let engine = engine.detect(&System, plan.needs_buildkit())?;
     eprintln!(
-        "{} variant(s) of `{}` with {} {} ({})",
+        "{} variant(s) of `{}` with {}",
         plan.steps.len(),
         plan.project,
-        engine.program.display(),
-        engine.client_version,
-        engine.builder_name()
+        EngineInfo::of(&engine).describe()
     );
     Ok((config, plan, engine))
 }

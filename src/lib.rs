@@ -11,6 +11,7 @@ mod cli;
 mod commands;
 mod compare;
 mod config;
+mod deps;
 mod diff;
 mod dockerfile;
 mod edit;
@@ -37,9 +38,15 @@ mod report;
 mod requirements;
 mod results;
 mod scaffold;
+pub mod shell;
 mod stats;
 mod tour;
 mod ui;
+
+// What `cargo xtask` shares, named one by one: the rest of these modules
+// stays private, so that rustc still reports what nothing uses.
+pub use engine::{buildkit_docker, docker_candidates};
+pub use results::{EngineInfo, Host};
 
 /// Runs the command line in `std::env::args` and returns the exit code,
 /// having reported any error on stderr.

@@ -52,12 +52,7 @@ pub fn new_run(config: &Config, plan: &Plan, engine: &Engine, runs: usize) -> Ru
         dockwright_version: env!("CARGO_PKG_VERSION").to_string(),
         date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         host: Host::this_machine(),
-        engine: EngineInfo {
-            program: engine.program.display().to_string(),
-            client_version: engine.client_version.clone(),
-            server_version: engine.server_version.clone(),
-            builder: engine.builder_name().to_string(),
-        },
+        engine: EngineInfo::of(engine),
         runs,
         base_set: plan.base_set.clone(),
         extra_dependency: None,

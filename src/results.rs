@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::atomic;
+use crate::engine::Engine;
 use crate::error::{UserError, WriteFailed};
 
 /// The project's state directory, relative to its root.
@@ -70,25 +71,39 @@ pub struct Host {
 }
 
 impl Host {
-    /// This machine, as far as Linux tells without extra tools.
+    /// This machine: its name, its OS and version, the CPUs this process may
+    /// use, and its memory, from sysinfo on any OS it knows.
     pub fn this_machine() -> Host {
-        let read = |path: &str| fs::read_to_string(path).unwrap_or_default();
-        let os = read("/etc/os-release")
-            .lines()
-            .find_map(|l| l.strip_prefix("PRETTY_NAME="))
-            .map(|v| v.trim_matches('"').to_string())
-            .unwrap_or_else(|| std::env::consts::OS.to_string());
-        let memory_bytes = read("/proc/meminfo")
-            .lines()
-            .find_map(|l| l.strip_prefix("MemTotal:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .map(|kb| kb * 1024);
+        use sysinfo::{MemoryRefreshKind, RefreshKind, System};
+        let os = match (System::name(), System::os_version()) {
+            (Ok(name), Ok(version)) => format!("{name} {version}"),
+            (Ok(name), Err(_)) => name,
+            (Err(_), _) => std::env::consts::OS.to_string(),
+        };
+        let memory = RefreshKind::nothing().with_memory(MemoryRefreshKind::nothing().with_ram());
+        let memory_bytes = System::new_with_specifics(memory)
+            .ok()
+            .map(|system| system.total_memory())
+            .filter(|&bytes| bytes > 0);
         Host {
-            name: read("/proc/sys/kernel/hostname").trim().to_string(),
+            name: System::host_name().unwrap_or_default(),
             os,
             cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
             memory_bytes,
         }
+    }
+
+    /// The host in one line, `name (OS, N CPUs)`, its memory added to the
+    /// parentheses `with_memory`, for every report, comparison and benchmark.
+    pub fn describe(&self, with_memory: bool) -> String {
+        let mut facts = vec![self.os.clone(), format!("{} CPUs", self.cpus)];
+        if with_memory {
+            facts.push(match self.memory_bytes {
+                Some(bytes) => format!("{:.1} GB memory", bytes as f64 / 1e9),
+                None => "memory unknown".to_string(),
+            });
+        }
+        format!("{} ({})", self.name, facts.join(", "))
     }
 }
 
@@ -99,6 +114,25 @@ pub struct EngineInfo {
     pub server_version: String,
     /// `BuildKit`, `legacy builder` or `podman (buildah)`.
     pub builder: String,
+}
+
+impl EngineInfo {
+    pub fn of(engine: &Engine) -> EngineInfo {
+        EngineInfo {
+            program: engine.program.display().to_string(),
+            client_version: engine.client_version.clone(),
+            server_version: engine.server_version.clone(),
+            builder: engine.builder_name().to_string(),
+        }
+    }
+
+    /// The engine in one line, `program client-version (builder)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {} ({})",
+            self.program, self.client_version, self.builder
+        )
+    }
 }
 
 /// One variant's numbers. Times are seconds of wall time of the whole build
@@ -292,4 +326,33 @@ pub fn latest(project: &Path) -> Result<(PathBuf, Run), UserError> {
     })?;
     let run = Run::load(&path)?;
     Ok((path, run))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_and_engines_are_described_in_one_line() {
+        let mut run = Run::sample(1, Vec::new());
+        assert_eq!(run.host.describe(false), "build-host (linux, 8 CPUs)");
+        assert_eq!(
+            run.host.describe(true),
+            "build-host (linux, 8 CPUs, 16.0 GB memory)"
+        );
+        run.host.memory_bytes = None;
+        assert_eq!(
+            run.host.describe(true),
+            "build-host (linux, 8 CPUs, memory unknown)"
+        );
+        assert_eq!(run.engine.describe(), "docker 27.3.1 (BuildKit)");
+    }
+
+    #[test]
+    fn this_machine_is_told_by_sysinfo() {
+        let host = Host::this_machine();
+        assert!(!host.name.is_empty() && !host.os.is_empty(), "{host:?}");
+        assert!(host.cpus >= 1);
+        assert!(host.memory_bytes.is_some_and(|bytes| bytes > 0), "{host:?}");
+    }
 }

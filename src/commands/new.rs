@@ -1,15 +1,18 @@
 //! `dockwright new` and `dockwright init`: settle the answers (flags first,
 //! then questions, then defaults), plan the files, write them in one go.
 
+use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::adopt::{self, DepsSource, Found};
+use crate::adopt::entry::ChosenEntry;
+use crate::adopt::{self, Found};
 use crate::args::EngineArgs;
 use crate::catalogue::{self, Catalogue};
 use crate::commands::lock;
 use crate::config::{self, Config, Runtime};
+use crate::deps::DepsPlan;
 use crate::error::{exit, warn, Interrupted, UserError};
 use crate::ignore;
 use crate::journal;
@@ -17,7 +20,6 @@ use crate::lockfile;
 use crate::names;
 use crate::presets::{self, Deps, PythonVersion};
 use crate::prompt;
-use crate::requirements::Requirements;
 use crate::results::STATE_DIR;
 use crate::scaffold::{self, PlannedFile, Settings};
 use crate::ui;
@@ -278,103 +280,114 @@ fn settle(
     let catalogue = Catalogue::load()?;
     let presets = presets::presets()?;
 
-    let name = match (&args.name, ask) {
-        (Some(name), _) => names::validate(name)?,
-        (None, true) => prompt::text("Project name", default_name, names::validate)?,
-        (None, false) => names::validate(default_name).map_err(|err| {
-            UserError::new(format!("{err}"))
-                .help("the directory name is used as the project name; pass `--name <name>` to choose another")
-        })?,
+    let name = project_name(args, default_name, ask)?;
+    let python = setting(
+        args.python.as_deref().map(PythonVersion::parse),
+        ask,
+        ask_python,
+        || Ok(PythonVersion::parse(presets::DEFAULT_PYTHON)?),
+    )?;
+    let deps = match found {
+        Some(found) => DepsPlan::adopted(found, &presets, &python)?,
+        None => new_app_deps(args, ask, &presets, &python)?,
     };
-    if let Some(original) = &name.normalised_from {
-        warn(&format!(
-            "the project name `{original}` was normalised to `{}`",
-            name.name
-        ));
-    }
-
-    let python = match (&args.python, ask) {
-        (Some(python), _) => PythonVersion::parse(python)?,
-        (None, true) => prompt::text(
-            "Python version",
-            presets::DEFAULT_PYTHON,
-            PythonVersion::parse,
-        )?,
-        (None, false) => PythonVersion::parse(presets::DEFAULT_PYTHON)?,
-    };
-
-    let (requirements, requirements_text, requirements_includes, install_project, with_app) =
-        match found {
-            Some(found) => adopted_deps(found, &presets, &python)?,
-            None => {
-                let deps = match (&args.deps, ask) {
-                    (Some(deps), _) => Deps::parse(deps, &presets)?,
-                    (None, true) => ask_deps(&presets, &python)?,
-                    (None, false) => Deps::Preset(presets::DEFAULT_PRESET.to_string()),
-                };
-                let reqs = deps.resolve(&presets, &python)?;
-                warn_about(&reqs, false);
-                (
-                    "requirements.txt".to_string(),
-                    Some(reqs.text),
-                    Vec::new(),
-                    false,
-                    true,
-                )
-            }
-        };
-
-    let profile = match (&args.profile, ask) {
-        (Some(profile), _) => catalogue.profile(profile)?.name.clone(),
-        (None, true) => {
-            let items: Vec<(String, String)> = catalogue
-                .profiles
-                .iter()
-                .map(|p| (p.name.clone(), p.about.clone()))
-                .collect();
-            let default = catalogue
-                .profiles
-                .iter()
-                .position(|p| p.name == catalogue::DEFAULT_PROFILE)
-                .unwrap_or(0);
-            catalogue.profiles[prompt::choose("Profile", &items, default)?]
-                .name
-                .clone()
-        }
-        (None, false) => catalogue::DEFAULT_PROFILE.to_string(),
-    };
-
-    let port = match (args.port, ask) {
-        (Some(port), _) => port,
-        (None, true) => prompt::text("Port", &config::DEFAULT_PORT.to_string(), parse_port)?,
-        (None, false) => config::DEFAULT_PORT,
-    };
-
-    let (entry, app_file, entry_origin) = match found {
-        Some(found) => choose_entry(found, entry, ask)?,
-        None => ("app:app".to_string(), "app.py".to_string(), None),
+    let profile = setting(
+        args.profile
+            .as_deref()
+            .map(|profile| catalogue.profile(profile).map(|p| p.name.clone())),
+        ask,
+        || ask_profile(&catalogue),
+        || Ok(catalogue::DEFAULT_PROFILE.to_string()),
+    )?;
+    let port = setting(
+        args.port.map(Ok::<u16, Infallible>),
+        ask,
+        || prompt::text("Port", &config::DEFAULT_PORT.to_string(), parse_port),
+        || Ok(config::DEFAULT_PORT),
+    )?;
+    let entry = match found {
+        Some(found) => adopt::entry::choose(found, entry, ask)?,
+        None => ChosenEntry {
+            target: "app:app".to_string(),
+            file: "app.py".to_string(),
+            origin: None,
+        },
     };
 
     Ok(Settings {
-        name: name.name,
+        name,
         python: python.to_string(),
         port,
         profile,
-        entry,
-        entry_origin,
-        app_file,
-        requirements,
-        requirements_text,
-        requirements_includes,
+        entry: entry.target,
+        entry_origin: entry.origin,
+        app_file: entry.file,
+        requirements: deps.requirements,
+        requirements_text: deps.text,
+        requirements_includes: deps.includes,
         lock_source: None,
-        install_project,
-        with_app,
+        install_project: deps.install_project,
+        with_app: deps.with_app,
         runtime: Runtime {
             writable: args.writable.clone(),
             env: args.env.iter().cloned().collect(),
         },
         gitignore_patterns: Vec::new(),
     })
+}
+
+/// The project's name, said when it had to be normalised.
+fn project_name(args: &ScaffoldArgs, default_name: &str, ask: bool) -> anyhow::Result<String> {
+    let name = setting(
+        args.name.as_deref().map(names::validate),
+        ask,
+        || prompt::text("Project name", default_name, names::validate),
+        || {
+            names::validate(default_name).map_err(|err| {
+                UserError::new(format!("{err}"))
+                    .help("the directory name is used as the project name; pass `--name <name>` to choose another")
+                    .into()
+            })
+        },
+    )?;
+    if let Some(original) = &name.normalised_from {
+        warn(&format!(
+            "the project name `{original}` was normalised to `{}`",
+            name.name
+        ));
+    }
+    Ok(name.name)
+}
+
+/// A new app's requirements: a preset or the user's own file.
+fn new_app_deps(
+    args: &ScaffoldArgs,
+    ask: bool,
+    presets: &[presets::Preset],
+    python: &PythonVersion,
+) -> anyhow::Result<DepsPlan> {
+    let deps = setting(
+        args.deps.as_deref().map(|deps| Deps::parse(deps, presets)),
+        ask,
+        || ask_deps(presets, python),
+        || Ok(Deps::Preset(presets::DEFAULT_PRESET.to_string())),
+    )?;
+    Ok(DepsPlan::new_app(deps.resolve(presets, python)?))
+}
+
+/// One setting: the flag's value when it was given (and checks out), else
+/// the answer to `question` when questions may be asked, else `default`.
+fn setting<T, E: Into<anyhow::Error>>(
+    flag: Option<Result<T, E>>,
+    ask: bool,
+    question: impl FnOnce() -> anyhow::Result<T>,
+    default: impl FnOnce() -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    match (flag, ask) {
+        (Some(given), _) => given.map_err(Into::into),
+        (None, true) => question(),
+        (None, false) => default(),
+    }
 }
 
 fn parse_writable(text: &str) -> Result<String, String> {
@@ -391,210 +404,6 @@ fn parse_env(text: &str) -> Result<(String, String), String> {
     })?;
     config::check_env(key, value)?;
     Ok((key.to_string(), value.to_string()))
-}
-
-/// Where the image build reads the dependencies: the requirements path, the
-/// text dockwright writes there (if any), the files that one includes,
-/// whether the project installs itself, and whether the hello-world app is
-/// written.
-type DepsPlan = (String, Option<String>, Vec<String>, bool, bool);
-
-/// dockwright's own requirements file, for what it has to add to a
-/// project's: a file, not a folder, since setuptools' flat-layout discovery
-/// would take a folder in the build context for a second package.
-const OWN_REQUIREMENTS: &str = "dockwright-requirements.txt";
-
-/// Where an adopted project's dependencies are read from in the image build
-/// (the file, its text when dockwright writes it, the files it includes),
-/// with a pinned gunicorn added when the project lists none: every image's
-/// CMD runs it. The project's own files are never edited.
-fn adopted_deps(
-    found: &Found,
-    presets: &[presets::Preset],
-    python: &PythonVersion,
-) -> anyhow::Result<DepsPlan> {
-    let reqs = match &found.deps {
-        DepsSource::RequirementsFile(reqs) | DepsSource::Pyproject(reqs) => reqs,
-    };
-    // In hash-checking mode every requirement needs its hashes, which
-    // dockwright does not have for gunicorn: warn_about asks for a line.
-    let gunicorn = if has_gunicorn(reqs) || reqs.hashed {
-        None
-    } else {
-        Some(presets::gunicorn(presets, python)?)
-    };
-    warn_about(reqs, gunicorn.is_some());
-    if let Some(gunicorn) = &gunicorn {
-        let source = match &found.deps {
-            DepsSource::RequirementsFile(_) => "requirements.txt",
-            DepsSource::Pyproject(_) => "pyproject.toml",
-        };
-        warn(&format!(
-            "{source} does not list gunicorn, which serves the app in every image; {OWN_REQUIREMENTS} adds `{gunicorn}` to what the images install"
-        ));
-    }
-    let with_gunicorn = |text: String| match &gunicorn {
-        Some(gunicorn) => format!(
-            "{text}# Added by dockwright: gunicorn serves the app in every image.\n{gunicorn}\n"
-        ),
-        None => text,
-    };
-    Ok(match (&found.deps, &gunicorn) {
-        (DepsSource::RequirementsFile(_), None) => (
-            "requirements.txt".to_string(),
-            None,
-            Vec::new(),
-            found.install_project,
-            false,
-        ),
-        (DepsSource::RequirementsFile(_), Some(_)) => (
-            OWN_REQUIREMENTS.to_string(),
-            Some(with_gunicorn(
-                "# Written by dockwright: the project's requirements.txt, unchanged, and what\n# the images need besides.\n-r requirements.txt\n".to_string(),
-            )),
-            vec!["requirements.txt".to_string()],
-            found.install_project,
-            false,
-        ),
-        (DepsSource::Pyproject(reqs), _) => (
-            OWN_REQUIREMENTS.to_string(),
-            Some(with_gunicorn(format!(
-                "# Written by dockwright from pyproject.toml's dependencies, so that the image\n# build installs them in a layer of their own.\n{}",
-                reqs.text
-            ))),
-            Vec::new(),
-            found.install_project,
-            false,
-        ),
-    })
-}
-
-fn has_gunicorn(reqs: &Requirements) -> bool {
-    reqs.names
-        .iter()
-        .any(|n| n.eq_ignore_ascii_case("gunicorn"))
-}
-
-/// Warns about requirements that build but may not behave: unpinned ones,
-/// packages pinned twice, and a missing gunicorn, which every Dockerfile's
-/// CMD runs, unless dockwright `adds_gunicorn` itself.
-fn warn_about(reqs: &Requirements, adds_gunicorn: bool) {
-    if !reqs.conflicts.is_empty() {
-        warn(&format!(
-            "pinned twice to different versions: {}; pip refuses to install both, so keep one pin of each",
-            reqs.conflicts.join(", ")
-        ));
-    }
-    if !reqs.unpinned.is_empty() {
-        warn(&format!(
-            "not pinned with `==`: {}; the images may change from build to build",
-            reqs.unpinned.join(", ")
-        ));
-    }
-    if !has_gunicorn(reqs) && !adds_gunicorn {
-        warn("the requirements do not include gunicorn, which serves the app in every image; add a pinned `gunicorn` line (with its `--hash` in a hash-checking file)");
-    }
-}
-
-/// The WSGI callable gunicorn serves, the file that defines it, and, when
-/// dockwright chose it, where from (said once the files are written).
-type ChosenEntry = (String, String, Option<String>);
-
-fn choose_entry(found: &Found, flag: Option<&str>, ask: bool) -> anyhow::Result<ChosenEntry> {
-    if let Some(flag) = flag {
-        let target = parse_entry(flag)?;
-        let module = target.split(':').next().unwrap_or_default();
-        let file = match found
-            .entries
-            .iter()
-            .find(|e| e.target.split(':').next() == Some(module))
-        {
-            Some(entry) => entry.file.clone(),
-            None => module_file(&found.root, module, found.install_project).ok_or_else(|| {
-                let path = module.replace('.', "/");
-                UserError::new(format!(
-                    "`--entry {target}` names the module `{module}`, but `{}` has no `{path}.py` or `{path}/__init__.py`; pass a module of the project, such as `{}`",
-                    found.root.display(),
-                    found.entries.first().map_or("app:app", |e| e.target.as_str())
-                ))
-            })?,
-        };
-        return Ok((target, file.display().to_string(), None));
-    }
-    if let Some(target) = adopt::procfile_entry(&found.root) {
-        let module = target.split(':').next().unwrap_or_default();
-        match module_file(&found.root, module, found.install_project) {
-            Some(file) => {
-                let origin = format!("gunicorn serves `{target}`, as the Procfile's `web:` line says");
-                return Ok((target, file.display().to_string(), Some(origin)));
-            }
-            None => warn(&format!(
-                "the Procfile's `web:` line serves `{target}`, but the project has no module `{module}`; looking for a Flask app in the code instead"
-            )),
-        }
-    }
-    let pick = match found.entries.as_slice() {
-        [only] => only,
-        [] => {
-            return Err(
-                UserError::new("found no module-level Flask app or `create_app()` factory")
-                    .help("pass the WSGI callable with `--entry module:callable`")
-                    .into(),
-            )
-        }
-        many if ask => {
-            let items: Vec<(String, String)> = many
-                .iter()
-                .map(|e| (e.target.clone(), e.file.display().to_string()))
-                .collect();
-            &many[prompt::choose("Which app should gunicorn serve?", &items, 0)?]
-        }
-        many => {
-            let list: Vec<String> = many.iter().map(|e| format!("`{}`", e.target)).collect();
-            return Err(
-                UserError::new(format!("found several Flask apps: {}", list.join(", ")))
-                    .help("pick one with `--entry module:callable`")
-                    .into(),
-            );
-        }
-    };
-    let origin = format!(
-        "gunicorn serves `{}`, found in `{}` (a Procfile's `web:` line or `--entry` would say otherwise)",
-        pick.target,
-        pick.file.display()
-    );
-    Ok((
-        pick.target.clone(),
-        pick.file.display().to_string(),
-        Some(origin),
-    ))
-}
-
-/// The file that defines `module` (dotted), relative to `root`: a module
-/// file or a package, also under `src/` for a project pip installs.
-fn module_file(root: &Path, module: &str, installed: bool) -> Option<PathBuf> {
-    let path = module.replace('.', "/");
-    let prefixes: &[&str] = if installed { &["", "src/"] } else { &[""] };
-    prefixes
-        .iter()
-        .flat_map(|prefix| {
-            [
-                PathBuf::from(format!("{prefix}{path}.py")),
-                PathBuf::from(format!("{prefix}{path}/__init__.py")),
-            ]
-        })
-        .find(|file| root.join(file).is_file())
-}
-
-/// Checks `module:callable` (a dotted module, an identifier, optionally `()`).
-fn parse_entry(text: &str) -> Result<String, UserError> {
-    if adopt::is_entry(text) {
-        Ok(text.to_string())
-    } else {
-        Err(UserError::new(format!(
-            "`--entry {text}` is not of the form module:callable; write it like `app:app` or `shop:create_app()`"
-        )))
-    }
 }
 
 fn parse_port(text: &str) -> Result<u16, String> {
@@ -631,6 +440,32 @@ fn ask_deps(presets: &[presets::Preset], python: &PythonVersion) -> anyhow::Resu
             },
         ),
     }
+}
+
+fn ask_python() -> anyhow::Result<PythonVersion> {
+    prompt::text(
+        "Python version",
+        presets::DEFAULT_PYTHON,
+        PythonVersion::parse,
+    )
+}
+
+fn ask_profile(catalogue: &Catalogue) -> anyhow::Result<String> {
+    let items: Vec<(String, String)> = catalogue
+        .profiles
+        .iter()
+        .map(|p| (p.name.clone(), p.about.clone()))
+        .collect();
+    let default = catalogue
+        .profiles
+        .iter()
+        .position(|p| p.name == catalogue::DEFAULT_PROFILE)
+        .unwrap_or(0);
+    Ok(
+        catalogue.profiles[prompt::choose("Profile", &items, default)?]
+            .name
+            .clone(),
+    )
 }
 
 fn plan(settings: &Settings) -> anyhow::Result<Vec<PlannedFile>> {
@@ -685,12 +520,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn entries_are_module_colon_callable() {
-        assert!(parse_entry("app:app").is_ok());
-        assert!(parse_entry("shop.web:create_app()").is_ok());
-        for bad in ["app", ":app", "app:", "a b:app", "app:1x", "app:app;rm"] {
-            assert!(parse_entry(bad).is_err(), "{bad}");
-        }
+    fn a_setting_takes_the_flag_then_the_answer_then_the_default() {
+        let answer_3_12 = || Ok(PythonVersion::parse("3.12")?);
+        let answer = || Ok("answer");
+        let default = || Ok("default");
+        let given = || Some(Ok::<_, Infallible>("flag"));
+        assert_eq!(setting(given(), true, answer, default).unwrap(), "flag");
+        assert_eq!(setting(given(), false, answer, default).unwrap(), "flag");
+        assert_eq!(
+            setting(None::<Result<_, Infallible>>, true, answer, default).unwrap(),
+            "answer"
+        );
+        assert_eq!(
+            setting(None::<Result<_, Infallible>>, false, answer, default).unwrap(),
+            "default"
+        );
+        let refused = setting(
+            Some(PythonVersion::parse("2")),
+            true,
+            answer_3_12,
+            answer_3_12,
+        );
+        assert!(refused.is_err(), "a bad flag is refused, not replaced");
     }
 
     #[test]

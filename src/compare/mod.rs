@@ -221,26 +221,12 @@ impl Side {
             date: run.date.clone(),
             project: run.project.clone(),
             profile: run.profile.clone(),
-            host: host(run),
-            engine: engine(run),
+            host: run.host.describe(false),
+            engine: run.engine.describe(),
             base_set: run.base_set.clone(),
             runs: run.runs,
         }
     }
-}
-
-fn host(run: &Run) -> String {
-    format!(
-        "{} ({}, {} CPUs)",
-        run.host.name, run.host.os, run.host.cpus
-    )
-}
-
-fn engine(run: &Run) -> String {
-    format!(
-        "{} {} ({})",
-        run.engine.program, run.engine.client_version, run.engine.builder
-    )
 }
 
 /// What differs between the runs besides the Dockerfiles.
@@ -252,18 +238,18 @@ fn notes(a: &Run, b: &Run) -> Vec<String> {
             a.project, b.project
         ));
     }
-    if host(a) != host(b) {
+    if a.host.describe(false) != b.host.describe(false) {
         notes.push(format!(
             "The runs were made on different machines, {} and {}: some of the change may be theirs.",
-            host(a),
-            host(b)
+            a.host.describe(false),
+            b.host.describe(false)
         ));
     }
-    if engine(a) != engine(b) {
+    if a.engine.describe() != b.engine.describe() {
         notes.push(format!(
             "The runs used different engines, {} and {}: some of the change may be theirs.",
-            engine(a),
-            engine(b)
+            a.engine.describe(),
+            b.engine.describe()
         ));
     }
     if a.base_set != b.base_set {

@@ -412,30 +412,44 @@ fn last_line(text: &str) -> String {
 }
 
 /// The candidates dockwright tries, in order, when none is chosen: the
-/// `docker` on PATH, Debian's own client (which speaks BuildKit without
-/// buildx), then podman.
+/// docker clients, then podman.
 pub fn default_candidates() -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = Vec::new();
-    let mut add = |path: PathBuf| {
-        let real = path.canonicalize().unwrap_or_else(|_| path.clone());
-        if !found
-            .iter()
-            .any(|p| p.canonicalize().unwrap_or_else(|_| p.clone()) == real)
-        {
+    let mut found = docker_candidates();
+    if let Ok(path) = which::which("podman") {
+        if !found.iter().any(|known| same_file(known, &path)) {
             found.push(path);
         }
-    };
-    if let Ok(path) = which::which("docker") {
-        add(path);
-    }
-    let debian = Path::new("/usr/bin/docker");
-    if debian.exists() {
-        add(debian.to_path_buf());
-    }
-    if let Ok(path) = which::which("podman") {
-        add(path);
     }
     found
+}
+
+/// The `docker` on PATH, then Debian's own client, which speaks BuildKit
+/// without buildx; each file once, however many links lead to it.
+pub fn docker_candidates() -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = Vec::new();
+    let debian = Path::new("/usr/bin/docker");
+    let candidates = which::which("docker")
+        .ok()
+        .into_iter()
+        .chain(debian.exists().then(|| debian.to_path_buf()));
+    for path in candidates {
+        if !found.iter().any(|known| same_file(known, &path)) {
+            found.push(path);
+        }
+    }
+    found
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    let real = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    real(a) == real(b)
+}
+
+/// The docker client that builds with BuildKit when none is chosen: the
+/// first of `docker_candidates` whose daemon answers and that has buildx or
+/// is older than 23. `cargo xtask` points dockwright and its tests at it.
+pub fn buildkit_docker() -> Result<Engine, EngineError> {
+    detect(&System, &docker_candidates(), true, Patience::from_env()?)
 }
 
 #[cfg(test)]

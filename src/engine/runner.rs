@@ -11,6 +11,7 @@ use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
 use crate::interrupt;
+use crate::shell;
 
 /// A command as an argument list, with extra environment variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,24 +42,12 @@ impl Cmd {
 impl std::fmt::Display for Cmd {
     /// The command as a person would type it, for logs and records.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let quote = |s: &str| {
-            if !s.is_empty()
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c))
-            {
-                s.to_string()
-            } else {
-                format!("'{}'", s.replace('\'', r"'\''"))
-            }
-        };
         for (key, value) in &self.env {
-            write!(f, "{key}={} ", quote(value))?;
+            write!(f, "{key}={} ", shell::quote(value))?;
         }
-        write!(f, "{}", quote(&self.program.display().to_string()))?;
-        for arg in &self.args {
-            write!(f, " {}", quote(arg))?;
-        }
-        Ok(())
+        let program = self.program.display().to_string();
+        let words = std::iter::once(program.as_str()).chain(self.args.iter().map(String::as_str));
+        write!(f, "{}", shell::join(words))
     }
 }
 

@@ -251,11 +251,6 @@ impl Chart {
 fn environment(report: &Report) -> Vec<Fact> {
     let run = report.run;
     let engine = &run.engine;
-    let host = &run.host;
-    let memory = host
-        .memory_bytes
-        .map(|bytes| format!("{:.1} GB memory", bytes as f64 / 1e9))
-        .unwrap_or_else(|| "memory unknown".to_string());
     let repeats = if run.runs > 1 {
         format!(
             "each rebuild {} times; the median is shown, with the range in the table",
@@ -278,7 +273,7 @@ fn environment(report: &Report) -> Vec<Fact> {
         },
         Fact {
             label: "host",
-            value: format!("{} ({}, {} CPUs, {memory})", host.name, host.os, host.cpus),
+            value: run.host.describe(true),
         },
         Fact {
             label: "dependencies",

@@ -219,16 +219,12 @@ impl<'a> Report<'a> {
 
 fn header(run: &Run) -> String {
     let mut header = format!(
-        "{} · profile {} · {} {} ({}) · {} · {} ({}, {} CPUs)",
+        "{} · profile {} · {} · {} · {}",
         run.project,
         run.profile,
-        run.engine.program,
-        run.engine.client_version,
-        run.engine.builder,
+        run.engine.describe(),
         run.date,
-        run.host.name,
-        run.host.os,
-        run.host.cpus,
+        run.host.describe(false),
     );
     if run.runs > 1 {
         header.push_str(&format!(

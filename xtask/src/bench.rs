@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use dockwright::{EngineInfo, Host};
 use serde_json::Value;
 
 use crate::{engine, process, setup, workspace};
@@ -259,7 +260,7 @@ fn measure(env: &engine::BuildEnv, dockwright: &Path, dir: &Path, variant: &str)
 struct Overhead {
     dockwright: Vec<f64>,
     bare: Vec<f64>,
-    client: String,
+    engine: EngineInfo,
 }
 
 fn overhead(
@@ -268,7 +269,8 @@ fn overhead(
     dir: &Path,
     rounds: usize,
 ) -> Result<Overhead> {
-    let client = engine::buildkit_client()?;
+    let engine = dockwright::buildkit_docker()?;
+    let client = &engine.program;
     let name = dir
         .file_name()
         .and_then(|n| n.to_str())
@@ -302,7 +304,7 @@ fn overhead(
     let mut result = Overhead {
         dockwright: Vec::new(),
         bare: Vec::new(),
-        client: client.display().to_string(),
+        engine: EngineInfo::of(&engine),
     };
     for round in 1..=rounds {
         println!("bench: overhead round {round}/{rounds}");
@@ -318,7 +320,7 @@ fn overhead(
         .context("dockwright build failed")?;
         result.dockwright.push(started.elapsed().as_secs_f64());
         let started = Instant::now();
-        env.apply(process::quiet(&client, &bare_args))
+        env.apply(process::quiet(client, &bare_args))
             .stdout_null()
             .stderr_null()
             .run()
@@ -364,32 +366,6 @@ fn render(
 ) -> Result<String> {
     let mut out = String::new();
     let date = process::first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let memory = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|m| {
-            m.lines()
-                .next()
-                .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
-        })
-        .and_then(|kb| kb.parse::<u64>().ok())
-        .map_or("unknown".to_string(), |kb| {
-            format!("{:.0} GiB", kb as f64 / 1_048_576.0)
-        });
-    let os = std::fs::read_to_string("/etc/os-release")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("PRETTY_NAME=")
-                .map(|v| v.trim_matches('"').to_string())
-        })
-        .unwrap_or_default();
-    let server = process::first_line(
-        &overhead.client,
-        &["version", "--format", "{{.Server.Version}}"],
-    )
-    .unwrap_or_default();
     let command = if options.slow {
         "cargo xtask bench --slow"
     } else {
@@ -397,10 +373,11 @@ fn render(
     };
     out.push_str("# Benchmarks\n\n");
     out.push_str(&format!(
-        "Measured {date} on `{}` ({os}, {cpus} CPUs, {memory}), engine {} (server {server}, BuildKit), \
+        "Measured {date} on {}, engine {}, server {}, \
          base images: this machine's local stand-ins. Reproduce with `{command}` ({:.0} s).\n\n",
-        host.trim(),
-        overhead.client,
+        Host::this_machine().describe(true),
+        overhead.engine.describe(),
+        overhead.engine.server_version,
         seconds
     ));
     out.push_str(&format!(

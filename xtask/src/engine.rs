@@ -1,5 +1,5 @@
-//! A container engine that answers, the host packages the other chores need, and the docker
-//! client that can build with BuildKit.
+//! A container engine that answers, the host packages the other chores need, and the
+//! environment that builds through the docker client dockwright picks for BuildKit.
 
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
@@ -14,10 +14,6 @@ use crate::{process, tools, workspace};
 const DAEMON_PID_FILE: &str = "/var/run/docker.pid";
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 const INFO_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Debian's client goes last: it is the one `apt-get install docker.io` brings, even when PATH
-/// puts another client first.
-const DEBIAN_CLIENT: &str = "/usr/bin/docker";
 
 /// An engine that answered `docker info`.
 pub struct Engine {
@@ -47,8 +43,11 @@ pub fn ensure() -> Result<Engine> {
         None => start_daemon()?,
     };
     tools::ensure(&tools::JUDGES)?;
-    match buildkit_client() {
-        Ok(client) => println!("engine: BuildKit builds go through {}", client.display()),
+    match dockwright::buildkit_docker() {
+        Ok(client) => println!(
+            "engine: BuildKit builds go through {}",
+            client.program.display()
+        ),
         Err(why) => println!("engine: warning: {why:#}"),
     }
     Ok(Engine { docker })
@@ -183,58 +182,10 @@ fn wait_until_answering(log_path: &Path) -> Result<PathBuf> {
     )
 }
 
-fn clients() -> Vec<PathBuf> {
-    process::find_all("docker", &[DEBIAN_CLIENT])
-}
-
 fn answering_client() -> Option<PathBuf> {
-    clients()
+    dockwright::docker_candidates()
         .into_iter()
         .find(|docker| process::succeeds_within(&process::quiet(docker, &["info"]), INFO_TIMEOUT))
-}
-
-/// A docker client that builds with BuildKit: one with the buildx plugin, else one older than
-/// 23, which still drives the daemon's built-in BuildKit itself when DOCKER_BUILDKIT=1 (from 23
-/// on, the client hands BuildKit builds to buildx and fails without it).
-pub fn buildkit_client() -> Result<PathBuf> {
-    let clients = clients();
-    if let Some(client) = clients
-        .iter()
-        .find(|docker| process::succeeds(docker, &["buildx", "version"]))
-    {
-        return Ok(client.clone());
-    }
-    if let Some(client) = clients
-        .iter()
-        .find(|docker| client_major_version(docker).is_some_and(|major| major < 23))
-    {
-        return Ok(client.clone());
-    }
-    let seen: Vec<String> = clients
-        .iter()
-        .map(|docker| {
-            let version = process::first_line(docker, &["--version"]).unwrap_or_default();
-            format!("  {}: {version}", docker.display())
-        })
-        .collect();
-    bail!(
-        "no docker client here can build with BuildKit:\n{}\n\
-         docker 23 and later need the buildx plugin for it (with DOCKER_BUILDKIT=1 they fail: \
-         \"BuildKit is enabled but the buildx component is missing or broken\").\n\
-         help: install the buildx plugin (https://docs.docker.com/go/buildx/) or Debian's \
-         docker.io client (/usr/bin/docker)",
-        seen.join("\n")
-    )
-}
-
-fn client_major_version(docker: &Path) -> Option<u32> {
-    parse_major_version(&process::first_line(docker, &["--version"])?)
-}
-
-/// `Docker version 20.10.24+dfsg1, build 297e128` gives 20.
-fn parse_major_version(line: &str) -> Option<u32> {
-    let version = line.strip_prefix("Docker version ")?;
-    version.split('.').next()?.parse().ok()
 }
 
 /// The environment dockwright and its tests build in.
@@ -248,7 +199,7 @@ impl BuildEnv {
     /// BuildKit on, through a client that can do it, which is also the `docker` found first on
     /// PATH, next to the tools xtask installed.
     pub fn new() -> Result<BuildEnv> {
-        let client = buildkit_client()?;
+        let client = dockwright::buildkit_docker()?.program;
         let path_prefix = vec![client_shim_dir(&client)?, tools::bin_dir()];
         let inherited = std::env::var_os("PATH").unwrap_or_default();
         let path = std::env::join_paths(
@@ -306,22 +257,4 @@ fn client_shim_dir(client: &Path) -> Result<PathBuf> {
             .with_context(|| format!("linking {} to {}", link.display(), client.display()))?;
     }
     Ok(dir)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn major_versions_come_from_the_client_banner() {
-        assert_eq!(
-            parse_major_version("Docker version 20.10.24+dfsg1, build 297e128"),
-            Some(20)
-        );
-        assert_eq!(
-            parse_major_version("Docker version 28.2.2, build e6534b4"),
-            Some(28)
-        );
-        assert_eq!(parse_major_version("podman version 4.3.1"), None);
-    }
 }

@@ -133,22 +133,13 @@ fn is_executable(path: &Path) -> bool {
         .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
 }
 
-/// How a shell user would type the command.
+/// How a shell user would type the command, quoted as dockwright quotes the commands it records.
 pub fn command_line<A: AsRef<OsStr>>(program: &OsStr, args: &[A]) -> String {
-    std::iter::once(program)
-        .chain(args.iter().map(AsRef::as_ref))
-        .map(|word| shell_quote(&word.to_string_lossy()))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn shell_quote(word: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
-    if !word.is_empty() && word.chars().all(plain) {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
+    dockwright::shell::join(
+        std::iter::once(program)
+            .chain(args.iter().map(AsRef::as_ref))
+            .map(OsStr::to_string_lossy),
+    )
 }
 
 #[cfg(test)]
