@@ -256,10 +256,10 @@ fn environment(report: &Report) -> Vec<Fact> {
         .memory_bytes
         .map(|bytes| format!("{:.1} GB memory", bytes as f64 / 1e9))
         .unwrap_or_else(|| "memory unknown".to_string());
-    let repeats = if run.runs > 1 {
+    let repeats = if run.repeats > 1 {
         format!(
             "each rebuild {} times; the median is shown, with the range in the table",
-            run.runs
+            run.repeats
         )
     } else {
         "each rebuild once".to_string()
