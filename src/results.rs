@@ -369,3 +369,101 @@ pub fn latest(project: &Path) -> Result<(PathBuf, Run), UserError> {
     let run = Run::load(&path)?;
     Ok((path, run))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's section on saved runs, up to the next heading.
+    fn documented() -> &'static str {
+        let readme = include_str!("../README.md");
+        let start = readme
+            .find("### Saved runs and JSON output")
+            .expect("the README documents saved runs");
+        let section = &readme[start + 3..];
+        &section[..section.find("\n#").unwrap_or(section.len())]
+    }
+
+    /// A run with every field that can be left out filled in.
+    fn full_run() -> Run {
+        let mut variant = VariantResult::new("uv", true);
+        variant.image_bytes = Some(1);
+        variant.compressed_bytes = Some(1);
+        variant.layers = Some(1);
+        variant.cold_seconds = Some(Timing::single(1.0));
+        variant.app_rebuild_seconds = Some(Timing::single(1.0));
+        variant.deps_rebuild_seconds = Some(Timing::single(1.0));
+        variant.log = Some("uv.log".into());
+        variant.dockerfile = Some("FROM scratch\n".into());
+        Run {
+            base_set: Some("mirror".into()),
+            extra_dependency: Some("six==1.17.0".into()),
+            lock_sha256: Some("0".repeat(64)),
+            commands: vec!["docker build .".into()],
+            ..Run::sample(3, vec![variant])
+        }
+    }
+
+    /// Every key of the saved JSON, nested ones too.
+    fn keys(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, child) in map {
+                    out.push(key.clone());
+                    keys(child, out);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| keys(item, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_readme_documents_every_field_of_a_saved_run() {
+        let saved: serde_json::Value =
+            serde_json::from_str(&full_run().to_json().unwrap()).unwrap();
+        let mut all = Vec::new();
+        keys(&saved, &mut all);
+        let section = documented();
+        let missing: std::collections::BTreeSet<&String> = all
+            .iter()
+            .filter(|key| !section.contains(&format!("`{key}`")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "the README's saved-run section lacks {missing:?}"
+        );
+        assert!(section.contains(&format!("the format of the file: {SCHEMA_VERSION}")));
+    }
+
+    #[test]
+    fn a_saved_run_reads_back_the_same() {
+        let run = full_run();
+        assert_eq!(Run::from_json(&run.to_json().unwrap()).unwrap(), run);
+    }
+
+    #[test]
+    fn a_newer_format_is_refused_and_a_bad_version_is_corrupt() {
+        let mut saved: serde_json::Value =
+            serde_json::from_str(&full_run().to_json().unwrap()).unwrap();
+        saved["schema_version"] = (SCHEMA_VERSION + 1).into();
+        assert!(matches!(
+            Run::from_json(&saved.to_string()),
+            Err(Unreadable::Newer(version)) if version == SCHEMA_VERSION + 1
+        ));
+        for bad in [
+            serde_json::json!(0),
+            serde_json::json!("2"),
+            serde_json::json!(2.5),
+        ] {
+            saved["schema_version"] = bad.clone();
+            assert!(
+                matches!(
+                    Run::from_json(&saved.to_string()),
+                    Err(Unreadable::Corrupt(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+}
