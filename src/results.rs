@@ -13,7 +13,7 @@ use crate::error::{UserError, WriteFailed};
 mod v1;
 
 /// The saved-run format this dockwright writes, and the newest it reads.
-/// The README's "Saved runs" section says what each version changed.
+/// The README's "Saved runs and JSON output" says what each version changed.
 pub const SCHEMA_VERSION: u64 = 2;
 
 /// The project's state directory, relative to its root.
