@@ -16,7 +16,7 @@ use crate::error::UserError;
 use crate::figures;
 use crate::ladder;
 use crate::plan::Plan;
-use crate::results::{self, Run, Status, VariantResult};
+use crate::results::{self, Run, Status, Timing, VariantResult};
 
 /// A project's ladder and everything explaining it takes, read once so that
 /// a tour can explain step after step.
@@ -69,9 +69,9 @@ pub struct Measured {
     /// True when the run measured a Dockerfile that has changed since.
     pub dockerfile_changed: bool,
     pub image_bytes: Option<Pair<u64>>,
-    pub cold_seconds: Option<Pair<f64>>,
-    pub app_rebuild_seconds: Option<Pair<f64>>,
-    pub deps_rebuild_seconds: Option<Pair<f64>>,
+    pub cold_seconds: Option<Pair<Timing>>,
+    pub app_rebuild_seconds: Option<Pair<Timing>>,
+    pub deps_rebuild_seconds: Option<Pair<Timing>>,
 }
 
 /// A figure of the previous step (none for the starting point) and of this one.
@@ -101,7 +101,7 @@ pub struct OverviewStep {
     pub reason: String,
     pub recommended: bool,
     pub image_bytes: Option<u64>,
-    pub app_rebuild_seconds: Option<f64>,
+    pub app_rebuild_seconds: Option<Timing>,
 }
 
 impl Ladder {
@@ -387,11 +387,15 @@ fn measured_section(step: &Step) -> String {
             ))
         ));
     }
-    let time = |label: &str, pair: Option<Pair<f64>>| {
+    let time = |label: &str, pair: Option<Pair<Timing>>| {
         pair.map(|pair| {
+            let medians = Pair {
+                before: pair.before.map(|t| t.median),
+                after: pair.after.median,
+            };
             format!(
                 "  {label} {}",
-                shown(pair, figures::seconds, figures::speed_change)
+                shown(medians, figures::seconds, figures::speed_change)
             )
         })
     };
@@ -470,7 +474,7 @@ pub fn overview_text(overview: &Overview) -> String {
                 .into_iter()
                 .chain(
                     step.app_rebuild_seconds
-                        .map(|s| format!("app-edit rebuild {}", figures::seconds(s))),
+                        .map(|t| format!("app-edit rebuild {}", figures::seconds(t.median))),
                 )
                 .collect();
             let figures = if figures.is_empty() {

@@ -1,6 +1,8 @@
 //! How reports, `explain` and `compare` write figures and their changes for people:
 //! decimal sizes, seconds, factors and percentages, with a real minus sign.
 
+use crate::results::Timing;
+
 /// Decimal units, as `docker images` counts them, to three figures or so.
 pub fn size(bytes: u64) -> String {
     decimal(u128::from(bytes))
@@ -45,6 +47,25 @@ pub fn seconds(secs: f64) -> String {
     } else {
         format!("{secs:.1} s")
     }
+}
+
+/// A timing: its median, and the range of its samples when there were
+/// several: `0.12 s (0.10–0.15)`, `2.2 s`.
+pub fn timing(timing: &Timing) -> String {
+    match timing.range() {
+        Some((min, max)) => format!(
+            "{} ({}–{})",
+            seconds(timing.median),
+            bare_seconds(min),
+            bare_seconds(max)
+        ),
+        None => seconds(timing.median),
+    }
+}
+
+/// Seconds without their unit, inside a range.
+fn bare_seconds(secs: f64) -> String {
+    seconds(secs).trim_end_matches(" s").to_string()
 }
 
 /// A change in time with its sign: `−0.30 s`, `+12.4 s`.

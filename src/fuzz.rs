@@ -26,7 +26,7 @@ use proptest::test_runner::{Config as RunnerConfig, TestRunner};
 use crate::config::{self, Config, Images, Runtime};
 use crate::presets::{PythonVersion, PYTHON_MINORS};
 use crate::requirements::{self, Requirements};
-use crate::results::{Run, Status, VariantResult};
+use crate::results::{Run, Status, Timing, VariantResult};
 use crate::{adopt, ignore, names, poetry, render, scaffold};
 
 /// How long each target runs unless `DOCKWRIGHT_FUZZ_SECONDS` says otherwise.
@@ -516,11 +516,14 @@ fn saved_run() -> serde_json::Value {
     ok.image_bytes = Some(150_000_000);
     ok.compressed_bytes = Some(50_000_000);
     ok.layers = Some(9);
-    ok.cold_seconds = Some(31.5);
-    ok.app_rebuild_seconds = Some(1.25);
-    ok.app_rebuild_seconds_min = Some(1.0);
-    ok.app_rebuild_seconds_max = Some(1.5);
-    ok.deps_rebuild_seconds = Some(4.0);
+    ok.cold_seconds = Some(Timing::single(31.5));
+    ok.app_rebuild_seconds = Some(Timing {
+        median: 1.25,
+        min: 1.0,
+        max: 1.5,
+        samples: 3,
+    });
+    ok.deps_rebuild_seconds = Some(Timing::single(4.0));
     ok.log = Some(".dockwright/logs/1/uv.log".into());
     ok.dockerfile = Some("FROM python:3.13-slim\n".into());
     let mut failed = VariantResult::new("alpine", false);
@@ -529,7 +532,14 @@ fn saved_run() -> serde_json::Value {
     let mut run = Run::sample(3, vec![failed, ok]);
     run.base_set = Some("mirror".into());
     run.commands = vec!["docker build -t demo:uv .".into()];
-    serde_json::to_value(run).expect("a run serialises")
+    let saved = run.to_json().expect("a run serialises");
+    serde_json::from_str(&saved).expect("a saved run is JSON")
+}
+
+/// A run saved in format 1 by dockwright 0.1.0, which every later one reads.
+fn saved_run_v1() -> serde_json::Value {
+    serde_json::from_str(include_str!("../tests/fixtures/run-v1.json"))
+        .expect("the fixture is JSON")
 }
 
 fn json_value() -> impl Strategy<Value = serde_json::Value> {
@@ -576,7 +586,7 @@ fn json_edit() -> impl Strategy<Value = JsonEdit> {
     prop_oneof![
         4 => (any::<usize>(), json_value()).prop_map(|(at, v)| JsonEdit::Set(at, v)),
         1 => any::<usize>().prop_map(JsonEdit::Remove),
-        1 => (any::<usize>(), strings(&["status", "\u{1b}[31m", "extra", "name", ""]))
+        1 => (any::<usize>(), strings(&["status", "\u{1b}[31m", "extra", "name", "schema_version", ""]))
             .prop_map(|(at, k)| JsonEdit::Rename(at, k)),
     ]
 }
@@ -609,18 +619,19 @@ fn edit_json(value: &mut serde_json::Value, edit: &JsonEdit) {
     }
 }
 
-/// A run file is read whole or refused in one line; one that reads is
-/// saved and read back the same.
+/// A run file, of today's format or of format 1, is read whole or refused in
+/// one line; one that reads is saved and read back the same.
 #[test]
 fn saved_runs() {
-    let base = saved_run();
+    let bases = [saved_run(), saved_run_v1()];
     let files = (
+        0..bases.len(),
         prop::collection::vec(json_edit(), 0..4),
         any::<bool>(),
         any::<usize>(),
     )
-        .prop_map(move |(edits, truncate, at)| {
-            let mut value = base.clone();
+        .prop_map(move |(base, edits, truncate, at)| {
+            let mut value = bases[base].clone();
             for edit in &edits {
                 edit_json(&mut value, edit);
             }

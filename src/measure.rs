@@ -14,7 +14,7 @@ use crate::lock::Lock;
 use crate::lockfile;
 use crate::plan::{Plan, Step};
 use crate::results::state_subdir;
-use crate::results::{runs_dir, EngineInfo, Host, Run, Status, VariantResult};
+use crate::results::{runs_dir, EngineInfo, Host, Run, Status, Timing, VariantResult};
 use crate::stats;
 
 /// The two edits a rebuild is measured after.
@@ -37,7 +37,7 @@ impl EditKind {
 
 pub struct Options {
     /// How many times each warm rebuild is repeated.
-    pub runs: usize,
+    pub repeats: usize,
     /// Refresh registry base images in the cold build.
     pub pull: bool,
     /// The edits to rebuild after, in order.
@@ -45,7 +45,7 @@ pub struct Options {
 }
 
 /// The run a measure (or a tour) fills in, variant after variant.
-pub fn new_run(config: &Config, plan: &Plan, engine: &Engine, runs: usize) -> Run {
+pub fn new_run(config: &Config, plan: &Plan, engine: &Engine, repeats: usize) -> Run {
     Run {
         project: config.project.name.clone(),
         profile: config.project.profile.clone(),
@@ -53,7 +53,7 @@ pub fn new_run(config: &Config, plan: &Plan, engine: &Engine, runs: usize) -> Ru
         date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         host: Host::this_machine(),
         engine: EngineInfo::of(engine),
-        runs,
+        repeats,
         base_set: plan.base_set.clone(),
         extra_dependency: None,
         lock_sha256: lockfile::digest(&plan.dir, config),
@@ -158,7 +158,7 @@ pub fn variant(
     if !cold.ok {
         return Ok(failed(result, "cold build", log_path));
     }
-    result.cold_seconds = Some(cold.seconds);
+    result.cold_seconds = Some(Timing::single(cold.seconds));
     let engine = builder.engine;
     let image_bytes = engine.image_size(builder.runner, &step.tag)?;
     result.image_bytes = Some(image_bytes);
@@ -167,7 +167,7 @@ pub fn variant(
         Some(engine.compressed_size(builder.runner, &step.tag, image_bytes)?);
     for &kind in options.edits {
         let mut samples = Vec::new();
-        for _ in 0..options.runs {
+        for _ in 0..options.repeats {
             let timed = rebuild(builder, config, step, kind, &mut log)?;
             if !timed.ok {
                 return Ok(failed(result, kind.label(), log_path));
@@ -178,23 +178,10 @@ pub fn variant(
             &format!("{}s of {}", kind.label(), step.name),
             &samples,
         ));
-        let spread = stats::spread(&samples);
-        let median = spread.map(|s| s.median);
-        let (min, max) = match spread {
-            Some(s) if options.runs > 1 => (Some(s.min), Some(s.max)),
-            _ => (None, None),
-        };
+        let timing = stats::timing(&samples);
         match kind {
-            EditKind::App => {
-                result.app_rebuild_seconds = median;
-                result.app_rebuild_seconds_min = min;
-                result.app_rebuild_seconds_max = max;
-            }
-            EditKind::Deps => {
-                result.deps_rebuild_seconds = median;
-                result.deps_rebuild_seconds_min = min;
-                result.deps_rebuild_seconds_max = max;
-            }
+            EditKind::App => result.app_rebuild_seconds = timing,
+            EditKind::Deps => result.deps_rebuild_seconds = timing,
         }
     }
     Ok(result)
@@ -239,7 +226,7 @@ impl<'a> Measurement<'a> {
             files: RunFiles::start(&plan.dir, command)?,
             builder: Builder::new(engine, runner, plan),
             config,
-            run: new_run(config, plan, engine, options.runs),
+            run: new_run(config, plan, engine, options.repeats),
             options,
             warnings: Vec::new(),
         })

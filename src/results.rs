@@ -11,6 +11,12 @@ use crate::atomic;
 use crate::engine::Engine;
 use crate::error::{UserError, WriteFailed};
 
+mod v1;
+
+/// The saved-run format this dockwright writes, and the newest it reads.
+/// The README's "Saved runs and JSON output" says what each version changed.
+pub const SCHEMA_VERSION: u64 = 2;
+
 /// The project's state directory, relative to its root.
 pub const STATE_DIR: &str = ".dockwright";
 
@@ -44,7 +50,7 @@ pub struct Run {
     pub host: Host,
     pub engine: EngineInfo,
     /// How many times each warm rebuild was repeated.
-    pub runs: usize,
+    pub repeats: usize,
     /// The `[base-sets.NAME]` the images were built from, if not `[images]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_set: Option<String>,
@@ -135,8 +141,36 @@ impl EngineInfo {
     }
 }
 
-/// One variant's numbers. Times are seconds of wall time of the whole build
-/// command; with several runs, the median, with `_min` and `_max` beside it.
+/// A measured time in seconds: the median of `samples` timed builds, with
+/// the fastest and the slowest of them. One build has `min = max = median`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    pub samples: usize,
+}
+
+impl Timing {
+    /// One timed build.
+    pub fn single(seconds: f64) -> Timing {
+        Timing {
+            median: seconds,
+            min: seconds,
+            max: seconds,
+            samples: 1,
+        }
+    }
+
+    /// The fastest and slowest builds, when more than one was timed: one
+    /// build says nothing about how much the time varies.
+    pub fn range(&self) -> Option<(f64, f64)> {
+        (self.samples > 1).then_some((self.min, self.max))
+    }
+}
+
+/// One variant's numbers. Times are of the whole build command's wall time;
+/// the cold build is timed once, each rebuild `Run::repeats` times.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VariantResult {
     pub name: String,
@@ -146,17 +180,9 @@ pub struct VariantResult {
     pub image_bytes: Option<u64>,
     pub compressed_bytes: Option<u64>,
     pub layers: Option<usize>,
-    pub cold_seconds: Option<f64>,
-    pub app_rebuild_seconds: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub app_rebuild_seconds_min: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub app_rebuild_seconds_max: Option<f64>,
-    pub deps_rebuild_seconds: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deps_rebuild_seconds_min: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deps_rebuild_seconds_max: Option<f64>,
+    pub cold_seconds: Option<Timing>,
+    pub app_rebuild_seconds: Option<Timing>,
+    pub deps_rebuild_seconds: Option<Timing>,
     /// The full log of every build of this variant in the run.
     pub log: Option<PathBuf>,
     /// The Dockerfile as it was measured; absent in runs saved before
@@ -177,11 +203,7 @@ impl VariantResult {
             layers: None,
             cold_seconds: None,
             app_rebuild_seconds: None,
-            app_rebuild_seconds_min: None,
-            app_rebuild_seconds_max: None,
             deps_rebuild_seconds: None,
-            deps_rebuild_seconds_min: None,
-            deps_rebuild_seconds_max: None,
             log: None,
             dockerfile: None,
         }
@@ -201,7 +223,7 @@ impl VariantResult {
 impl Run {
     /// A run of `variants` on a made-up machine, for unit tests: project
     /// `demo`, profile `article`, docker 27.3.1 with BuildKit on an 8-CPU host.
-    pub fn sample(runs: usize, variants: Vec<VariantResult>) -> Run {
+    pub fn sample(repeats: usize, variants: Vec<VariantResult>) -> Run {
         Run {
             project: "demo".into(),
             profile: "article".into(),
@@ -219,7 +241,7 @@ impl Run {
                 server_version: "27.3.1".into(),
                 builder: "BuildKit".into(),
             },
-            runs,
+            repeats,
             base_set: None,
             extra_dependency: None,
             lock_sha256: None,
@@ -242,7 +264,7 @@ impl Run {
         let fail =
             |err: std::io::Error| WriteFailed::new("save the results to", path, err).keeping(runs);
         fs::create_dir_all(runs).map_err(fail)?;
-        let json = serde_json::to_string_pretty(self).map_err(|err| fail(err.into()))?;
+        let json = self.to_json().map_err(|err| fail(err.into()))?;
         atomic::write(path, format!("{json}\n").as_bytes()).map_err(fail)
     }
 
@@ -267,6 +289,47 @@ impl Run {
         err
     }
 
+    /// The run as it is saved: `schema_version` first, then the run's
+    /// fields. `report --format json` prints the same.
+    pub fn to_json(&self) -> serde_json::Result<String> {
+        #[derive(Serialize)]
+        struct Saved<'a> {
+            schema_version: u64,
+            #[serde(flatten)]
+            run: &'a Run,
+        }
+        serde_json::to_string_pretty(&Saved {
+            schema_version: SCHEMA_VERSION,
+            run: self,
+        })
+    }
+
+    /// Reads a saved run in any format this dockwright knows; older formats
+    /// are brought to today's model, so no reader sees them.
+    pub fn from_json(text: &str) -> Result<Run, Unreadable> {
+        let mut value: serde_json::Value =
+            serde_json::from_str(text).map_err(Unreadable::Corrupt)?;
+        // Format 1 had no schema_version.
+        let version = match value
+            .as_object_mut()
+            .and_then(|run| run.remove("schema_version"))
+        {
+            None => 1,
+            Some(version) => version.as_u64().filter(|&v| v >= 1).ok_or_else(|| {
+                Unreadable::Corrupt(serde::de::Error::custom(format!(
+                    "schema_version {version} is not a whole number from 1 up"
+                )))
+            })?,
+        };
+        if version > SCHEMA_VERSION {
+            return Err(Unreadable::Newer(version));
+        }
+        if version == 1 {
+            v1::migrate(&mut value);
+        }
+        serde_json::from_value(value).map_err(Unreadable::Corrupt)
+    }
+
     pub fn load(path: &Path) -> Result<Run, UserError> {
         let text = fs::read_to_string(path).map_err(|err| {
             UserError::new(format!(
@@ -274,14 +337,27 @@ impl Run {
                 path.display()
             ))
         })?;
-        serde_json::from_str(&text).map_err(|err| {
-            UserError::new(format!(
+        Run::from_json(&text).map_err(|err| match err {
+            Unreadable::Corrupt(err) => UserError::new(format!(
                 "the results file `{}` is corrupt ({}); delete it and run `dockwright measure` again",
                 path.display(),
                 crate::error::printable(&err.to_string())
-            ))
+            )),
+            Unreadable::Newer(version) => UserError::new(format!(
+                "the results file `{}` was saved by a newer dockwright (format {version}; this one reads up to {SCHEMA_VERSION}); upgrade dockwright to read it",
+                path.display()
+            )),
         })
     }
+}
+
+/// Why the text of a saved run does not read as one.
+#[derive(Debug)]
+pub enum Unreadable {
+    /// Not JSON, or not a run.
+    Corrupt(serde_json::Error),
+    /// Saved by a dockwright that writes a newer format than this one reads.
+    Newer(u64),
 }
 
 /// The project's saved runs, oldest first.
@@ -354,5 +430,98 @@ mod tests {
         assert!(!host.name.is_empty() && !host.os.is_empty(), "{host:?}");
         assert!(host.cpus >= 1);
         assert!(host.memory_bytes.is_some_and(|bytes| bytes > 0), "{host:?}");
+    }
+
+    /// The README's section on saved runs, up to the next heading.
+    fn documented() -> &'static str {
+        let readme = include_str!("../README.md");
+        let start = readme
+            .find("### Saved runs and JSON output")
+            .expect("the README documents saved runs");
+        let section = &readme[start + 3..];
+        &section[..section.find("\n#").unwrap_or(section.len())]
+    }
+
+    /// A run with every field that can be left out filled in.
+    fn full_run() -> Run {
+        let mut variant = VariantResult::new("uv", true);
+        variant.image_bytes = Some(1);
+        variant.compressed_bytes = Some(1);
+        variant.layers = Some(1);
+        variant.cold_seconds = Some(Timing::single(1.0));
+        variant.app_rebuild_seconds = Some(Timing::single(1.0));
+        variant.deps_rebuild_seconds = Some(Timing::single(1.0));
+        variant.log = Some("uv.log".into());
+        variant.dockerfile = Some("FROM scratch\n".into());
+        Run {
+            base_set: Some("mirror".into()),
+            extra_dependency: Some("six==1.17.0".into()),
+            lock_sha256: Some("0".repeat(64)),
+            commands: vec!["docker build .".into()],
+            ..Run::sample(3, vec![variant])
+        }
+    }
+
+    /// Every key of the saved JSON, nested ones too.
+    fn keys(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, child) in map {
+                    out.push(key.clone());
+                    keys(child, out);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| keys(item, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_readme_documents_every_field_of_a_saved_run() {
+        let saved: serde_json::Value =
+            serde_json::from_str(&full_run().to_json().unwrap()).unwrap();
+        let mut all = Vec::new();
+        keys(&saved, &mut all);
+        let section = documented();
+        let missing: std::collections::BTreeSet<&String> = all
+            .iter()
+            .filter(|key| !section.contains(&format!("`{key}`")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "the README's saved-run section lacks {missing:?}"
+        );
+        assert!(section.contains(&format!("the format of the file: {SCHEMA_VERSION}")));
+    }
+
+    #[test]
+    fn a_saved_run_reads_back_the_same() {
+        let run = full_run();
+        assert_eq!(Run::from_json(&run.to_json().unwrap()).unwrap(), run);
+    }
+
+    #[test]
+    fn a_newer_format_is_refused_and_a_bad_version_is_corrupt() {
+        let mut saved: serde_json::Value =
+            serde_json::from_str(&full_run().to_json().unwrap()).unwrap();
+        saved["schema_version"] = (SCHEMA_VERSION + 1).into();
+        assert!(matches!(
+            Run::from_json(&saved.to_string()),
+            Err(Unreadable::Newer(version)) if version == SCHEMA_VERSION + 1
+        ));
+        for bad in [
+            serde_json::json!(0),
+            serde_json::json!("2"),
+            serde_json::json!(2.5),
+        ] {
+            saved["schema_version"] = bad.clone();
+            assert!(
+                matches!(
+                    Run::from_json(&saved.to_string()),
+                    Err(Unreadable::Corrupt(_))
+                ),
+                "{bad}"
+            );
+        }
     }
 }

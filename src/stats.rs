@@ -1,14 +1,10 @@
 //! Summaries of repeated timings, and the warnings hyperfine taught people to
 //! expect when the numbers are not to be trusted.
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Spread {
-    pub median: f64,
-    pub min: f64,
-    pub max: f64,
-}
+use crate::results::Timing;
 
-pub fn spread(samples: &[f64]) -> Option<Spread> {
+/// The median, fastest and slowest of `samples` seconds; none without any.
+pub fn timing(samples: &[f64]) -> Option<Timing> {
     if samples.is_empty() {
         return None;
     }
@@ -20,10 +16,11 @@ pub fn spread(samples: &[f64]) -> Option<Spread> {
     } else {
         sorted[mid]
     };
-    Some(Spread {
+    Some(Timing {
         median,
         min: sorted[0],
         max: sorted[sorted.len() - 1],
+        samples: samples.len(),
     })
 }
 
@@ -34,10 +31,10 @@ pub const NOISE_FLOOR_SECONDS: f64 = 0.2;
 /// slim"): a wide spread, or a first run much slower than the rest.
 pub fn warnings(what: &str, samples: &[f64]) -> Vec<String> {
     let mut out = Vec::new();
-    let Some(all) = spread(samples) else {
+    let Some(all) = timing(samples) else {
         return out;
     };
-    if let (Some(first), Some(rest)) = (samples.first(), spread(&samples[1..])) {
+    if let (Some(first), Some(rest)) = (samples.first(), timing(&samples[1..])) {
         if samples.len() >= 3
             && *first > 2.0 * rest.median
             && first - rest.median > NOISE_FLOOR_SECONDS
@@ -66,15 +63,16 @@ mod tests {
     #[test]
     fn medians_of_odd_and_even_counts() {
         assert_eq!(
-            spread(&[3.0, 1.0, 2.0]).unwrap(),
-            Spread {
+            timing(&[3.0, 1.0, 2.0]).unwrap(),
+            Timing {
                 median: 2.0,
                 min: 1.0,
-                max: 3.0
+                max: 3.0,
+                samples: 3
             }
         );
-        assert_eq!(spread(&[4.0, 1.0, 2.0, 3.0]).unwrap().median, 2.5);
-        assert_eq!(spread(&[]), None);
+        assert_eq!(timing(&[4.0, 1.0, 2.0, 3.0]).unwrap().median, 2.5);
+        assert_eq!(timing(&[]), None);
     }
 
     #[test]

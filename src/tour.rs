@@ -33,7 +33,8 @@ pub fn slow_warning(runs: &[Run], step: &Step) -> Option<String> {
         .iter()
         .flat_map(|run| &run.variants)
         .find(|v| v.name == step.name && v.status == Status::Ok)
-        .and_then(|v| v.cold_seconds);
+        .and_then(|v| v.cold_seconds)
+        .map(|t| t.median);
     match last {
         Some(seconds) if seconds >= SLOW_SECONDS => Some(format!(
             "`{}` is slow: its cold build took {} last time",
@@ -79,7 +80,7 @@ pub fn effect(previous: &VariantResult, current: &VariantResult) -> Option<Strin
         ),
         ("cold build", previous.cold_seconds, current.cold_seconds),
     ] {
-        if let (Some(before), Some(after)) = (before, after) {
+        if let (Some(before), Some(after)) = (before.map(|t| t.median), after.map(|t| t.median)) {
             parts.push(format!(
                 "{label} {} ({} → {})",
                 figures::speed_change(before, after),
@@ -104,6 +105,7 @@ mod tests {
 
     use super::*;
     use crate::dockerfile::Facts;
+    use crate::results::Timing;
 
     fn step(name: &str, text: &str) -> Step {
         Step {
@@ -119,8 +121,8 @@ mod tests {
     fn measured(name: &str, text: &str, cold: f64, app: f64, bytes: u64) -> VariantResult {
         let mut v = VariantResult::new(name, false);
         v.dockerfile = Some(text.to_string());
-        v.cold_seconds = Some(cold);
-        v.app_rebuild_seconds = Some(app);
+        v.cold_seconds = Some(Timing::single(cold));
+        v.app_rebuild_seconds = Some(Timing::single(app));
         v.image_bytes = Some(bytes);
         v
     }
@@ -152,7 +154,7 @@ mod tests {
             ),
         ];
         let reused = reusable(&runs, &step("slim", "FROM a\n"), None).unwrap();
-        assert_eq!(reused.cold_seconds, Some(8.0));
+        assert_eq!(reused.cold_seconds, Some(Timing::single(8.0)));
         assert!(reusable(&runs, &step("slim", "FROM c\n"), None).is_none());
         assert!(reusable(&runs, &step("slim", "FROM z\n"), None).is_none());
         assert!(reusable(&runs, &step("uv", "FROM a\n"), None).is_none());

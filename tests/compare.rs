@@ -18,15 +18,16 @@ fn finished(name: &str, bytes: u64, cold: f64, app: [f64; 3], deps: [f64; 3]) ->
     json!({
         "name": name, "status": "ok", "reason": null, "recommended": name == "uv-minimal",
         "image_bytes": bytes, "compressed_bytes": bytes / 3, "layers": 9,
-        "cold_seconds": cold,
-        "app_rebuild_seconds": app[0], "app_rebuild_seconds_min": app[1], "app_rebuild_seconds_max": app[2],
-        "deps_rebuild_seconds": deps[0], "deps_rebuild_seconds_min": deps[1], "deps_rebuild_seconds_max": deps[2],
+        "cold_seconds": single(cold),
+        "app_rebuild_seconds": timing(app[0], app[1], app[2], 3),
+        "deps_rebuild_seconds": timing(deps[0], deps[1], deps[2], 3),
         "log": format!(".dockwright/logs/{name}.log")
     })
 }
 
 fn saved_run(date: &str, variants: Vec<Value>) -> Value {
     json!({
+        "schema_version": 2,
         "project": "demo",
         "profile": "balanced",
         "dockwright_version": "0.1.0",
@@ -36,7 +37,7 @@ fn saved_run(date: &str, variants: Vec<Value>) -> Value {
             "program": "docker", "client_version": "27.3.1", "server_version": "27.3.1",
             "builder": "BuildKit"
         },
-        "runs": 3,
+        "repeats": 3,
         "commands": [],
         "variants": variants
     })
@@ -87,13 +88,7 @@ fn newer() -> Value {
     multi["status"] = json!("failed");
     multi["reason"] =
         json!("the deps-edit rebuild failed; the end of .dockwright/logs/multi-stage.log:\nERROR");
-    for key in [
-        "deps_rebuild_seconds",
-        "deps_rebuild_seconds_min",
-        "deps_rebuild_seconds_max",
-    ] {
-        multi[key] = Value::Null;
-    }
+    multi["deps_rebuild_seconds"] = Value::Null;
     saved_run(
         "2026-03-21T14:02:11Z",
         vec![

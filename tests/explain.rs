@@ -24,7 +24,8 @@ fn finished(name: &str, bytes: u64, cold: f64, app: f64, deps: f64) -> Value {
     json!({
         "name": name, "status": "ok", "reason": null, "recommended": name == "uv-minimal",
         "image_bytes": bytes, "compressed_bytes": bytes / 3, "layers": 9,
-        "cold_seconds": cold, "app_rebuild_seconds": app, "deps_rebuild_seconds": deps,
+        "cold_seconds": single(cold), "app_rebuild_seconds": single(app),
+        "deps_rebuild_seconds": single(deps),
         "log": format!(".dockwright/logs/{name}.log")
     })
 }
@@ -32,6 +33,7 @@ fn finished(name: &str, bytes: u64, cold: f64, app: f64, deps: f64) -> Value {
 /// A run of the balanced ladder as `dockwright measure` saves it.
 fn saved_run() -> Value {
     json!({
+        "schema_version": 2,
         "project": "demo",
         "profile": "balanced",
         "dockwright_version": "0.1.0",
@@ -41,7 +43,7 @@ fn saved_run() -> Value {
             "program": "docker", "client_version": "27.3.1", "server_version": "27.3.1",
             "builder": "BuildKit"
         },
-        "runs": 1,
+        "repeats": 1,
         "commands": [],
         "variants": [
             finished("docker-init", 1_010_000_000, 14.2, 13.6, 15.1),
@@ -160,7 +162,8 @@ fn explain_json_carries_the_same_content() {
     let measured = &step["measured"];
     assert_eq!(measured["image_bytes"]["before"], 1_010_000_000u64);
     assert_eq!(measured["image_bytes"]["after"], 975_000_000u64);
-    assert_eq!(measured["app_rebuild_seconds"]["after"], 0.9);
+    assert_eq!(measured["app_rebuild_seconds"]["after"]["median"], 0.9);
+    assert_eq!(measured["app_rebuild_seconds"]["after"]["samples"], 1);
 
     let overview: Value = serde_json::from_str(&explain(&proj, &["--json"])).unwrap();
     let names: Vec<&str> = overview["steps"]

@@ -52,9 +52,9 @@ fn saved_run() -> Value {
         json!({
             "name": name, "status": "ok", "reason": null, "recommended": false,
             "image_bytes": bytes, "compressed_bytes": bytes * 2 / 5, "layers": 9,
-            "cold_seconds": cold,
-            "app_rebuild_seconds": app, "app_rebuild_seconds_min": app * 0.8, "app_rebuild_seconds_max": app * 1.25,
-            "deps_rebuild_seconds": deps, "deps_rebuild_seconds_min": deps * 0.9, "deps_rebuild_seconds_max": deps * 1.1,
+            "cold_seconds": single(cold),
+            "app_rebuild_seconds": timing(app, app * 0.8, app * 1.25, 3),
+            "deps_rebuild_seconds": timing(deps, deps * 0.9, deps * 1.1, 3),
             "log": format!(".dockwright/logs/{name}.log"),
             "dockerfile": dockerfile,
         })
@@ -72,6 +72,7 @@ fn saved_run() -> Value {
     );
     uv["recommended"] = json!(true);
     json!({
+        "schema_version": 2,
         "project": "demo",
         "profile": "article",
         "dockwright_version": "0.1.0",
@@ -83,7 +84,7 @@ fn saved_run() -> Value {
             "server_version": "20.10.24",
             "builder": "BuildKit"
         },
-        "runs": 3,
+        "repeats": 3,
         "commands": [
             "docker build --build-arg PIP_INDEX_URL=https://pypi.example/simple -t demo:baseline -f dockerfiles/baseline.Dockerfile .",
             "docker image inspect demo:baseline"
@@ -104,7 +105,7 @@ fn saved_run() -> Value {
                 "reason": "the deps-edit rebuild failed; the end of .dockwright/logs/alpine.log:\nERROR: Failed building wheel for pandas",
                 "recommended": false,
                 "image_bytes": null, "compressed_bytes": null, "layers": null,
-                "cold_seconds": 12.4, "app_rebuild_seconds": null, "deps_rebuild_seconds": null,
+                "cold_seconds": single(12.4), "app_rebuild_seconds": null, "deps_rebuild_seconds": null,
                 "log": ".dockwright/logs/alpine.log",
                 "dockerfile": "FROM python:3.13-alpine\n"
             },
@@ -152,13 +153,13 @@ fn elements<'t>(text: &'t str, tag: &str) -> Vec<&'t str> {
 /// The saved figure a chart draws, by the chart's `data-metric`.
 fn figure(variant: &Value, metric: &str) -> Option<f64> {
     let field = match metric {
-        "image-size" => "image_bytes",
-        "cold-build" => "cold_seconds",
-        "app-edit-rebuild" => "app_rebuild_seconds",
-        "deps-edit-rebuild" => "deps_rebuild_seconds",
+        "image-size" => "/image_bytes",
+        "cold-build" => "/cold_seconds/median",
+        "app-edit-rebuild" => "/app_rebuild_seconds/median",
+        "deps-edit-rebuild" => "/deps_rebuild_seconds/median",
         other => panic!("unknown chart `{other}`"),
     };
-    variant[field].as_f64()
+    variant.pointer(field).and_then(Value::as_f64)
 }
 
 fn number(node: roxmltree::Node, attribute: &str) -> f64 {

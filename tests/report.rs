@@ -14,6 +14,7 @@ use common::*;
 /// recommended variant and a skipped one.
 fn saved_run(project: &str, date: &str) -> Value {
     json!({
+        "schema_version": 2,
         "project": project,
         "profile": "article",
         "dockwright_version": "0.1.0",
@@ -25,23 +26,23 @@ fn saved_run(project: &str, date: &str) -> Value {
             "server_version": "27.3.1",
             "builder": "BuildKit"
         },
-        "runs": 3,
+        "repeats": 3,
         "commands": ["docker build -t demo:baseline -f dockerfiles/baseline.Dockerfile ."],
         "variants": [
             {
                 "name": "baseline", "status": "ok", "reason": null, "recommended": false,
                 "image_bytes": 1034000000u64, "compressed_bytes": 410000000u64, "layers": 12,
-                "cold_seconds": 61.3,
-                "app_rebuild_seconds": 6.2, "app_rebuild_seconds_min": 5.9, "app_rebuild_seconds_max": 6.8,
-                "deps_rebuild_seconds": 58.9, "deps_rebuild_seconds_min": 57.1, "deps_rebuild_seconds_max": 60.4,
+                "cold_seconds": single(61.3),
+                "app_rebuild_seconds": timing(6.2, 5.9, 6.8, 3),
+                "deps_rebuild_seconds": timing(58.9, 57.1, 60.4, 3),
                 "log": ".dockwright/logs/baseline.log"
             },
             {
                 "name": "uv", "status": "ok", "reason": null, "recommended": true,
                 "image_bytes": 151200000u64, "compressed_bytes": 60000000u64, "layers": 9,
-                "cold_seconds": 20.5,
-                "app_rebuild_seconds": 0.09, "app_rebuild_seconds_min": 0.07, "app_rebuild_seconds_max": 0.11,
-                "deps_rebuild_seconds": 4.7, "deps_rebuild_seconds_min": 4.2, "deps_rebuild_seconds_max": 5.2,
+                "cold_seconds": single(20.5),
+                "app_rebuild_seconds": timing(0.09, 0.07, 0.11, 3),
+                "deps_rebuild_seconds": timing(4.7, 4.2, 5.2, 3),
                 "log": ".dockwright/logs/uv.log"
             },
             {

@@ -49,7 +49,7 @@ pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
     )?;
     let _hold = Hold::new();
     let options = Options {
-        runs: args.runs as usize,
+        repeats: args.runs as usize,
         pull: !args.no_pull,
         edits: &[EditKind::App, EditKind::Deps],
     };

@@ -77,7 +77,7 @@ pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
         .filter_map(|path| Run::load(path).ok())
         .collect();
     let options = Options {
-        runs: 1,
+        repeats: 1,
         pull: !args.no_pull,
         edits: &[EditKind::App],
     };

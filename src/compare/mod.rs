@@ -11,7 +11,7 @@ use serde::Serialize;
 
 pub use render::render;
 
-use crate::results::{Run, Status, VariantResult};
+use crate::results::{Run, Status, Timing, VariantResult};
 use crate::stats::NOISE_FLOOR_SECONDS;
 
 /// With a single time on either side, a change under this many percent of
@@ -57,7 +57,7 @@ pub struct Side {
     pub engine: String,
     pub base_set: Option<String>,
     /// How many times each warm rebuild was repeated.
-    pub runs: usize,
+    pub repeats: usize,
 }
 
 /// One variant in both runs.
@@ -94,17 +94,6 @@ pub struct TimeChange {
     pub verdict: Option<Verdict>,
 }
 
-/// A measured time: the median of the samples, with their range when there
-/// were several.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Timing {
-    pub median: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub min: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max: Option<f64>,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
@@ -116,21 +105,6 @@ pub enum Verdict {
     Slower,
     Smaller,
     Larger,
-}
-
-impl Timing {
-    /// A single time, without a range.
-    pub fn single(median: f64) -> Timing {
-        Timing {
-            median,
-            min: None,
-            max: None,
-        }
-    }
-
-    fn range(&self) -> Option<(f64, f64)> {
-        self.min.zip(self.max)
-    }
 }
 
 /// The noise rule in words, for the legend and the JSON.
@@ -184,7 +158,7 @@ impl Comparison {
         let variants = b
             .variants
             .iter()
-            .filter_map(|vb| in_a(&vb.name).map(|va| VariantChange::new(a, va, b, vb)))
+            .filter_map(|vb| in_a(&vb.name).map(|va| VariantChange::new(va, vb)))
             .collect();
         let only_in_a = a
             .variants
@@ -224,7 +198,7 @@ impl Side {
             host: run.host.describe(false),
             engine: run.engine.describe(),
             base_set: run.base_set.clone(),
-            runs: run.runs,
+            repeats: run.repeats,
         }
     }
 }
@@ -282,47 +256,17 @@ fn notes(a: &Run, b: &Run) -> Vec<String> {
 }
 
 impl VariantChange {
-    fn new(a: &Run, va: &VariantResult, b: &Run, vb: &VariantResult) -> VariantChange {
-        let time = |figure: fn(&VariantResult) -> Option<Timing>| {
-            TimeChange::new(timing(a, va, figure), timing(b, vb, figure))
-        };
+    fn new(va: &VariantResult, vb: &VariantResult) -> VariantChange {
         VariantChange {
             name: vb.name.clone(),
             status_a: va.status,
             status_b: vb.status,
             image_bytes: SizeChange::new(va.image_bytes, vb.image_bytes),
-            cold_seconds: time(|v| v.cold_seconds.map(Timing::single)),
-            app_rebuild_seconds: time(|v| {
-                v.app_rebuild_seconds.map(|median| Timing {
-                    median,
-                    min: v.app_rebuild_seconds_min,
-                    max: v.app_rebuild_seconds_max,
-                })
-            }),
-            deps_rebuild_seconds: time(|v| {
-                v.deps_rebuild_seconds.map(|median| Timing {
-                    median,
-                    min: v.deps_rebuild_seconds_min,
-                    max: v.deps_rebuild_seconds_max,
-                })
-            }),
+            cold_seconds: TimeChange::new(va.cold_seconds, vb.cold_seconds),
+            app_rebuild_seconds: TimeChange::new(va.app_rebuild_seconds, vb.app_rebuild_seconds),
+            deps_rebuild_seconds: TimeChange::new(va.deps_rebuild_seconds, vb.deps_rebuild_seconds),
         }
     }
-}
-
-/// A figure of `variant`, its range kept only when the run repeated the
-/// rebuilds (a single sample has none, whatever the file says).
-fn timing(
-    run: &Run,
-    variant: &VariantResult,
-    figure: fn(&VariantResult) -> Option<Timing>,
-) -> Option<Timing> {
-    let timing = figure(variant)?;
-    Some(if run.runs > 1 {
-        timing
-    } else {
-        Timing::single(timing.median)
-    })
 }
 
 impl SizeChange {

@@ -67,10 +67,10 @@ fn header(comparison: &Comparison) -> Vec<String> {
             "{label}: {} · {} · profile {} · {} · {} · {}",
             side.id, side.project, side.profile, side.date, side.engine, side.host
         );
-        if side.runs > 1 {
+        if side.repeats > 1 {
             line.push_str(&format!(
                 " · rebuilds: median of {} runs (min–max)",
-                side.runs
+                side.repeats
             ));
         }
         line
@@ -155,17 +155,6 @@ fn size_row(change: &SizeChange, status_a: Status, status_b: Status) -> [String;
 }
 
 fn time_row(label: &str, change: &TimeChange, status_a: Status, status_b: Status) -> [String; 5] {
-    let shown = |timing: Option<super::Timing>| {
-        timing.map(|t| match t.min.zip(t.max) {
-            Some((min, max)) => format!(
-                "{} ({}–{})",
-                figures::seconds(t.median),
-                bare(min),
-                bare(max)
-            ),
-            None => figures::seconds(t.median),
-        })
-    };
     let cell = match (change.a.zip(change.b), change.seconds, change.verdict) {
         (_, _, Some(Verdict::Same)) => "same".to_string(),
         (Some((a, b)), Some(delta), verdict) => {
@@ -185,13 +174,8 @@ fn time_row(label: &str, change: &TimeChange, status_a: Status, status_b: Status
     [
         String::new(),
         label.to_string(),
-        or_status(shown(change.a), status_a),
-        or_status(shown(change.b), status_b),
+        or_status(change.a.as_ref().map(figures::timing), status_a),
+        or_status(change.b.as_ref().map(figures::timing), status_b),
         cell,
     ]
-}
-
-/// Seconds without their unit, inside a range.
-fn bare(secs: f64) -> String {
-    figures::seconds(secs).trim_end_matches(" s").to_string()
 }

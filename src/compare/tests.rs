@@ -4,8 +4,9 @@ use crate::results::Host;
 fn ranged(median: f64, min: f64, max: f64) -> Timing {
     Timing {
         median,
-        min: Some(min),
-        max: Some(max),
+        min,
+        max,
+        samples: 3,
     }
 }
 
@@ -103,12 +104,17 @@ fn run(runs: usize, variants: Vec<VariantResult>) -> Run {
     }
 }
 
-fn variant(name: &str, bytes: u64, app: f64) -> VariantResult {
+/// A variant whose app-edit rebuild was timed `samples` times, with a
+/// range around its median.
+fn variant(name: &str, bytes: u64, app: f64, samples: usize) -> VariantResult {
     let mut v = VariantResult::new(name, false);
     v.image_bytes = Some(bytes);
-    v.app_rebuild_seconds = Some(app);
-    v.app_rebuild_seconds_min = Some(app * 0.9);
-    v.app_rebuild_seconds_max = Some(app * 1.1);
+    v.app_rebuild_seconds = Some(Timing {
+        median: app,
+        min: app * 0.9,
+        max: app * 1.1,
+        samples,
+    });
     v
 }
 
@@ -116,11 +122,17 @@ fn variant(name: &str, bytes: u64, app: f64) -> VariantResult {
 fn variants_in_one_run_only_are_listed_apart() {
     let a = run(
         3,
-        vec![variant("docker-init", 200, 6.0), variant("slim", 100, 1.0)],
+        vec![
+            variant("docker-init", 200, 6.0, 3),
+            variant("slim", 100, 1.0, 3),
+        ],
     );
     let b = run(
         3,
-        vec![variant("docker-init", 200, 6.0), variant("uv", 90, 0.5)],
+        vec![
+            variant("docker-init", 200, 6.0, 3),
+            variant("uv", 90, 0.5, 3),
+        ],
     );
     let comparison = Comparison::new(Path::new("a.json"), &a, Path::new("b.json"), &b);
     let names: Vec<&str> = comparison
@@ -138,11 +150,11 @@ fn variants_in_one_run_only_are_listed_apart() {
 fn a_run_of_single_samples_has_no_ranges() {
     // A hand-written file may carry a range beside a single sample; with
     // one sample there is no spread to trust, so the fallback applies.
-    let a = run(1, vec![variant("uv", 100, 1.0)]);
-    let b = run(1, vec![variant("uv", 100, 1.08)]);
+    let a = run(1, vec![variant("uv", 100, 1.0, 1)]);
+    let b = run(1, vec![variant("uv", 100, 1.08, 1)]);
     let comparison = Comparison::new(Path::new("a.json"), &a, Path::new("b.json"), &b);
     let app = &comparison.variants[0].app_rebuild_seconds;
-    assert_eq!(app.a.and_then(|t| t.min), None);
+    assert_eq!(app.a.and_then(|t| t.range()), None);
     assert_eq!(app.verdict, Some(Verdict::Noise));
     assert_eq!(
         comparison.variants[0].image_bytes.verdict,
@@ -152,10 +164,10 @@ fn a_run_of_single_samples_has_no_ranges() {
 
 #[test]
 fn runs_from_different_locks_or_none_are_noted_once() {
-    let unlocked = run(1, vec![variant("uv", 100, 1.0)]);
+    let unlocked = run(1, vec![variant("uv", 100, 1.0, 1)]);
     let lock = |sha: &str| Run {
         lock_sha256: Some(sha.repeat(64)),
-        ..run(1, vec![variant("uv", 100, 1.0)])
+        ..run(1, vec![variant("uv", 100, 1.0, 1)])
     };
     let notes =
         |a: &Run, b: &Run| Comparison::new(Path::new("a.json"), a, Path::new("b.json"), b).notes;
@@ -175,8 +187,8 @@ fn runs_from_different_locks_or_none_are_noted_once() {
 
 #[test]
 fn different_machines_are_noted() {
-    let a = run(1, vec![variant("uv", 100, 1.0)]);
-    let mut b = run(1, vec![variant("uv", 100, 1.0)]);
+    let a = run(1, vec![variant("uv", 100, 1.0, 1)]);
+    let mut b = run(1, vec![variant("uv", 100, 1.0, 1)]);
     b.host.name = "laptop".into();
     let comparison = Comparison::new(Path::new("a.json"), &a, Path::new("b.json"), &b);
     assert!(

@@ -4,7 +4,7 @@
 use std::fmt::Display;
 
 use super::Report;
-use crate::results::Status;
+use crate::results::{Status, Timing};
 
 pub const HEADER: [&str; 15] = [
     "variant",
@@ -37,13 +37,13 @@ pub fn render(report: &Report) -> String {
             escape(&v.name),
             status.to_string(),
             v.recommended.to_string(),
-            raw(v.cold_seconds),
-            raw(v.app_rebuild_seconds),
-            raw(v.app_rebuild_seconds_min),
-            raw(v.app_rebuild_seconds_max),
-            raw(v.deps_rebuild_seconds),
-            raw(v.deps_rebuild_seconds_min),
-            raw(v.deps_rebuild_seconds_max),
+            raw(v.cold_seconds.map(|t| t.median)),
+            raw(v.app_rebuild_seconds.map(|t| t.median)),
+            raw(range(v.app_rebuild_seconds).map(|(min, _)| min)),
+            raw(range(v.app_rebuild_seconds).map(|(_, max)| max)),
+            raw(v.deps_rebuild_seconds.map(|t| t.median)),
+            raw(range(v.deps_rebuild_seconds).map(|(min, _)| min)),
+            raw(range(v.deps_rebuild_seconds).map(|(_, max)| max)),
             raw(v.image_bytes),
             raw(v.compressed_bytes),
             raw(v.layers),
@@ -53,6 +53,11 @@ pub fn render(report: &Report) -> String {
         lines.push(fields.join(","));
     }
     lines.join("\n")
+}
+
+/// A rebuild's min and max: its columns stay empty unless it was repeated.
+fn range(timing: Option<Timing>) -> Option<(f64, f64)> {
+    timing.and_then(|t| t.range())
 }
 
 /// `Display` of a float is the shortest text that reads back as the same

@@ -251,10 +251,10 @@ impl Chart {
 fn environment(report: &Report) -> Vec<Fact> {
     let run = report.run;
     let engine = &run.engine;
-    let repeats = if run.runs > 1 {
+    let repeats = if run.repeats > 1 {
         format!(
             "each rebuild {} times; the median is shown, with the range in the table",
-            run.runs
+            run.repeats
         )
     } else {
         "each rebuild once".to_string()

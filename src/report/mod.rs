@@ -116,9 +116,9 @@ impl Metric {
     pub fn value(self, variant: &VariantResult) -> Option<f64> {
         match self {
             Metric::ImageSize => variant.image_bytes.map(|bytes| bytes as f64),
-            Metric::ColdBuild => variant.cold_seconds,
-            Metric::AppRebuild => variant.app_rebuild_seconds,
-            Metric::DepsRebuild => variant.deps_rebuild_seconds,
+            Metric::ColdBuild => variant.cold_seconds.map(|t| t.median),
+            Metric::AppRebuild => app_rebuild(variant),
+            Metric::DepsRebuild => variant.deps_rebuild_seconds.map(|t| t.median),
         }
     }
 
@@ -204,7 +204,7 @@ impl<'a> Report<'a> {
             .variants
             .iter()
             .enumerate()
-            .map(|(index, variant)| Row::new(run, variant, index == 0, baseline))
+            .map(|(index, variant)| Row::new(variant, index == 0, baseline))
             .collect();
         Report {
             run,
@@ -226,10 +226,10 @@ fn header(run: &Run) -> String {
         run.date,
         run.host.describe(false),
     );
-    if run.runs > 1 {
+    if run.repeats > 1 {
         header.push_str(&format!(
             " · rebuilds: median of {} runs (min–max)",
-            run.runs
+            run.repeats
         ));
     }
     header
@@ -263,7 +263,6 @@ fn note(variant: &VariantResult) -> Option<String> {
 
 impl<'a> Row<'a> {
     fn new(
-        run: &Run,
         variant: &'a VariantResult,
         is_baseline: bool,
         baseline: Option<&VariantResult>,
@@ -281,7 +280,6 @@ impl<'a> Row<'a> {
         // A variant that did not finish may still have figures from the
         // steps before; the status fills the cells it has none for.
         let or_status = |cell: Option<String>| cell.unwrap_or_else(|| status.to_string());
-        let ranged = run.runs > 1;
         let name = if variant.recommended {
             format!("{}{RECOMMENDED_MARK}", variant.name)
         } else {
@@ -299,19 +297,9 @@ impl<'a> Row<'a> {
             vs_baseline,
             cells: [
                 name,
-                or_status(variant.cold_seconds.map(seconds)),
-                or_status(rebuild(
-                    variant.app_rebuild_seconds,
-                    variant.app_rebuild_seconds_min,
-                    variant.app_rebuild_seconds_max,
-                    ranged,
-                )),
-                or_status(rebuild(
-                    variant.deps_rebuild_seconds,
-                    variant.deps_rebuild_seconds_min,
-                    variant.deps_rebuild_seconds_max,
-                    ranged,
-                )),
+                or_status(variant.cold_seconds.as_ref().map(figures::timing)),
+                or_status(variant.app_rebuild_seconds.as_ref().map(figures::timing)),
+                or_status(variant.deps_rebuild_seconds.as_ref().map(figures::timing)),
                 or_status(variant.image_bytes.map(size)),
                 vs_cell,
             ],
@@ -326,7 +314,7 @@ impl Delta {
                 .image_bytes
                 .zip(variant.image_bytes)
                 .map(|(base, this)| figures::size_delta(base, this)),
-            app_rebuild_ratio: ratio(base.app_rebuild_seconds, variant.app_rebuild_seconds),
+            app_rebuild_ratio: ratio(app_rebuild(base), app_rebuild(variant)),
         }
     }
 
@@ -382,14 +370,14 @@ impl Summary {
                     .and_then(|base| ratio(base.image_bytes.map(|b| b as f64), Some(bytes as f64))),
             });
         let fastest = finished()
-            .filter_map(|v| v.app_rebuild_seconds.map(|s| (v, s)))
+            .filter_map(|v| app_rebuild(v).map(|s| (v, s)))
             .min_by(|(_, a), (_, b)| a.total_cmp(b))
             .map(|(v, secs)| Best {
                 name: v.name.clone(),
                 shown: seconds(secs),
                 factor: baseline
                     .filter(|base| !std::ptr::eq(*base, v))
-                    .and_then(|base| ratio(base.app_rebuild_seconds, Some(secs))),
+                    .and_then(|base| ratio(app_rebuild(base), Some(secs))),
             });
         Summary { smallest, fastest }
     }
@@ -424,31 +412,8 @@ impl Summary {
     }
 }
 
-/// A median with its range when the rebuild was repeated:
-/// `0.12 s (0.10–0.15)`.
-fn rebuild(
-    median: Option<f64>,
-    min: Option<f64>,
-    max: Option<f64>,
-    ranged: bool,
-) -> Option<String> {
-    let median = median?;
-    Some(match min.zip(max).filter(|_| ranged) {
-        Some((min, max)) => format!(
-            "{} ({}–{})",
-            seconds(median),
-            bare_seconds(min),
-            bare_seconds(max)
-        ),
-        None => seconds(median),
-    })
-}
-
-/// Two decimals under a second, where rebuilds live; one above.
-fn bare_seconds(secs: f64) -> String {
-    if secs < 1.0 {
-        format!("{secs:.2}")
-    } else {
-        format!("{secs:.1}")
-    }
+/// The median app-edit rebuild, which the baseline comparison and the
+/// summary rank variants by.
+fn app_rebuild(variant: &VariantResult) -> Option<f64> {
+    variant.app_rebuild_seconds.map(|t| t.median)
 }

@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::*;
+use crate::results::Timing;
 
 /// Rounded as a stopwatch would report it, so the fixture holds no
 /// float noise such as `0.11249999999999999`.
@@ -18,15 +19,18 @@ fn sample_run(runs: usize) -> Run {
         v.image_bytes = Some(bytes);
         v.compressed_bytes = Some(bytes * 2 / 5);
         v.layers = Some(9);
-        v.cold_seconds = Some(cold);
-        v.app_rebuild_seconds = Some(app);
-        v.deps_rebuild_seconds = Some(deps);
-        if runs > 1 {
-            v.app_rebuild_seconds_min = Some(ms(app * 0.8));
-            v.app_rebuild_seconds_max = Some(ms(app * 1.25));
-            v.deps_rebuild_seconds_min = Some(ms(deps * 0.9));
-            v.deps_rebuild_seconds_max = Some(ms(deps * 1.1));
-        }
+        let repeated = |median: f64, min: f64, max: f64| match runs {
+            1 => Timing::single(median),
+            samples => Timing {
+                median,
+                min: ms(min),
+                max: ms(max),
+                samples,
+            },
+        };
+        v.cold_seconds = Some(Timing::single(cold));
+        v.app_rebuild_seconds = Some(repeated(app, app * 0.8, app * 1.25));
+        v.deps_rebuild_seconds = Some(repeated(deps, deps * 0.9, deps * 1.1));
         v.log = Some(PathBuf::from(format!(".dockwright/logs/{name}.log")));
         v
     };
@@ -41,7 +45,7 @@ fn sample_run(runs: usize) -> Run {
         "the deps-edit rebuild failed; the end of .dockwright/logs/alpine.log:\nERROR: Failed building wheel for pandas"
             .into(),
     );
-    failed.cold_seconds = Some(12.4);
+    failed.cold_seconds = Some(Timing::single(12.4));
     failed.log = Some(PathBuf::from(".dockwright/logs/alpine.log"));
     let mut uv = ok("uv", 151_200_000, 20.5, 0.09, 4.7);
     uv.recommended = true;
@@ -83,7 +87,8 @@ fn deltas_compare_each_finished_variant_with_the_first() {
             Some(i128::from(v.image_bytes.unwrap()) - i128::from(base.image_bytes.unwrap())),
             "{name}"
         );
-        let expected = base.app_rebuild_seconds.unwrap() / v.app_rebuild_seconds.unwrap();
+        let expected =
+            base.app_rebuild_seconds.unwrap().median / v.app_rebuild_seconds.unwrap().median;
         assert!(
             (delta.app_rebuild_ratio.unwrap() - expected).abs() < 1e-9,
             "{name}"
@@ -101,7 +106,7 @@ fn the_vs_baseline_cell_reads_like_the_article() {
     let base = &run.variants[0];
     let uv = variant(&run, "uv");
     let saved_mb = (base.image_bytes.unwrap() - uv.image_bytes.unwrap()) as f64 / 1e6;
-    let faster = base.app_rebuild_seconds.unwrap() / uv.app_rebuild_seconds.unwrap();
+    let faster = base.app_rebuild_seconds.unwrap().median / uv.app_rebuild_seconds.unwrap().median;
     assert!(
         faster >= 10.0,
         "the fixture's uv should be over ten times faster"
@@ -112,7 +117,8 @@ fn the_vs_baseline_cell_reads_like_the_article() {
     );
 
     let multi = variant(&run, "multi-stage");
-    let slower = multi.app_rebuild_seconds.unwrap() / base.app_rebuild_seconds.unwrap();
+    let slower =
+        multi.app_rebuild_seconds.unwrap().median / base.app_rebuild_seconds.unwrap().median;
     assert!(
         row(&report, "multi-stage").cells[5].ends_with(&format!(", {slower:.1}× slower")),
         "{}",
@@ -186,18 +192,21 @@ fn repeated_rebuilds_show_the_median_and_range() {
         row(&report, "uv").cells[2],
         format!(
             "{:.2} s ({:.2}–{:.2})",
-            uv.app_rebuild_seconds.unwrap(),
-            uv.app_rebuild_seconds_min.unwrap(),
-            uv.app_rebuild_seconds_max.unwrap()
+            uv.app_rebuild_seconds.unwrap().median,
+            uv.app_rebuild_seconds.unwrap().min,
+            uv.app_rebuild_seconds.unwrap().max
         )
     );
     assert_eq!(
         row(&report, "baseline").cells[3],
         format!(
             "{:.1} s ({:.1}–{:.1})",
-            variant(&run, "baseline").deps_rebuild_seconds.unwrap(),
-            variant(&run, "baseline").deps_rebuild_seconds_min.unwrap(),
-            variant(&run, "baseline").deps_rebuild_seconds_max.unwrap()
+            variant(&run, "baseline")
+                .deps_rebuild_seconds
+                .unwrap()
+                .median,
+            variant(&run, "baseline").deps_rebuild_seconds.unwrap().min,
+            variant(&run, "baseline").deps_rebuild_seconds.unwrap().max
         )
     );
     assert!(report.header.contains("median of 3 runs"));
@@ -238,7 +247,8 @@ fn the_summary_picks_the_smallest_and_the_fastest() {
     let fastest = summary.fastest.as_ref().unwrap();
     let uv = variant(&run, "uv");
     assert_eq!(fastest.name, "uv");
-    let expected = base.app_rebuild_seconds.unwrap() / uv.app_rebuild_seconds.unwrap();
+    let expected =
+        base.app_rebuild_seconds.unwrap().median / uv.app_rebuild_seconds.unwrap().median;
     assert!((fastest.factor.unwrap() - expected).abs() < 1e-9);
 
     assert_eq!(
@@ -248,8 +258,8 @@ fn the_summary_picks_the_smallest_and_the_fastest() {
              Fastest app-edit rebuild: uv, {:.2} s, {:.0}× faster than baseline.",
             minimal.image_bytes.unwrap() as f64 / 1e6,
             base.image_bytes.unwrap() as f64 / minimal.image_bytes.unwrap() as f64,
-            uv.app_rebuild_seconds.unwrap(),
-            base.app_rebuild_seconds.unwrap() / uv.app_rebuild_seconds.unwrap(),
+            uv.app_rebuild_seconds.unwrap().median,
+            base.app_rebuild_seconds.unwrap().median / uv.app_rebuild_seconds.unwrap().median,
         )
     );
 }
@@ -566,8 +576,15 @@ fn csv_snapshot() {
 fn json_is_the_run_as_saved() {
     let run = sample_run(3);
     let json = render(&run, Format::Json).unwrap();
-    assert_eq!(json, serde_json::to_string_pretty(&run).unwrap());
-    assert_eq!(serde_json::from_str::<Run>(&json).unwrap(), run);
+    assert_eq!(json, run.to_json().unwrap());
+    assert!(
+        json.starts_with(&format!(
+            "{{\n  \"schema_version\": {},",
+            crate::results::SCHEMA_VERSION
+        )),
+        "{json}"
+    );
+    assert_eq!(Run::from_json(&json).unwrap(), run);
 }
 
 /// The cells of the table row whose first cell is `label`, each without
@@ -718,7 +735,7 @@ fn every_format_carries_the_same_numbers() {
     assert_eq!(html_rows.len(), report.rows.len());
     let charts = html_chart_values(&html);
     let csv = csv::render(&report);
-    let json: Run = serde_json::from_str(&json::render(&report).unwrap()).unwrap();
+    let json = Run::from_json(&json::render(&report).unwrap()).unwrap();
     assert_eq!(json, run);
 
     let mut csv_lines = csv.lines();
@@ -761,9 +778,13 @@ fn every_format_carries_the_same_numbers() {
         }
 
         if v.status == Status::Ok {
-            assert_shows(&in_table[1], v.cold_seconds, "cold");
-            assert_shows(&in_table[2], v.app_rebuild_seconds, "app");
-            assert_shows(&in_table[3], v.deps_rebuild_seconds, "deps");
+            assert_shows(&in_table[1], v.cold_seconds.map(|t| t.median), "cold");
+            assert_shows(&in_table[2], v.app_rebuild_seconds.map(|t| t.median), "app");
+            assert_shows(
+                &in_table[3],
+                v.deps_rebuild_seconds.map(|t| t.median),
+                "deps",
+            );
             assert_shows(
                 &in_table[4],
                 v.image_bytes.map(|b| in_unit(&in_table[4], b as f64)),
@@ -771,8 +792,9 @@ fn every_format_carries_the_same_numbers() {
             );
             let (_, range) = in_table[2].split_once('(').unwrap();
             let (min, max) = range.trim_end_matches(')').split_once('–').unwrap();
-            assert_shows(min, v.app_rebuild_seconds_min, "app min");
-            assert_shows(max, v.app_rebuild_seconds_max, "app max");
+            let app = v.app_rebuild_seconds.unwrap();
+            assert_shows(min, Some(app.min), "app min");
+            assert_shows(max, Some(app.max), "app max");
             if v.name != base.name {
                 let saved = (base.image_bytes.unwrap() - v.image_bytes.unwrap()) as f64;
                 let saved = in_unit(&in_table[5], saved);
@@ -786,19 +808,20 @@ fn every_format_carries_the_same_numbers() {
             (!field.is_empty()).then(|| field.parse().unwrap())
         };
         let as_f64 = |n: Option<u64>| n.map(|n| n as f64);
-        assert_eq!(number("cold_seconds"), v.cold_seconds);
-        assert_eq!(number("app_rebuild_seconds"), v.app_rebuild_seconds);
-        assert_eq!(number("app_rebuild_seconds_min"), v.app_rebuild_seconds_min);
-        assert_eq!(number("app_rebuild_seconds_max"), v.app_rebuild_seconds_max);
-        assert_eq!(number("deps_rebuild_seconds"), v.deps_rebuild_seconds);
-        assert_eq!(
-            number("deps_rebuild_seconds_min"),
-            v.deps_rebuild_seconds_min
-        );
-        assert_eq!(
-            number("deps_rebuild_seconds_max"),
-            v.deps_rebuild_seconds_max
-        );
+        for (column, timing) in [
+            ("cold_seconds", v.cold_seconds),
+            ("app_rebuild_seconds", v.app_rebuild_seconds),
+            ("deps_rebuild_seconds", v.deps_rebuild_seconds),
+        ] {
+            let range = timing.and_then(|t| t.range());
+            assert_eq!(number(column), timing.map(|t| t.median), "{column}");
+            let min = format!("{column}_min");
+            let max = format!("{column}_max");
+            if column != "cold_seconds" {
+                assert_eq!(number(&min), range.map(|r| r.0), "{min}");
+                assert_eq!(number(&max), range.map(|r| r.1), "{max}");
+            }
+        }
         assert_eq!(number("image_bytes"), as_f64(v.image_bytes));
         assert_eq!(number("compressed_bytes"), as_f64(v.compressed_bytes));
         assert_eq!(number("layers"), v.layers.map(|n| n as f64));
@@ -814,7 +837,9 @@ fn every_format_carries_the_same_numbers() {
         );
         assert_eq!(
             number("vs_baseline_app_rebuild_ratio"),
-            compared.then(|| base.app_rebuild_seconds.unwrap() / v.app_rebuild_seconds.unwrap())
+            compared
+                .then(|| base.app_rebuild_seconds.unwrap().median
+                    / v.app_rebuild_seconds.unwrap().median)
         );
     }
 
@@ -856,6 +881,6 @@ fn the_html_environment_names_the_lock_and_json_keeps_it() {
         html.contains(&format!("requirements.lock, sha256 {sha}")),
         "{html}"
     );
-    let json: Run = serde_json::from_str(&json::render(&report).unwrap()).unwrap();
+    let json = Run::from_json(&json::render(&report).unwrap()).unwrap();
     assert_eq!(json.lock_sha256, Some(sha));
 }

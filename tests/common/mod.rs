@@ -376,3 +376,14 @@ done
 mkdir -p "$dest" && cp "$here/pins" "$dest/requirements.lock" ;;"#,
     )
 }
+
+/// A time as a saved run keeps it (format 2): the median of `samples`
+/// builds, with the fastest and the slowest.
+pub fn timing(median: f64, min: f64, max: f64, samples: usize) -> serde_json::Value {
+    serde_json::json!({ "median": median, "min": min, "max": max, "samples": samples })
+}
+
+/// A time of one build, as a saved run keeps a cold build.
+pub fn single(seconds: f64) -> serde_json::Value {
+    timing(seconds, seconds, seconds, 1)
+}

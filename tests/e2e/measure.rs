@@ -24,8 +24,9 @@ fn variant<'a>(run: &'a serde_json::Value, name: &str) -> &'a serde_json::Value 
         .unwrap_or_else(|| panic!("no variant {name} in {run}"))
 }
 
+/// The median of a variant's timing `key`.
 fn seconds(v: &serde_json::Value, key: &str) -> f64 {
-    v[key]
+    v[key]["median"]
         .as_f64()
         .unwrap_or_else(|| panic!("{} has no {key}: {v}", v["name"]))
 }
@@ -306,4 +307,70 @@ fn the_dependency_edit_avoids_a_package_the_project_pins() {
     assert_eq!(built["status"], "ok", "{built}");
     assert!(seconds(built, "deps_rebuild_seconds") > 0.0);
     assert_eq!(std::fs::read_to_string(&reqs).unwrap(), pinned);
+}
+
+/// With `--runs 2` each rebuild is saved as one timing of its two builds,
+/// and the cold build, timed once, as a timing of one; the table shows the
+/// rebuilds' ranges from those figures.
+#[test]
+fn repeated_rebuilds_are_saved_as_timings_of_their_builds() {
+    let Some(engine) = engine() else { return };
+    let project = scaffold(
+        &engine,
+        "e2e-repeats",
+        &["--profile", "speed", "--deps", "minimal"],
+    );
+    let dir = &project.dir;
+    let out = dockwright(
+        dir,
+        &[
+            "measure",
+            "docker-init",
+            "--runs",
+            "2",
+            "--json",
+            "--engine",
+            engine.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "measure: {}", text(&out.stderr));
+    let run = results_of(&out);
+    assert_eq!(run["schema_version"], 2, "{run}");
+    assert_eq!(run["repeats"], 2, "{run}");
+    let built = variant(&run, "docker-init");
+    assert_eq!(built["status"], "ok", "{built}");
+    let cold = &built["cold_seconds"];
+    assert_eq!(cold["samples"], 1, "{cold}");
+    assert_eq!(cold["min"], cold["median"], "{cold}");
+    assert_eq!(cold["max"], cold["median"], "{cold}");
+    let table = text(&dockwright(dir, &["report", "--format", "table"]).stdout);
+    for key in ["app_rebuild_seconds", "deps_rebuild_seconds"] {
+        let timing = &built[key];
+        assert_eq!(timing["samples"], 2, "{key}: {timing}");
+        let [median, min, max] =
+            ["median", "min", "max"].map(|field| timing[field].as_f64().unwrap());
+        assert!(
+            min <= median && median <= max && min > 0.0,
+            "{key}: {timing}"
+        );
+        let bare = |secs: f64| {
+            if secs < 1.0 {
+                format!("{secs:.2}")
+            } else {
+                format!("{secs:.1}")
+            }
+        };
+        let range = format!("({}–{})", bare(min), bare(max));
+        assert!(
+            table.contains(&range),
+            "no {key} range {range} in:\n{table}"
+        );
+    }
+    let keys: Vec<&String> = built.as_object().unwrap().keys().collect();
+    assert!(
+        keys.iter()
+            .all(|k| !k.ends_with("_min") && !k.ends_with("_max")),
+        "format 1's flat keys in {keys:?}"
+    );
+    formats_agree(dir, &run);
 }

@@ -21,7 +21,7 @@ const RECOMMENDED: &[(&str, &str)] = &[
 ];
 const PRESETS: &[&str] = &["minimal", "article"];
 
-/// What a target compares: a field of dockwright's measure JSON.
+/// What a target compares: a figure of dockwright's measure JSON.
 #[derive(Clone, Copy)]
 enum Field {
     Image,
@@ -31,12 +31,14 @@ enum Field {
 }
 
 impl Field {
-    fn key(self) -> &'static str {
+    /// Where the figure is in a variant's JSON: a time is the median of
+    /// its timing.
+    fn pointer(self) -> &'static str {
         match self {
-            Field::Image => "image_bytes",
-            Field::Cold => "cold_seconds",
-            Field::AppRebuild => "app_rebuild_seconds",
-            Field::DepsRebuild => "deps_rebuild_seconds",
+            Field::Image => "/image_bytes",
+            Field::Cold => "/cold_seconds/median",
+            Field::AppRebuild => "/app_rebuild_seconds/median",
+            Field::DepsRebuild => "/deps_rebuild_seconds/median",
         }
     }
 
@@ -151,13 +153,15 @@ impl Samples {
         values
             .iter()
             .map(|v| {
-                v[field.key()].as_f64().with_context(|| {
-                    format!(
-                        "{variant} ({preset}) has no {}: {}",
-                        field.key(),
-                        v["reason"]
-                    )
-                })
+                v.pointer(field.pointer())
+                    .and_then(Value::as_f64)
+                    .with_context(|| {
+                        format!(
+                            "{variant} ({preset}) has no {}: {}",
+                            field.pointer(),
+                            v["reason"]
+                        )
+                    })
             })
             .collect()
     }
@@ -452,7 +456,9 @@ fn render(
         out.push_str(&format!(
             "\n## Building from source (`--slow`)\n\nThe `from-source` variant on the article preset (numpy and pandas compiled): \
              cold build {:.0} s, image {:.1} MB.\n",
-            slow["cold_seconds"].as_f64().unwrap_or_default(),
+            slow.pointer(Field::Cold.pointer())
+                .and_then(Value::as_f64)
+                .unwrap_or_default(),
             slow["image_bytes"].as_f64().unwrap_or_default() / 1e6
         ));
     }
