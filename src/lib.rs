@@ -32,12 +32,12 @@ mod plan;
 mod poetry;
 mod presets;
 mod prompt;
-mod render;
 mod report;
 mod requirements;
 mod results;
 mod scaffold;
 mod stats;
+mod templates;
 mod tour;
 mod ui;
 

@@ -17,8 +17,8 @@ use crate::dockerfile;
 use crate::engine::{BuildSpec, Destination};
 use crate::error::UserError;
 use crate::journal::sha256;
-use crate::render;
 use crate::requirements;
+use crate::templates;
 
 /// The lock's path, relative to the project.
 pub const FILE: &str = "requirements.lock";
@@ -160,7 +160,7 @@ pub fn resolve(
         }
         fs::write(&path, &input.bytes)?;
     }
-    let text = render::render(
+    let text = templates::fill(
         "lock/Dockerfile",
         &Context {
             images,
@@ -229,7 +229,7 @@ mod tests {
         for (path, text) in files {
             fs::write(dir.path().join(path), text).unwrap();
         }
-        let mut text = crate::render::render(
+        let mut text = crate::templates::fill(
             "project/dockwright.toml",
             &serde_json::json!({
                 "name": "hello", "python": "3.13", "port": 5000, "entry": "app:app",

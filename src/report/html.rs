@@ -12,8 +12,8 @@ use serde::Serialize;
 use super::{Metric, Report, COLUMNS, MISSING, RECOMMENDED_MARK};
 use crate::catalogue::Catalogue;
 use crate::diff::{self, Kind};
-use crate::render;
 use crate::results::{Status, VariantResult};
+use crate::templates;
 
 const TEMPLATE: &str = "report/report.html";
 
@@ -32,7 +32,7 @@ const MARGIN: f64 = 8.0;
 
 pub fn render(report: &Report) -> anyhow::Result<String> {
     let catalogue = Catalogue::load()?;
-    render::render(TEMPLATE, &Page::new(report, &catalogue))
+    templates::fill(TEMPLATE, &Page::new(report, &catalogue))
 }
 
 /// Everything the template shows.
