@@ -5,7 +5,7 @@
 mod adopt;
 mod args;
 mod atomic;
-mod builder;
+mod build_runner;
 mod catalogue;
 mod cli;
 mod commands;

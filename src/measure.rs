@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::builder::{log_tail, Builder, Log, Timed};
+use crate::build_runner::{log_tail, BuildRunner, Log, Timed};
 use crate::config::Config;
 use crate::edit::{self, Edit};
 use crate::engine::{Engine, Runner};
@@ -69,7 +69,7 @@ pub fn new_run(config: &Config, plan: &Plan, engine: &Engine, runs: usize) -> Ru
 
 /// Makes `kind`'s edit, rebuilds `step` with the cache, and undoes the edit.
 pub fn rebuild(
-    builder: &mut Builder,
+    build_runner: &mut BuildRunner,
     config: &Config,
     step: &Step,
     kind: EditKind,
@@ -78,23 +78,23 @@ pub fn rebuild(
     let nonce = nonce();
     let _edit = match kind {
         EditKind::App => Edit::apply(
-            &builder.plan.dir,
+            &build_runner.plan.dir,
             Path::new(&config.project.app_file),
             |text| edit::bump_app(text, &nonce),
         )?,
         EditKind::Deps => {
             let file = Path::new(&config.project.requirements);
             let line = edit::extra_dependency(
-                &builder.plan.dir,
+                &build_runner.plan.dir,
                 file,
                 config.measure.extra_dependency.as_deref(),
             )?;
-            Edit::apply(&builder.plan.dir, file, |text| {
+            Edit::apply(&build_runner.plan.dir, file, |text| {
                 edit::add_dependency(text, &line, &nonce)
             })?
         }
     };
-    builder.build(
+    build_runner.build(
         step,
         false,
         false,
@@ -129,14 +129,14 @@ fn finish(run: &Run, warnings: &[String]) -> i32 {
 /// failed build a failed one; the engine vanishing or Ctrl-C are errors.
 /// `warnings` collects what the timings' spread says about their trust.
 pub fn variant(
-    builder: &mut Builder,
+    build_runner: &mut BuildRunner,
     config: &Config,
     step: &Step,
     options: &Options,
     log_path: &Path,
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<VariantResult> {
-    if let Some(why) = builder.missing_base(step)? {
+    if let Some(why) = build_runner.missing_base(step)? {
         let mut result = VariantResult::skipped(&step.name, step.recommended, &why);
         result.dockerfile = Some(step.text.clone());
         return Ok(result);
@@ -148,12 +148,12 @@ pub fn variant(
     if step.facts.needs_buildkit {
         // Cache mounts outlive --no-cache: without this the "cold" build
         // would reuse the last run's downloads.
-        if let Some(prune) = builder.engine.prune_cache_mounts_cmd() {
-            builder.run(&prune, &mut log)?;
+        if let Some(prune) = build_runner.engine.prune_cache_mounts_cmd() {
+            build_runner.run(&prune, &mut log)?;
         }
     }
-    let pull = options.pull && builder.pullable(step)?;
-    let cold = builder.build(
+    let pull = options.pull && build_runner.pullable(step)?;
+    let cold = build_runner.build(
         step,
         true,
         pull,
@@ -164,16 +164,16 @@ pub fn variant(
         return Ok(failed(result, "cold build", log_path));
     }
     result.cold_seconds = Some(cold.seconds);
-    let engine = builder.engine;
-    let image_bytes = engine.image_size(builder.runner, &step.tag)?;
+    let engine = build_runner.engine;
+    let image_bytes = engine.image_size(build_runner.runner, &step.tag)?;
     result.image_bytes = Some(image_bytes);
-    result.layers = Some(engine.layers(builder.runner, &step.tag)? as usize);
+    result.layers = Some(engine.layers(build_runner.runner, &step.tag)? as usize);
     result.compressed_bytes =
-        Some(engine.compressed_size(builder.runner, &step.tag, image_bytes)?);
+        Some(engine.compressed_size(build_runner.runner, &step.tag, image_bytes)?);
     for &kind in options.edits {
         let mut samples = Vec::new();
         for _ in 0..options.runs {
-            let timed = rebuild(builder, config, step, kind, &mut log)?;
+            let timed = rebuild(build_runner, config, step, kind, &mut log)?;
             if !timed.ok {
                 return Ok(failed(result, kind.label(), log_path));
             }
@@ -217,13 +217,13 @@ fn failed(mut result: VariantResult, what: &str, log_path: &Path) -> VariantResu
 }
 
 /// One measure (or tour) run from start to finish: its files and the
-/// project's measure lock, the builder, the run being written and saved after
+/// project's measure lock, the build_runner, the run being written and saved after
 /// every variant, and the timing warnings that are printed at the end. The
 /// commands drive it step by step; it is the one place a variant is measured,
 /// recorded and saved.
 pub struct Measurement<'a> {
     files: RunFiles,
-    builder: Builder<'a>,
+    build_runner: BuildRunner<'a>,
     config: &'a Config,
     options: Options,
     pub run: Run,
@@ -242,7 +242,7 @@ impl<'a> Measurement<'a> {
     ) -> anyhow::Result<Measurement<'a>> {
         Ok(Measurement {
             files: RunFiles::start(&plan.dir, command)?,
-            builder: Builder::new(engine, runner, plan),
+            build_runner: BuildRunner::new(engine, runner, plan),
             config,
             run: new_run(config, plan, engine, options.runs),
             options,
@@ -256,14 +256,14 @@ impl<'a> Measurement<'a> {
     pub fn measure(&mut self, step: &Step) -> anyhow::Result<()> {
         let log = self.files.log(&step.name);
         let measured = variant(
-            &mut self.builder,
+            &mut self.build_runner,
             self.config,
             step,
             &self.options,
             &log,
             &mut self.warnings,
         );
-        self.run.commands = self.builder.commands.clone();
+        self.run.commands = self.build_runner.commands.clone();
         let result = measured.map_err(|err| self.run.keep_finished(&self.files.results, err))?;
         self.record(result)
     }

@@ -7,7 +7,7 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::args::{prepare, EngineArgs, OutputArgs};
-use crate::builder::{log_tail, Builder, Log};
+use crate::build_runner::{log_tail, BuildRunner, Log};
 use crate::engine::System;
 use crate::error::exit;
 use crate::results::{self, Status};
@@ -44,7 +44,7 @@ struct Built {
 pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
     let (_, plan, engine) = prepare(&args.project, &args.variants, &args.engine)?;
     let logs = results::state_subdir(&plan.dir, &["logs"])?;
-    let mut builder = Builder::new(&engine, &System, &plan);
+    let mut build_runner = BuildRunner::new(&engine, &System, &plan);
     let mut results = Vec::new();
     for step in &plan.steps {
         let mut built = Built {
@@ -56,7 +56,7 @@ pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
             image_bytes: None,
             log: None,
         };
-        if let Some(why) = builder.missing_base(step)? {
+        if let Some(why) = build_runner.missing_base(step)? {
             eprintln!("{}: skipped: {why}", step.name);
             built.reason = Some(why);
             results.push(built);
@@ -64,7 +64,7 @@ pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
         }
         let log_path = logs.join(format!("{}.log", step.name));
         let mut log = Log::create(&log_path)?;
-        let timed = builder.build(step, args.no_cache, false, &mut log, &step.name)?;
+        let timed = build_runner.build(step, args.no_cache, false, &mut log, &step.name)?;
         built.seconds = Some(timed.seconds);
         if timed.ok {
             built.status = Status::Ok;

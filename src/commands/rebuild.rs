@@ -7,7 +7,7 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::args::{prepare, EngineArgs, OutputArgs};
-use crate::builder::{Builder, Log};
+use crate::build_runner::{BuildRunner, Log};
 use crate::engine::System;
 use crate::error::exit;
 use crate::interrupt::Hold;
@@ -53,12 +53,12 @@ pub fn rebuild(args: RebuildArgs) -> anyhow::Result<i32> {
     } else {
         EditKind::App
     };
-    let mut builder = Builder::new(&engine, &System, &plan);
+    let mut build_runner = BuildRunner::new(&engine, &System, &plan);
     let mut results = Vec::new();
     for step in &plan.steps {
         let log_path = logs.join(format!("{}-rebuild.log", step.name));
         let mut log = Log::create(&log_path)?;
-        let timed = measure::rebuild(&mut builder, &config, step, kind, &mut log)?;
+        let timed = measure::rebuild(&mut build_runner, &config, step, kind, &mut log)?;
         results.push(Rebuilt {
             name: step.name.clone(),
             ok: timed.ok,

@@ -62,7 +62,10 @@ impl Write for Log {
     }
 }
 
-pub struct Builder<'a> {
+/// Runs a command's builds and the engine commands around them: each one
+/// logged, each build timed on a live line, and all of them kept for the
+/// saved run's list of commands.
+pub struct BuildRunner<'a> {
     pub engine: &'a Engine,
     pub runner: &'a dyn Runner,
     pub plan: &'a Plan,
@@ -76,9 +79,9 @@ pub struct Timed {
     pub seconds: f64,
 }
 
-impl<'a> Builder<'a> {
-    pub fn new(engine: &'a Engine, runner: &'a dyn Runner, plan: &'a Plan) -> Builder<'a> {
-        Builder {
+impl<'a> BuildRunner<'a> {
+    pub fn new(engine: &'a Engine, runner: &'a dyn Runner, plan: &'a Plan) -> BuildRunner<'a> {
+        BuildRunner {
             engine,
             runner,
             plan,
