@@ -196,7 +196,7 @@ pub fn resolve(
         no_cache: true,
         pull: false,
     };
-    let timed = build_runner.build_spec(&spec, log, "lock")?;
+    let timed = build_runner.build(&spec, log, "lock")?;
     if !timed.ok {
         let last = log_tail(log_path, 1);
         return Err(UserError::new(format!(

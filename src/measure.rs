@@ -5,14 +5,14 @@
 use std::path::{Path, PathBuf};
 
 use crate::build_runner::{log_tail, BuildRunner, Log, Timed};
-use crate::config::Config;
 use crate::edit::{self, Edit};
 use crate::engine::{Engine, Runner};
 use crate::error::WriteFailed;
 use crate::interrupt;
+use crate::ladder::Rung;
 use crate::lock::Lock;
 use crate::lockfile;
-use crate::plan::{Plan, Step};
+use crate::project::Project;
 use crate::results::state_subdir;
 use crate::results::{runs_dir, EngineInfo, Host, Run, Status, VariantResult};
 use crate::stats;
@@ -45,7 +45,8 @@ pub struct Options {
 }
 
 /// The run a measure (or a tour) fills in, variant after variant.
-pub fn new_run(config: &Config, plan: &Plan, engine: &Engine, runs: usize) -> Run {
+pub fn new_run(project: &Project, engine: &Engine, runs: usize) -> Run {
+    let config = &project.config;
     Run {
         project: config.project.name.clone(),
         profile: config.project.profile.clone(),
@@ -59,47 +60,39 @@ pub fn new_run(config: &Config, plan: &Plan, engine: &Engine, runs: usize) -> Ru
             builder: engine.builder_name().to_string(),
         },
         runs,
-        base_set: plan.base_set.clone(),
+        base_set: project.base_set.clone(),
         extra_dependency: None,
-        lock_sha256: lockfile::digest(&plan.dir, config),
+        lock_sha256: lockfile::digest(&project.dir, config),
         commands: Vec::new(),
         variants: Vec::new(),
     }
 }
 
-/// Makes `kind`'s edit, rebuilds `step` with the cache, and undoes the edit.
+/// Makes `kind`'s edit, rebuilds `rung` with the cache, and undoes the edit.
 pub fn rebuild(
     build_runner: &mut BuildRunner,
-    config: &Config,
-    step: &Step,
+    project: &Project,
+    rung: &Rung,
     kind: EditKind,
     log: &mut Log,
 ) -> anyhow::Result<Timed> {
+    let (config, dir) = (&project.config, &project.dir);
     let nonce = nonce();
     let _edit = match kind {
-        EditKind::App => Edit::apply(
-            &build_runner.plan.dir,
-            Path::new(&config.project.app_file),
-            |text| edit::bump_app(text, &nonce),
-        )?,
+        EditKind::App => Edit::apply(dir, Path::new(&config.project.app_file), |text| {
+            edit::bump_app(text, &nonce)
+        })?,
         EditKind::Deps => {
             let file = Path::new(&config.project.requirements);
-            let line = edit::extra_dependency(
-                &build_runner.plan.dir,
-                file,
-                config.measure.extra_dependency.as_deref(),
-            )?;
-            Edit::apply(&build_runner.plan.dir, file, |text| {
-                edit::add_dependency(text, &line, &nonce)
-            })?
+            let line =
+                edit::extra_dependency(dir, file, config.measure.extra_dependency.as_deref())?;
+            Edit::apply(dir, file, |text| edit::add_dependency(text, &line, &nonce))?
         }
     };
     build_runner.build(
-        step,
-        false,
-        false,
+        &project.build_spec(rung, false, false),
         log,
-        &format!("{} {}", step.name, kind.label()),
+        &format!("{} {}", rung.name, kind.label()),
     )
 }
 
@@ -130,57 +123,57 @@ fn finish(run: &Run, warnings: &[String]) -> i32 {
 /// `warnings` collects what the timings' spread says about their trust.
 pub fn variant(
     build_runner: &mut BuildRunner,
-    config: &Config,
-    step: &Step,
+    project: &Project,
+    rung: &Rung,
     options: &Options,
     log_path: &Path,
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<VariantResult> {
-    if let Some(why) = build_runner.missing_base(step)? {
-        let mut result = VariantResult::skipped(&step.name, step.recommended, &why);
-        result.dockerfile = Some(step.text.clone());
+    let recommended = rung.place.recommended();
+    let text = rung.text()?.to_string();
+    if let Some(why) = build_runner.missing_base(rung)? {
+        let mut result = VariantResult::skipped(&rung.name, recommended, &why);
+        result.dockerfile = Some(text);
         return Ok(result);
     }
-    let mut result = VariantResult::new(&step.name, step.recommended);
-    result.dockerfile = Some(step.text.clone());
+    let mut result = VariantResult::new(&rung.name, recommended);
+    result.dockerfile = Some(text);
     let mut log = Log::create(log_path)?;
     result.log = Some(log_path.to_path_buf());
-    if step.facts.needs_buildkit {
+    if rung.facts.needs_buildkit {
         // Cache mounts outlive --no-cache: without this the "cold" build
         // would reuse the last run's downloads.
         if let Some(prune) = build_runner.engine.prune_cache_mounts_cmd() {
             build_runner.run(&prune, &mut log)?;
         }
     }
-    let pull = options.pull && build_runner.pullable(step)?;
+    let pull = options.pull && build_runner.pullable(rung)?;
     let cold = build_runner.build(
-        step,
-        true,
-        pull,
+        &project.build_spec(rung, true, pull),
         &mut log,
-        &format!("{} cold build", step.name),
+        &format!("{} cold build", rung.name),
     )?;
     if !cold.ok {
         return Ok(failed(result, "cold build", log_path));
     }
     result.cold_seconds = Some(cold.seconds);
     let engine = build_runner.engine;
-    let image_bytes = engine.image_size(build_runner.runner, &step.tag)?;
+    let image_bytes = engine.image_size(build_runner.runner, &rung.tag)?;
     result.image_bytes = Some(image_bytes);
-    result.layers = Some(engine.layers(build_runner.runner, &step.tag)? as usize);
+    result.layers = Some(engine.layers(build_runner.runner, &rung.tag)? as usize);
     result.compressed_bytes =
-        Some(engine.compressed_size(build_runner.runner, &step.tag, image_bytes)?);
+        Some(engine.compressed_size(build_runner.runner, &rung.tag, image_bytes)?);
     for &kind in options.edits {
         let mut samples = Vec::new();
         for _ in 0..options.runs {
-            let timed = rebuild(build_runner, config, step, kind, &mut log)?;
+            let timed = rebuild(build_runner, project, rung, kind, &mut log)?;
             if !timed.ok {
                 return Ok(failed(result, kind.label(), log_path));
             }
             samples.push(timed.seconds);
         }
         warnings.extend(stats::warnings(
-            &format!("{}s of {}", kind.label(), step.name),
+            &format!("{}s of {}", kind.label(), rung.name),
             &samples,
         ));
         let spread = stats::spread(&samples);
@@ -224,7 +217,7 @@ fn failed(mut result: VariantResult, what: &str, log_path: &Path) -> VariantResu
 pub struct Measurement<'a> {
     files: RunFiles,
     build_runner: BuildRunner<'a>,
-    config: &'a Config,
+    project: &'a Project,
     options: Options,
     pub run: Run,
     warnings: Vec<String>,
@@ -234,31 +227,30 @@ impl<'a> Measurement<'a> {
     /// Takes the project's measure lock for `command` and starts the run.
     pub fn start(
         command: &str,
-        config: &'a Config,
-        plan: &'a Plan,
+        project: &'a Project,
         engine: &'a Engine,
         runner: &'a dyn Runner,
         options: Options,
     ) -> anyhow::Result<Measurement<'a>> {
         Ok(Measurement {
-            files: RunFiles::start(&plan.dir, command)?,
-            build_runner: BuildRunner::new(engine, runner, plan),
-            config,
-            run: new_run(config, plan, engine, options.runs),
+            files: RunFiles::start(&project.dir, command)?,
+            build_runner: BuildRunner::new(engine, runner),
+            project,
+            run: new_run(project, engine, options.runs),
             options,
             warnings: Vec::new(),
         })
     }
 
-    /// Builds and times `step`, then records it. A failed build is a
+    /// Builds and times `rung`, then records it. A failed build is a
     /// result; the engine vanishing or Ctrl-C is an error, after which the
     /// variants already finished stay saved.
-    pub fn measure(&mut self, step: &Step) -> anyhow::Result<()> {
-        let log = self.files.log(&step.name);
+    pub fn measure(&mut self, rung: &Rung) -> anyhow::Result<()> {
+        let log = self.files.log(&rung.name);
         let measured = variant(
             &mut self.build_runner,
-            self.config,
-            step,
+            self.project,
+            rung,
             &self.options,
             &log,
             &mut self.warnings,

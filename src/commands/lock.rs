@@ -14,7 +14,6 @@ use crate::config::{self, Config};
 use crate::engine::System;
 use crate::error::{exit, warn, UserError};
 use crate::lockfile;
-use crate::plan::Plan;
 use crate::results::state_subdir;
 use crate::scaffold::{self, PlannedFile, Settings};
 use crate::ui;
@@ -64,13 +63,7 @@ pub fn lock_project(dir: &Path, engine_args: &EngineArgs) -> anyhow::Result<Stri
         engine.client_version,
         engine.builder_name()
     );
-    let plan = Plan {
-        project: config.project.name.clone(),
-        dir: dir.clone(),
-        base_set: engine_args.base_set().map(str::to_string),
-        steps: Vec::new(),
-    };
-    let mut build_runner = BuildRunner::new(&engine, &System, &plan);
+    let mut build_runner = BuildRunner::new(&engine, &System);
     let log_path = state_subdir(&dir, &["logs"])?.join("lock.log");
     let mut log = Log::create(&log_path)?;
     let resolved = lockfile::resolve(&mut build_runner, &images, &inputs, &mut log, &log_path)?;
