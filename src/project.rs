@@ -7,11 +7,11 @@
 use std::path::{Path, PathBuf};
 
 use crate::catalogue::Catalogue;
-use crate::config::Config;
+use crate::config::{Config, Images, VariantEntry};
 use crate::dockerfile::{self, Facts};
 use crate::engine::{BuildSpec, Destination};
 use crate::error::UserError;
-use crate::ladder::{self, Ladder, Rung};
+use crate::ladder::{self, Ladder, Place, Rung};
 use crate::results::{self, Run};
 
 pub const PROJECT_LABEL: &str = "dockwright.project";
@@ -64,24 +64,9 @@ impl Project {
         }
         let rungs = ladder::places(&config.variants)
             .map(|(place, variant)| {
-                let path = dir.join(&variant.dockerfile);
-                let text = std::fs::read_to_string(&path).map_err(|err| err.to_string());
-                Rung {
-                    place,
-                    name: variant.name.clone(),
-                    reason: variant.reason.clone(),
-                    dockerfile: variant.dockerfile.clone(),
-                    tag: format!("{}:{}", config.project.name, variant.name),
-                    selected: named
-                        .is_some_and(|names| names.is_empty() || names.contains(&variant.name)),
-                    facts: text
-                        .as_deref()
-                        .map(|text| dockerfile::facts(text, &images))
-                        .unwrap_or_else(|_| Facts::default()),
-                    text,
-                    path,
-                    latest: None,
-                }
+                let selected =
+                    named.is_some_and(|names| names.is_empty() || names.contains(&variant.name));
+                read_rung(&dir, &config, &images, place, variant, selected)
             })
             .collect();
         let ladder = Ladder { rungs };
@@ -147,6 +132,35 @@ impl Project {
             no_cache,
             pull,
         }
+    }
+}
+
+/// The step `variant` at `place`, its Dockerfile read from the project
+/// `dir` and its facts taken on `images`.
+fn read_rung(
+    dir: &Path,
+    config: &Config,
+    images: &Images,
+    place: Place,
+    variant: &VariantEntry,
+    selected: bool,
+) -> Rung {
+    let path = dir.join(&variant.dockerfile);
+    let text = std::fs::read_to_string(&path).map_err(|err| err.to_string());
+    Rung {
+        place,
+        name: variant.name.clone(),
+        reason: variant.reason.clone(),
+        dockerfile: variant.dockerfile.clone(),
+        tag: format!("{}:{}", config.project.name, variant.name),
+        selected,
+        facts: text
+            .as_deref()
+            .map(|text| dockerfile::facts(text, images))
+            .unwrap_or_else(|_| Facts::default()),
+        text,
+        path,
+        latest: None,
     }
 }
 
