@@ -1,16 +1,14 @@
 //! Command-line arguments that several subcommands share, and the setup
-//! they lead to: the project's config and plan, and the engine.
+//! they lead to: the project, with the steps to build, and the engine.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use crate::config::Config;
 use crate::engine::{self, Engine, Runner, System};
 use crate::error::warn;
 use crate::lockfile;
-use crate::plan::Plan;
-use crate::results::EngineInfo;
+use crate::project::{Project, Selection};
 
 #[derive(Args, Debug)]
 pub struct EngineArgs {
@@ -64,29 +62,37 @@ impl EngineArgs {
             engine::Patience::from_env()?,
         )
     }
+
+    /// The engine that builds `project`'s selected steps, after a warning
+    /// when its lock is stale, and the line that says what is about to be
+    /// built with what.
+    pub fn start(&self, project: &Project) -> anyhow::Result<Engine> {
+        if let Some(why) = lockfile::stale(&project.dir, &project.config) {
+            warn(&why);
+        }
+        let engine = self.detect(&System, project.needs_buildkit())?;
+        eprintln!(
+            "{} variant(s) of `{}` with {} {} ({})",
+            project.ladder.selected().count(),
+            project.name(),
+            engine.program.display(),
+            engine.client_version,
+            engine.builder_name()
+        );
+        Ok(engine)
+    }
 }
 
-/// The config, the plan of `variants` and the engine that builds them, for
-/// the project in `dir`.
+/// The project in `dir`, with `variants` selected to build, and the engine
+/// that builds them.
 pub fn prepare(
     dir: &Path,
     variants: &[String],
     engine: &EngineArgs,
-) -> anyhow::Result<(Config, Plan, Engine)> {
-    let config = Config::load(dir)?;
-    let dir = dir.canonicalize()?;
-    if let Some(why) = lockfile::stale(&dir, &config) {
-        warn(&why);
-    }
-    let plan = Plan::new(&config, &dir, variants, engine.base_set.as_deref())?;
-    let engine = engine.detect(&System, plan.needs_buildkit())?;
-    eprintln!(
-        "{} variant(s) of `{}` with {}",
-        plan.steps.len(),
-        plan.project,
-        EngineInfo::of(&engine).describe()
-    );
-    Ok((config, plan, engine))
+) -> anyhow::Result<(Project, Engine)> {
+    let project = Project::open(dir, Selection::Build(variants), engine.base_set())?;
+    let engine = engine.start(&project)?;
+    Ok((project, engine))
 }
 
 /// How a command prints its results: `--format table|json`, the same flag

@@ -5,7 +5,7 @@ use anyhow::Context;
 use serde::Deserialize;
 
 use crate::error::UserError;
-use crate::render;
+use crate::templates;
 
 #[derive(Debug, Deserialize)]
 pub struct Catalogue {
@@ -43,7 +43,7 @@ impl Variant {
     /// the embedded scaffolds/variants/NAME/explain.md, kept beside the
     /// Dockerfile so that both are edited together.
     pub fn explanation(&self) -> anyhow::Result<&'static str> {
-        render::embedded(&format!("variants/{}/explain.md", self.name))
+        templates::embedded(&format!("variants/{}/explain.md", self.name))
     }
 }
 
@@ -51,7 +51,7 @@ pub const DEFAULT_PROFILE: &str = "balanced";
 
 impl Catalogue {
     pub fn load() -> anyhow::Result<Catalogue> {
-        toml::from_str(render::embedded("variants.toml")?)
+        toml::from_str(templates::embedded("variants.toml")?)
             .context("the embedded scaffolds/variants.toml does not parse")
     }
 
@@ -102,7 +102,7 @@ mod tests {
             let ladder = catalogue.ladder(profile).unwrap();
             assert!(ladder.len() >= 2, "profile {} is too short", profile.name);
             for variant in ladder {
-                render::embedded(&variant.template_path()).unwrap();
+                templates::embedded(&variant.template_path()).unwrap();
             }
         }
     }

@@ -444,7 +444,7 @@ mod tests {
     fn a_base_set_replaces_only_the_images_it_names() {
         let text = format!(
             "{}\n[base-sets.official-layout]\nslim = \"local/python:3.13-slim\"\n",
-            crate::render::render("project/dockwright.toml", &sample()).unwrap()
+            crate::templates::fill("project/dockwright.toml", &sample()).unwrap()
         );
         let config = Config::parse(&text, Path::new("dockwright.toml")).unwrap();
         let images = config.images(Some("official-layout")).unwrap();
@@ -525,7 +525,7 @@ mod tests {
     }
 
     fn sample_file() -> String {
-        crate::render::render("project/dockwright.toml", &sample()).unwrap()
+        crate::templates::fill("project/dockwright.toml", &sample()).unwrap()
     }
 
     #[test]

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use crate::error::{UserError, WriteFailed};
 use crate::interrupt::{self, CleanUpGuard};
 use crate::journal::EditEntry;
-use crate::render;
 use crate::requirements::{self, Requirements};
+use crate::templates;
 
 /// An edited file, restored when this is dropped. The original is also kept
 /// in the project's journal until it is back, so that a killed run's edit is
@@ -217,7 +217,7 @@ fn hash_checking(path: &Path, depth: usize) -> bool {
 }
 
 fn known_hashes(requirement: &str) -> Result<Option<Vec<String>>, UserError> {
-    let table: BTreeMap<String, Vec<String>> = render::embedded("hashes.toml")
+    let table: BTreeMap<String, Vec<String>> = templates::embedded("hashes.toml")
         .ok()
         .and_then(|text| toml::from_str(text).ok())
         .ok_or_else(|| {

@@ -1,36 +1,31 @@
 //! What one step of a project's ladder changes against the step before it,
-//! why that matters, and what the latest measure run says it did: gathered
-//! from the config, the catalogue and the run into a `Step` (or, for the
-//! whole ladder, an `Overview`), then rendered as text or serialised as JSON.
-//! `dockwright explain` prints one step; a guided tour prints them in turn.
-
-use std::path::{Path, PathBuf};
+//! why that matters, and what the latest measure run says it did: the
+//! project's `Ladder` explained with the catalogue's text into an
+//! `Explanation` (or, for the whole ladder, an `Overview`), then rendered as
+//! text or serialised as JSON. `dockwright explain` prints one step; a
+//! guided tour prints them in turn.
 
 use console::Style;
 use serde::{Serialize, Serializer};
 
 use crate::catalogue::Catalogue;
-use crate::config::{Config, VariantEntry};
 use crate::diff::{self, Kind};
-use crate::error::UserError;
 use crate::figures;
-use crate::ladder;
-use crate::plan::Plan;
-use crate::results::{self, Run, Status, Timing, VariantResult};
+use crate::ladder::Rung;
+use crate::project::Project;
+use crate::results::{Timing, VariantResult};
 
-/// A project's ladder and everything explaining it takes, read once so that
-/// a tour can explain step after step.
-pub struct Ladder {
-    config: Config,
-    dir: PathBuf,
+/// What explaining a project's ladder takes besides the project: the
+/// catalogue's explanations, read once so that a tour can explain step
+/// after step.
+pub struct Explainer<'a> {
+    project: &'a Project,
     catalogue: Catalogue,
-    /// The newest saved measure run, if there is one.
-    run: Option<Run>,
 }
 
-/// One step of the ladder: the model `step_text` renders.
+/// One step of the ladder explained: the model `explanation_text` renders.
 #[derive(Debug, Serialize)]
-pub struct Step {
+pub struct Explanation {
     pub variant: String,
     /// The step's number, 0 for the baseline, as `dockwright variants` counts.
     pub step: usize,
@@ -88,11 +83,12 @@ pub struct Overview {
     pub profile: String,
     /// The date of the run the figures come from, if there is one.
     pub run_date: Option<String>,
-    pub steps: Vec<OverviewStep>,
+    pub steps: Vec<OverviewEntry>,
 }
 
+/// One step in the overview: its listing line and its headline figures.
 #[derive(Debug, Serialize)]
-pub struct OverviewStep {
+pub struct OverviewEntry {
     pub step: usize,
     /// What a listing writes beside it (`ladder::Place::mark`).
     #[serde(skip)]
@@ -104,66 +100,41 @@ pub struct OverviewStep {
     pub app_rebuild_seconds: Option<Timing>,
 }
 
-impl Ladder {
-    /// Reads the project in `dir`: its dockwright.toml, the catalogue, and
-    /// the newest saved run that reads, when there is one.
-    pub fn load(dir: &Path) -> anyhow::Result<Ladder> {
-        Ok(Ladder {
-            config: Config::load(dir)?,
-            dir: dir.to_path_buf(),
+impl<'a> Explainer<'a> {
+    pub fn new(project: &'a Project) -> anyhow::Result<Explainer<'a>> {
+        Ok(Explainer {
+            project,
             catalogue: Catalogue::load()?,
-            run: results::newest_readable(dir),
         })
     }
 
-    /// The variants, in ladder order.
-    pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
-        self.config.variants.iter().map(|v| v.name.as_str())
-    }
-
-    /// Step `name` of the ladder, its Dockerfile and the previous one read
-    /// from the project.
-    pub fn step(&self, name: &str) -> anyhow::Result<Step> {
-        let variants = &self.config.variants;
-        let index = variants
-            .iter()
-            .position(|v| v.name == name)
-            .ok_or_else(|| self.unknown(name))?;
-        let entry = &variants[index];
-        let place = ladder::place(index, variants.len());
-        let previous = place.previous().map(|i| &variants[i]);
-        let selected: Vec<String> = previous
-            .iter()
-            .map(|p| p.name.clone())
-            .chain([entry.name.clone()])
-            .collect();
-        // The plan reads the Dockerfiles, in ladder order.
-        let plan = Plan::new(&self.config, &self.dir, &selected, None)?;
-        let mut texts = plan.steps.into_iter().map(|step| step.text);
-        let before = previous.and_then(|_| texts.next());
-        let text = texts.next().unwrap_or_default();
+    /// Step `name` of the ladder against the one before it.
+    pub fn explain(&self, name: &str) -> anyhow::Result<Explanation> {
+        let rung = self.project.rung(name)?;
+        let previous = self.project.ladder.previous(rung);
+        let before = previous.map(Rung::text).transpose()?;
+        let text = rung.text()?;
         let explanation = self
             .catalogue
             .variant(name)
             .map(|variant| variant.explanation().map(str::to_string))
             .transpose()?;
-        Ok(Step {
-            variant: entry.name.clone(),
-            step: index,
-            profile: self.config.project.profile.clone(),
-            reason: entry.reason.clone(),
-            recommended: place.recommended(),
-            dockerfile: entry.dockerfile.clone(),
+        Ok(Explanation {
+            variant: rung.name.clone(),
+            step: rung.place.index,
+            profile: self.project.config.project.profile.clone(),
+            reason: rung.reason.clone(),
+            recommended: rung.place.recommended(),
+            dockerfile: rung.dockerfile.clone(),
             previous: previous.map(|p| Previous {
                 variant: p.name.clone(),
                 dockerfile: p.dockerfile.clone(),
             }),
             diff: before
-                .as_deref()
-                .map(|before| diff::lines(before, &text))
+                .map(|before| diff::lines(before, text))
                 .unwrap_or_default(),
-            measured: self.measured(previous.zip(before.as_deref()), entry, &text),
-            dockerfile_text: text,
+            measured: self.measured(previous.zip(before), rung, text),
+            dockerfile_text: text.to_string(),
             explanation,
         })
     }
@@ -171,18 +142,22 @@ impl Ladder {
     /// The whole ladder, with the newest run's size and app-edit rebuild.
     pub fn overview(&self) -> Overview {
         Overview {
-            project: self.config.project.name.clone(),
-            profile: self.config.project.profile.clone(),
-            run_date: self.run.as_ref().map(|run| run.date.clone()),
-            steps: ladder::places(&self.config.variants)
-                .map(|(place, v)| {
-                    let result = self.result(&v.name);
-                    OverviewStep {
-                        step: place.index,
-                        mark: place.mark(),
-                        variant: v.name.clone(),
-                        reason: v.reason.clone(),
-                        recommended: place.recommended(),
+            project: self.project.name().to_string(),
+            profile: self.project.config.project.profile.clone(),
+            run_date: self.project.run_date.clone(),
+            steps: self
+                .project
+                .ladder
+                .rungs
+                .iter()
+                .map(|rung| {
+                    let result = rung.finished();
+                    OverviewEntry {
+                        step: rung.place.index,
+                        mark: rung.place.mark(),
+                        variant: rung.name.clone(),
+                        reason: rung.reason.clone(),
+                        recommended: rung.place.recommended(),
                         image_bytes: result.and_then(|r| r.image_bytes),
                         app_rebuild_seconds: result.and_then(|r| r.app_rebuild_seconds),
                     }
@@ -191,26 +166,17 @@ impl Ladder {
         }
     }
 
-    /// The newest run's figures of `variant`, if it finished there.
-    fn result(&self, variant: &str) -> Option<&VariantResult> {
-        self.run
-            .as_ref()?
-            .variants
-            .iter()
-            .find(|v| v.name == variant && v.status == Status::Ok)
-    }
-
-    /// The figures of `entry` (Dockerfile `text`) beside those of the
+    /// The figures of `rung` (Dockerfile `text`) beside those of the
     /// previous step (with its Dockerfile), when the newest run has both.
     fn measured(
         &self,
-        previous: Option<(&VariantEntry, &str)>,
-        entry: &VariantEntry,
+        previous: Option<(&Rung, &str)>,
+        rung: &Rung,
         text: &str,
     ) -> Option<Measured> {
-        let after = self.result(&entry.name)?;
+        let after = rung.finished()?;
         let before = match previous {
-            Some((p, _)) => Some(self.result(&p.name)?),
+            Some((p, _)) => Some(p.finished()?),
             None => None,
         };
         let dockerfile_changed = previous
@@ -219,7 +185,7 @@ impl Ladder {
             .chain([(after, text)])
             .any(|(result, now)| result.dockerfile.as_deref().is_some_and(|then| then != now));
         let measured = Measured {
-            run_date: self.run.as_ref()?.date.clone(),
+            run_date: self.project.run_date.clone()?,
             dockerfile_changed,
             image_bytes: pair(before, after, |v| v.image_bytes),
             cold_seconds: pair(before, after, |v| v.cold_seconds),
@@ -231,32 +197,6 @@ impl Ladder {
             || measured.app_rebuild_seconds.is_some()
             || measured.deps_rebuild_seconds.is_some();
         any.then_some(measured)
-    }
-
-    /// The error for a variant this project does not have, pointing to the
-    /// profiles that do have it.
-    fn unknown(&self, name: &str) -> UserError {
-        let known: Vec<&str> = self.names().collect();
-        let err = UserError::new(format!(
-            "this project has no variant `{name}`; pick from {}",
-            known.join(", ")
-        ));
-        let profiles: Vec<&str> = self
-            .catalogue
-            .profiles
-            .iter()
-            .filter(|p| p.variants.iter().any(|v| v == name))
-            .map(|p| p.name.as_str())
-            .collect();
-        let listed = match profiles.as_slice() {
-            [] => return err,
-            [one] => format!("the {one} profile"),
-            [first @ .., last] => format!("the {} and {last} profiles", first.join(", ")),
-        };
-        err.help(format!(
-            "`{name}` is in {listed}; `dockwright new DIR --profile {}` makes a project with it",
-            profiles[0]
-        ))
     }
 }
 
@@ -286,17 +226,17 @@ fn unified<S: Serializer>(lines: &[diff::Line], serializer: S) -> Result<S::Ok, 
     )
 }
 
-/// Step `step` as text for the terminal: heading and reason, the Dockerfile
-/// change, why it matters, what it measured. Styled with `console`, so it is
-/// plain when colours are off (NO_COLOR, or stdout not a terminal). No
-/// trailing newline.
-pub fn step_text(step: &Step) -> String {
+/// A step's explanation as text for the terminal: heading and reason, the
+/// Dockerfile change, why it matters, what it measured. Styled with
+/// `console`, so it is plain when colours are off (NO_COLOR, or stdout not a
+/// terminal). No trailing newline.
+pub fn explanation_text(step: &Explanation) -> String {
     format!("{}\n\n{}", intro_text(step), measured_section(step))
 }
 
-/// `step_text` without what was measured: for a tour, which is about to
+/// `explanation_text` without what was measured: for a tour, which is about to
 /// measure the step itself.
-pub fn intro_text(step: &Step) -> String {
+pub fn intro_text(step: &Explanation) -> String {
     let bold = Style::new().bold();
     let role = match (&step.previous, step.recommended) {
         (None, _) => ", the starting point",
@@ -322,7 +262,7 @@ pub fn intro_text(step: &Step) -> String {
     sections.join("\n\n")
 }
 
-fn dockerfile_section(step: &Step) -> String {
+fn dockerfile_section(step: &Explanation) -> String {
     let bold = Style::new().bold();
     let Some(previous) = &step.previous else {
         return format!(
@@ -362,7 +302,7 @@ fn dockerfile_section(step: &Step) -> String {
     lines.join("\n")
 }
 
-fn measured_section(step: &Step) -> String {
+fn measured_section(step: &Explanation) -> String {
     let Some(measured) = &step.measured else {
         let names: Vec<&str> = step
             .previous

@@ -27,7 +27,7 @@ use crate::config::{self, Config, Images, Runtime};
 use crate::presets::{PythonVersion, PYTHON_MINORS};
 use crate::requirements::{self, Requirements};
 use crate::results::{Run, Status, Timing, VariantResult};
-use crate::{adopt, ignore, names, poetry, render, scaffold};
+use crate::{adopt, ignore, names, poetry, scaffold, templates};
 
 /// How long each target runs unless `DOCKWRIGHT_FUZZ_SECONDS` says otherwise.
 const DEFAULT_SECONDS: f64 = 2.0;
@@ -400,7 +400,7 @@ fn dockwright_toml() -> String {
             {"name": "uv", "dockerfile": "dockerfiles/uv.Dockerfile", "reason": "fast"},
         ],
     });
-    render::render("project/dockwright.toml", &context).expect("the template renders")
+    templates::fill("project/dockwright.toml", &context).expect("the template renders")
 }
 
 /// A TOML value of any type, most of them wrong somewhere.
@@ -934,7 +934,7 @@ fn gitignore_merge() {
                 prop_assert!(!said.contains('\n'), "{said:?}");
             }
             settings.gitignore_patterns = merged.taken.clone();
-            let written = render::render("project/dockerignore", &settings);
+            let written = templates::fill("project/dockerignore", &settings);
             prop_assert!(written.is_ok(), "{written:?}");
             let written = written.unwrap_or_default();
             let read: Vec<(bool, &str)> = written.lines().filter_map(docker_reads).collect();

@@ -14,8 +14,8 @@ use std::path::Path;
 use globset::GlobBuilder;
 
 use crate::error::UserError;
-use crate::render;
 use crate::scaffold::Settings;
+use crate::templates;
 
 /// What `init` made of a project's `.gitignore`.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -102,7 +102,7 @@ pub fn from_gitignore(dir: &Path, settings: &Settings) -> anyhow::Result<FromGit
 /// dockwright's own patterns: the lines of the `.dockerignore` template that
 /// are neither comments nor template tags.
 pub fn own_patterns() -> anyhow::Result<Vec<String>> {
-    Ok(render::embedded("project/dockerignore")?
+    Ok(templates::embedded("project/dockerignore")?
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('{'))

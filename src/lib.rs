@@ -5,7 +5,7 @@
 mod adopt;
 mod args;
 mod atomic;
-mod builder;
+mod build_runner;
 mod catalogue;
 mod cli;
 mod commands;
@@ -29,17 +29,17 @@ mod lock;
 mod lockfile;
 mod measure;
 mod names;
-mod plan;
 mod poetry;
 mod presets;
+mod project;
 mod prompt;
-mod render;
 mod report;
 mod requirements;
 mod results;
 mod scaffold;
 pub mod shell;
 mod stats;
+mod templates;
 mod tour;
 mod ui;
 

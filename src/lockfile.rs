@@ -11,14 +11,14 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::builder::{log_tail, Builder, Log};
+use crate::build_runner::{log_tail, BuildRunner, Log};
 use crate::config::{Config, Images};
 use crate::dockerfile;
 use crate::engine::{BuildSpec, Destination};
 use crate::error::UserError;
 use crate::journal::sha256;
-use crate::render;
 use crate::requirements;
+use crate::templates;
 
 /// The lock's path, relative to the project.
 pub const FILE: &str = "requirements.lock";
@@ -138,10 +138,10 @@ struct Context<'a> {
 }
 
 /// Resolves `inputs` (the first is the file to resolve) with uv inside
-/// `images.slim`, through a throwaway build on `builder`'s engine whose
+/// `images.slim`, through a throwaway build on `build_runner`'s engine whose
 /// only output is the lock; returns the pins, without a header.
 pub fn resolve(
-    builder: &mut Builder,
+    build_runner: &mut BuildRunner,
     images: &Images,
     inputs: &[Input],
     log: &mut Log,
@@ -160,7 +160,7 @@ pub fn resolve(
         }
         fs::write(&path, &input.bytes)?;
     }
-    let text = render::render(
+    let text = templates::fill(
         "lock/Dockerfile",
         &Context {
             images,
@@ -175,7 +175,7 @@ pub fn resolve(
     let dockerfile = work.path().join("lock.Dockerfile");
     fs::write(&dockerfile, &text)?;
     let facts = dockerfile::facts(&text, images);
-    if let Some(why) = builder.missing(&facts.bases)? {
+    if let Some(why) = build_runner.missing(&facts.bases)? {
         return Err(
             UserError::new(format!("cannot lock the requirements: {why}"))
                 .help(
@@ -196,7 +196,7 @@ pub fn resolve(
         no_cache: true,
         pull: false,
     };
-    let timed = builder.build_spec(&spec, log, "lock")?;
+    let timed = build_runner.build(&spec, log, "lock")?;
     if !timed.ok {
         let last = log_tail(log_path, 1);
         return Err(UserError::new(format!(
@@ -229,7 +229,7 @@ mod tests {
         for (path, text) in files {
             fs::write(dir.path().join(path), text).unwrap();
         }
-        let mut text = crate::render::render(
+        let mut text = crate::templates::fill(
             "project/dockwright.toml",
             &serde_json::json!({
                 "name": "hello", "python": "3.13", "port": 5000, "entry": "app:app",

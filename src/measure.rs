@@ -4,15 +4,15 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::builder::{log_tail, Builder, Log, Timed};
-use crate::config::Config;
+use crate::build_runner::{log_tail, BuildRunner, Log, Timed};
 use crate::edit::{self, Edit};
 use crate::engine::{Engine, Runner};
 use crate::error::WriteFailed;
 use crate::interrupt;
+use crate::ladder::Rung;
 use crate::lock::Lock;
 use crate::lockfile;
-use crate::plan::{Plan, Step};
+use crate::project::Project;
 use crate::results::state_subdir;
 use crate::results::{runs_dir, EngineInfo, Host, Run, Status, Timing, VariantResult};
 use crate::stats;
@@ -45,7 +45,8 @@ pub struct Options {
 }
 
 /// The run a measure (or a tour) fills in, variant after variant.
-pub fn new_run(config: &Config, plan: &Plan, engine: &Engine, repeats: usize) -> Run {
+pub fn new_run(project: &Project, engine: &Engine, repeats: usize) -> Run {
+    let config = &project.config;
     Run {
         project: config.project.name.clone(),
         profile: config.project.profile.clone(),
@@ -54,47 +55,39 @@ pub fn new_run(config: &Config, plan: &Plan, engine: &Engine, repeats: usize) ->
         host: Host::this_machine(),
         engine: EngineInfo::of(engine),
         repeats,
-        base_set: plan.base_set.clone(),
+        base_set: project.base_set.clone(),
         extra_dependency: None,
-        lock_sha256: lockfile::digest(&plan.dir, config),
+        lock_sha256: lockfile::digest(&project.dir, config),
         commands: Vec::new(),
         variants: Vec::new(),
     }
 }
 
-/// Makes `kind`'s edit, rebuilds `step` with the cache, and undoes the edit.
+/// Makes `kind`'s edit, rebuilds `rung` with the cache, and undoes the edit.
 pub fn rebuild(
-    builder: &mut Builder,
-    config: &Config,
-    step: &Step,
+    build_runner: &mut BuildRunner,
+    project: &Project,
+    rung: &Rung,
     kind: EditKind,
     log: &mut Log,
 ) -> anyhow::Result<Timed> {
+    let (config, dir) = (&project.config, &project.dir);
     let nonce = nonce();
     let _edit = match kind {
-        EditKind::App => Edit::apply(
-            &builder.plan.dir,
-            Path::new(&config.project.app_file),
-            |text| edit::bump_app(text, &nonce),
-        )?,
+        EditKind::App => Edit::apply(dir, Path::new(&config.project.app_file), |text| {
+            edit::bump_app(text, &nonce)
+        })?,
         EditKind::Deps => {
             let file = Path::new(&config.project.requirements);
-            let line = edit::extra_dependency(
-                &builder.plan.dir,
-                file,
-                config.measure.extra_dependency.as_deref(),
-            )?;
-            Edit::apply(&builder.plan.dir, file, |text| {
-                edit::add_dependency(text, &line, &nonce)
-            })?
+            let line =
+                edit::extra_dependency(dir, file, config.measure.extra_dependency.as_deref())?;
+            Edit::apply(dir, file, |text| edit::add_dependency(text, &line, &nonce))?
         }
     };
-    builder.build(
-        step,
-        false,
-        false,
+    build_runner.build(
+        &project.build_spec(rung, false, false),
         log,
-        &format!("{} {}", step.name, kind.label()),
+        &format!("{} {}", rung.name, kind.label()),
     )
 }
 
@@ -124,58 +117,58 @@ fn finish(run: &Run, warnings: &[String]) -> i32 {
 /// failed build a failed one; the engine vanishing or Ctrl-C are errors.
 /// `warnings` collects what the timings' spread says about their trust.
 pub fn variant(
-    builder: &mut Builder,
-    config: &Config,
-    step: &Step,
+    build_runner: &mut BuildRunner,
+    project: &Project,
+    rung: &Rung,
     options: &Options,
     log_path: &Path,
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<VariantResult> {
-    if let Some(why) = builder.missing_base(step)? {
-        let mut result = VariantResult::skipped(&step.name, step.recommended, &why);
-        result.dockerfile = Some(step.text.clone());
+    let recommended = rung.place.recommended();
+    let text = rung.text()?.to_string();
+    if let Some(why) = build_runner.missing_base(rung)? {
+        let mut result = VariantResult::skipped(&rung.name, recommended, &why);
+        result.dockerfile = Some(text);
         return Ok(result);
     }
-    let mut result = VariantResult::new(&step.name, step.recommended);
-    result.dockerfile = Some(step.text.clone());
+    let mut result = VariantResult::new(&rung.name, recommended);
+    result.dockerfile = Some(text);
     let mut log = Log::create(log_path)?;
     result.log = Some(log_path.to_path_buf());
-    if step.facts.needs_buildkit {
+    if rung.facts.needs_buildkit {
         // Cache mounts outlive --no-cache: without this the "cold" build
         // would reuse the last run's downloads.
-        if let Some(prune) = builder.engine.prune_cache_mounts_cmd() {
-            builder.run(&prune, &mut log)?;
+        if let Some(prune) = build_runner.engine.prune_cache_mounts_cmd() {
+            build_runner.run(&prune, &mut log)?;
         }
     }
-    let pull = options.pull && builder.pullable(step)?;
-    let cold = builder.build(
-        step,
-        true,
-        pull,
+    let pull = options.pull && build_runner.pullable(rung)?;
+    let cold = build_runner.build(
+        &project.build_spec(rung, true, pull),
         &mut log,
-        &format!("{} cold build", step.name),
+        &format!("{} cold build", rung.name),
     )?;
     if !cold.ok {
         return Ok(failed(result, "cold build", log_path));
     }
     result.cold_seconds = Some(Timing::single(cold.seconds));
-    let engine = builder.engine;
-    let image_bytes = engine.image_size(builder.runner, &step.tag)?;
+    let engine = build_runner.engine;
+    let image_bytes = engine.image_size(build_runner.runner, &rung.tag)?;
     result.image_bytes = Some(image_bytes);
-    result.layers = Some(engine.layers(builder.runner, &step.tag)? as usize);
+    result.layers = Some(engine.layers(build_runner.runner, &rung.tag)? as usize);
     result.compressed_bytes =
-        Some(engine.compressed_size(builder.runner, &step.tag, image_bytes)?);
+        Some(engine.compressed_size(build_runner.runner, &rung.tag, image_bytes)?);
     for &kind in options.edits {
         let mut samples = Vec::new();
         for _ in 0..options.repeats {
-            let timed = rebuild(builder, config, step, kind, &mut log)?;
+            let timed = rebuild(build_runner, project, rung, kind, &mut log)?;
             if !timed.ok {
                 return Ok(failed(result, kind.label(), log_path));
             }
             samples.push(timed.seconds);
         }
         warnings.extend(stats::warnings(
-            &format!("{}s of {}", kind.label(), step.name),
+            &format!("{}s of {}", kind.label(), rung.name),
             &samples,
         ));
         let timing = stats::timing(&samples);
@@ -199,14 +192,14 @@ fn failed(mut result: VariantResult, what: &str, log_path: &Path) -> VariantResu
 }
 
 /// One measure (or tour) run from start to finish: its files and the
-/// project's measure lock, the builder, the run being written and saved after
+/// project's measure lock, the build_runner, the run being written and saved after
 /// every variant, and the timing warnings that are printed at the end. The
 /// commands drive it step by step; it is the one place a variant is measured,
 /// recorded and saved.
 pub struct Measurement<'a> {
     files: RunFiles,
-    builder: Builder<'a>,
-    config: &'a Config,
+    build_runner: BuildRunner<'a>,
+    project: &'a Project,
     options: Options,
     pub run: Run,
     warnings: Vec<String>,
@@ -216,36 +209,35 @@ impl<'a> Measurement<'a> {
     /// Takes the project's measure lock for `command` and starts the run.
     pub fn start(
         command: &str,
-        config: &'a Config,
-        plan: &'a Plan,
+        project: &'a Project,
         engine: &'a Engine,
         runner: &'a dyn Runner,
         options: Options,
     ) -> anyhow::Result<Measurement<'a>> {
         Ok(Measurement {
-            files: RunFiles::start(&plan.dir, command)?,
-            builder: Builder::new(engine, runner, plan),
-            config,
-            run: new_run(config, plan, engine, options.repeats),
+            files: RunFiles::start(&project.dir, command)?,
+            build_runner: BuildRunner::new(engine, runner),
+            project,
+            run: new_run(project, engine, options.repeats),
             options,
             warnings: Vec::new(),
         })
     }
 
-    /// Builds and times `step`, then records it. A failed build is a
+    /// Builds and times `rung`, then records it. A failed build is a
     /// result; the engine vanishing or Ctrl-C is an error, after which the
     /// variants already finished stay saved.
-    pub fn measure(&mut self, step: &Step) -> anyhow::Result<()> {
-        let log = self.files.log(&step.name);
+    pub fn measure(&mut self, rung: &Rung) -> anyhow::Result<()> {
+        let log = self.files.log(&rung.name);
         let measured = variant(
-            &mut self.builder,
-            self.config,
-            step,
+            &mut self.build_runner,
+            self.project,
+            rung,
             &self.options,
             &log,
             &mut self.warnings,
         );
-        self.run.commands = self.builder.commands.clone();
+        self.run.commands = self.build_runner.commands.clone();
         let result = measured.map_err(|err| self.run.keep_finished(&self.files.results, err))?;
         self.record(result)
     }

@@ -7,8 +7,8 @@ use anyhow::Context;
 use serde::Deserialize;
 
 use crate::error::UserError;
-use crate::render;
 use crate::requirements::Requirements;
+use crate::templates;
 
 pub const DEFAULT_PYTHON: &str = "3.13";
 pub const DEFAULT_PRESET: &str = "article";
@@ -32,7 +32,7 @@ struct Pins {
 }
 
 pub fn presets() -> anyhow::Result<Vec<Preset>> {
-    let file: PresetFile = toml::from_str(render::embedded("presets.toml")?)
+    let file: PresetFile = toml::from_str(templates::embedded("presets.toml")?)
         .context("the embedded scaffolds/presets.toml does not parse")?;
     Ok(file.preset)
 }

@@ -378,15 +378,32 @@ pub fn saved_runs(project: &Path) -> Vec<PathBuf> {
 /// The newest saved run that reads, for views that can do without the very
 /// newest: each unreadable run newer than it is named in a warning.
 pub fn newest_readable(project: &Path) -> Option<Run> {
+    readable(project).next()
+}
+
+/// Every saved run that reads, newest first; each unreadable run newer than
+/// the newest readable one is named in a warning, as `newest_readable` does.
+pub fn readable_runs(project: &Path) -> Vec<Run> {
+    readable(project).collect()
+}
+
+/// The saved runs that read, newest first, each read when it is reached.
+fn readable(project: &Path) -> impl Iterator<Item = Run> {
+    let mut found = false;
     saved_runs(project)
-        .iter()
+        .into_iter()
         .rev()
-        .find_map(|path| match Run::load(path) {
-            Ok(run) => Some(run),
+        .filter_map(move |path| match Run::load(&path) {
+            Ok(run) => {
+                found = true;
+                Some(run)
+            }
             Err(err) => {
-                crate::error::warn(&format!(
-                    "{err}; until then the newest readable run is used"
-                ));
+                if !found {
+                    crate::error::warn(&format!(
+                        "{err}; until then the newest readable run is used"
+                    ));
+                }
                 None
             }
         })

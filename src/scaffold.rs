@@ -13,7 +13,7 @@ use crate::error::UserError;
 use crate::interrupt::{self, Hold};
 use crate::journal::{self, Manifest, NewStaging, Placement};
 use crate::ladder;
-use crate::render;
+use crate::templates;
 
 /// Everything a project's files are rendered from.
 #[derive(Debug, Clone, Serialize)]
@@ -122,7 +122,7 @@ pub fn plan(settings: &Settings, catalogue: &Catalogue) -> anyhow::Result<Vec<Pl
     let mut add = |path: &str, template: &str| -> anyhow::Result<()> {
         files.push(PlannedFile {
             path: PathBuf::from(path),
-            contents: render::render(template, &context)?,
+            contents: templates::fill(template, &context)?,
         });
         Ok(())
     };
@@ -161,7 +161,7 @@ pub fn dockerfiles(
         match catalogue.variant(&entry.name) {
             Some(variant) => files.push(PlannedFile {
                 path: PathBuf::from(&entry.dockerfile),
-                contents: render::render(&variant.template_path(), &context)?,
+                contents: templates::fill(&variant.template_path(), &context)?,
             }),
             None => unknown.push(entry.name.clone()),
         }

@@ -3,49 +3,50 @@
 //! start, and the one line that says what a step did to the one before it.
 
 use crate::figures;
-use crate::plan::Step;
+use crate::ladder::Rung;
 use crate::results::{Run, Status, VariantResult};
 
 /// A cold build this long (in seconds) is worth a warning before it starts.
 const SLOW_SECONDS: f64 = 120.0;
 
-/// The newest saved result of `step` measured from the very same Dockerfile
+/// The newest saved result of `rung` measured from the very same Dockerfile
 /// on the same base images, with the figures a tour shows; `runs` newest first.
-pub fn reusable(runs: &[Run], step: &Step, base_set: Option<&str>) -> Option<VariantResult> {
+pub fn reusable(runs: &[Run], rung: &Rung, base_set: Option<&str>) -> Option<VariantResult> {
+    let text = rung.text().ok()?;
     runs.iter()
         .filter(|run| run.base_set.as_deref() == base_set)
         .flat_map(|run| &run.variants)
         .find(|v| {
-            v.name == step.name
+            v.name == rung.name
                 && v.status == Status::Ok
-                && v.dockerfile.as_deref() == Some(step.text.as_str())
+                && v.dockerfile.as_deref() == Some(text)
                 && v.cold_seconds.is_some()
                 && v.app_rebuild_seconds.is_some()
         })
         .cloned()
 }
 
-/// Why `step` may keep the room waiting, or none: its last cold build (from
+/// Why `rung` may keep the room waiting, or none: its last cold build (from
 /// `runs`, newest first) when that took minutes, else what its Dockerfile
 /// says it does.
-pub fn slow_warning(runs: &[Run], step: &Step) -> Option<String> {
+pub fn slow_warning(runs: &[Run], rung: &Rung) -> Option<String> {
     let last = runs
         .iter()
         .flat_map(|run| &run.variants)
-        .find(|v| v.name == step.name && v.status == Status::Ok)
+        .find(|v| v.name == rung.name && v.status == Status::Ok)
         .and_then(|v| v.cold_seconds)
         .map(|t| t.median);
     match last {
         Some(seconds) if seconds >= SLOW_SECONDS => Some(format!(
             "`{}` is slow: its cold build took {} last time",
-            step.name,
+            rung.name,
             minutes(seconds)
         )),
         Some(_) => None,
-        None if step.facts.compiles_from_source => Some(format!(
+        None if rung.facts.compiles_from_source => Some(format!(
             "`{}` is slow: it compiles the dependencies from source, a few minutes for small \
              ones and tens of minutes for numpy and pandas",
-            step.name
+            rung.name
         )),
         None => None,
     }
@@ -101,21 +102,11 @@ pub fn effect(previous: &VariantResult, current: &VariantResult) -> Option<Strin
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
-    use crate::dockerfile::Facts;
     use crate::results::Timing;
 
-    fn step(name: &str, text: &str) -> Step {
-        Step {
-            name: name.to_string(),
-            dockerfile: PathBuf::from(format!("dockerfiles/{name}.Dockerfile")),
-            text: text.to_string(),
-            tag: format!("p:{name}"),
-            facts: Facts::default(),
-            recommended: false,
-        }
+    fn rung(name: &str, text: &str) -> Rung {
+        Rung::sample(name, text)
     }
 
     fn measured(name: &str, text: &str, cold: f64, app: f64, bytes: u64) -> VariantResult {
@@ -153,11 +144,11 @@ mod tests {
                 vec![measured("slim", "FROM c\n", 7.0, 1.0, 10)],
             ),
         ];
-        let reused = reusable(&runs, &step("slim", "FROM a\n"), None).unwrap();
+        let reused = reusable(&runs, &rung("slim", "FROM a\n"), None).unwrap();
         assert_eq!(reused.cold_seconds, Some(Timing::single(8.0)));
-        assert!(reusable(&runs, &step("slim", "FROM c\n"), None).is_none());
-        assert!(reusable(&runs, &step("slim", "FROM z\n"), None).is_none());
-        assert!(reusable(&runs, &step("uv", "FROM a\n"), None).is_none());
+        assert!(reusable(&runs, &rung("slim", "FROM c\n"), None).is_none());
+        assert!(reusable(&runs, &rung("slim", "FROM z\n"), None).is_none());
+        assert!(reusable(&runs, &rung("uv", "FROM a\n"), None).is_none());
     }
 
     #[test]
@@ -165,22 +156,22 @@ mod tests {
         let mut failed = measured("slim", "FROM a\n", 8.0, 1.0, 10);
         failed.status = Status::Failed;
         let runs = [run(None, vec![failed])];
-        assert!(reusable(&runs, &step("slim", "FROM a\n"), None).is_none());
+        assert!(reusable(&runs, &rung("slim", "FROM a\n"), None).is_none());
     }
 
     #[test]
     fn a_step_is_slow_by_its_last_cold_build_or_by_compiling_from_source() {
         let runs = [run(None, vec![measured("from-source", "x", 972.0, 1.0, 1)])];
-        let warning = slow_warning(&runs, &step("from-source", "x")).unwrap();
+        let warning = slow_warning(&runs, &rung("from-source", "x")).unwrap();
         assert!(warning.contains("about 16 min"), "{warning}");
         let fast = [run(None, vec![measured("slim", "x", 9.0, 1.0, 1)])];
-        assert_eq!(slow_warning(&fast, &step("slim", "x")), None);
-        let mut compiling = step("from-source", "x");
+        assert_eq!(slow_warning(&fast, &rung("slim", "x")), None);
+        let mut compiling = rung("from-source", "x");
         compiling.facts.compiles_from_source = true;
         assert!(slow_warning(&[], &compiling)
             .unwrap()
             .contains("from source"));
-        assert_eq!(slow_warning(&[], &step("slim", "x")), None);
+        assert_eq!(slow_warning(&[], &rung("slim", "x")), None);
     }
 
     #[test]

@@ -1217,6 +1217,45 @@ fn variants_json_lists_the_ladder_from_baseline_to_recommended() {
     }
 }
 
+/// Every command that takes variant names refuses one the ladder lacks with
+/// the same sentence, naming the ladder's variants, and the same help,
+/// naming the profiles that have it; before any engine is sought.
+#[test]
+fn a_variant_the_ladder_lacks_is_refused_alike_by_every_command() {
+    let tmp = tempdir();
+    let proj = new_project(
+        tmp.path(),
+        "proj",
+        &["--profile", "balanced", "--deps", "minimal"],
+    );
+    let before = tree(&proj);
+    for args in [
+        &["build", "alpine"][..],
+        &["measure", "alpine"],
+        &["rebuild", "alpine"],
+        &["explain", "alpine"],
+        &["tour", "--yes", "--skip", "alpine"],
+    ] {
+        let output = dockwright(&proj)
+            .args(args)
+            .env("DOCKWRIGHT_ENGINE", tmp.path().join("no-such-engine"))
+            .output()
+            .unwrap();
+        let message = assert_usage_error(&output);
+        assert_eq!(
+            message,
+            "this project has no variant `alpine`; pick from docker-init, multi-stage, uv-minimal",
+            "{args:?}"
+        );
+        let help = stderr(&output);
+        assert!(
+            help.contains("help: `alpine` is in the article and all profiles; `dockwright new DIR --profile article` makes a project with it"),
+            "{args:?}: {help}"
+        );
+        assert_unchanged(&proj, &before);
+    }
+}
+
 /// `dockwright variants` in a project whose dockwright.toml had `from`
 /// replaced with `to`: the usage error, and the (last) line `to` is on.
 fn variants_with_edited_config(from: &str, to: &str) -> (String, usize) {

@@ -224,6 +224,50 @@ fn a_file_that_is_not_executable_as_the_engine_says_so() {
     );
 }
 
+/// Every step's Dockerfile is read when the project is opened, but one that
+/// is gone is an error only for the commands that need it: listing the
+/// ladder does not, nor does building another step; explaining it or the
+/// step after it does, and so does building it.
+#[test]
+fn a_missing_dockerfile_is_an_error_only_where_it_is_needed() {
+    let tmp = tempdir();
+    let client = fake_client(tmp.path(), "");
+    let project = project(tmp.path());
+    let gone = project.join("dockerfiles/multi-stage.Dockerfile");
+    fs::remove_file(&gone).unwrap();
+    for args in [&["variants"][..], &["explain"], &["explain", "docker-init"]] {
+        assert_success(&run(&project, args));
+    }
+    let built = with_client(&project, &client, &["build", "minimal-final"])
+        .output()
+        .unwrap();
+    assert_success(&built);
+    assert!(
+        stderr(&built).contains("1 variant(s)"),
+        "{}",
+        stderr(&built)
+    );
+    for (args, needs_engine) in [
+        (&["explain", "multi-stage"][..], false),
+        (&["explain", "minimal-final"], false),
+        (&["build"], true),
+        (&["build", "multi-stage"], true),
+        (&["measure", "docker-init", "multi-stage"], true),
+    ] {
+        let out = if needs_engine {
+            with_client(&project, &client, args).output().unwrap()
+        } else {
+            run(&project, args)
+        };
+        let message = assert_usage_error(&out);
+        assert!(
+            message.starts_with(&format!("cannot read `{}`", gone.display()))
+                && message.contains("the Dockerfile of variant `multi-stage`"),
+            "{args:?}: {message}"
+        );
+    }
+}
+
 /// A `version` arm that prints what docker 20.10 prints when it cannot
 /// reach its daemon: the client's version, then `words` on stderr, exit 1.
 fn unreachable(words: &str) -> String {

@@ -7,7 +7,7 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::args::{prepare, EngineArgs, OutputArgs};
-use crate::builder::{log_tail, Builder, Log};
+use crate::build_runner::{log_tail, BuildRunner, Log};
 use crate::engine::System;
 use crate::error::exit;
 use crate::results::{self, Status};
@@ -42,33 +42,34 @@ struct Built {
 }
 
 pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
-    let (_, plan, engine) = prepare(&args.project, &args.variants, &args.engine)?;
-    let logs = results::state_subdir(&plan.dir, &["logs"])?;
-    let mut builder = Builder::new(&engine, &System, &plan);
+    let (project, engine) = prepare(&args.project, &args.variants, &args.engine)?;
+    let logs = results::state_subdir(&project.dir, &["logs"])?;
+    let mut build_runner = BuildRunner::new(&engine, &System);
     let mut results = Vec::new();
-    for step in &plan.steps {
+    for rung in project.ladder.selected() {
         let mut built = Built {
-            name: step.name.clone(),
+            name: rung.name.clone(),
             status: Status::Skipped,
             reason: None,
-            recommended: step.recommended,
+            recommended: rung.place.recommended(),
             seconds: None,
             image_bytes: None,
             log: None,
         };
-        if let Some(why) = builder.missing_base(step)? {
-            eprintln!("{}: skipped: {why}", step.name);
+        if let Some(why) = build_runner.missing_base(rung)? {
+            eprintln!("{}: skipped: {why}", rung.name);
             built.reason = Some(why);
             results.push(built);
             continue;
         }
-        let log_path = logs.join(format!("{}.log", step.name));
+        let log_path = logs.join(format!("{}.log", rung.name));
         let mut log = Log::create(&log_path)?;
-        let timed = builder.build(step, args.no_cache, false, &mut log, &step.name)?;
+        let spec = project.build_spec(rung, args.no_cache, false);
+        let timed = build_runner.build(&spec, &mut log, &rung.name)?;
         built.seconds = Some(timed.seconds);
         if timed.ok {
             built.status = Status::Ok;
-            built.image_bytes = Some(engine.image_size(&System, &step.tag)?);
+            built.image_bytes = Some(engine.image_size(&System, &rung.tag)?);
         } else {
             built.status = Status::Failed;
             let tail = log_tail(&log_path, 8);

@@ -7,7 +7,8 @@ use clap::Args;
 
 use crate::args::OutputArgs;
 use crate::error::exit;
-use crate::explain::{self, Ladder};
+use crate::explain::{self, Explainer};
+use crate::project::{Project, Selection};
 use crate::ui;
 
 #[derive(Args, Debug)]
@@ -28,18 +29,19 @@ pub struct ExplainArgs {
 }
 
 pub fn explain(args: ExplainArgs) -> anyhow::Result<i32> {
-    let ladder = Ladder::load(&args.project)?;
+    let project = Project::open(&args.project, Selection::Nothing, None)?.with_newest_run();
+    let explainer = Explainer::new(&project)?;
     let printed = match &args.variant {
         Some(name) => {
-            let step = ladder.step(name)?;
+            let explanation = explainer.explain(name)?;
             if args.output.json() {
-                serde_json::to_string_pretty(&step)?
+                serde_json::to_string_pretty(&explanation)?
             } else {
-                explain::step_text(&step)
+                explain::explanation_text(&explanation)
             }
         }
         None => {
-            let overview = ladder.overview();
+            let overview = explainer.overview();
             if args.output.json() {
                 serde_json::to_string_pretty(&overview)?
             } else {

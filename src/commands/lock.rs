@@ -8,13 +8,12 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::args::EngineArgs;
-use crate::builder::{Builder, Log};
+use crate::build_runner::{BuildRunner, Log};
 use crate::catalogue::Catalogue;
 use crate::config::{self, Config};
 use crate::engine::System;
 use crate::error::{exit, warn, UserError};
 use crate::lockfile;
-use crate::plan::Plan;
 use crate::results::state_subdir;
 use crate::scaffold::{self, PlannedFile, Settings};
 use crate::ui;
@@ -64,16 +63,10 @@ pub fn lock_project(dir: &Path, engine_args: &EngineArgs) -> anyhow::Result<Stri
         engine.client_version,
         engine.builder_name()
     );
-    let plan = Plan {
-        project: config.project.name.clone(),
-        dir: dir.clone(),
-        base_set: engine_args.base_set().map(str::to_string),
-        steps: Vec::new(),
-    };
-    let mut builder = Builder::new(&engine, &System, &plan);
+    let mut build_runner = BuildRunner::new(&engine, &System);
     let log_path = state_subdir(&dir, &["logs"])?.join("lock.log");
     let mut log = Log::create(&log_path)?;
-    let resolved = lockfile::resolve(&mut builder, &images, &inputs, &mut log, &log_path)?;
+    let resolved = lockfile::resolve(&mut build_runner, &images, &inputs, &mut log, &log_path)?;
 
     let settings_path = dir.join(config::FILE_NAME);
     let text = fs::read_to_string(&settings_path).map_err(|err| {

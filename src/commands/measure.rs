@@ -38,12 +38,13 @@ pub struct MeasureArgs {
 }
 
 pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
-    let (config, plan, engine) = prepare(&args.project, &args.variants, &args.engine)?;
+    let (project, engine) = prepare(&args.project, &args.variants, &args.engine)?;
+    let config = &project.config;
     // The dependency edit comes after each cold build: a line it cannot make
     // (a package the project lists, hash-checking mode without hashes) is
     // better said before the first one.
     let extra = crate::edit::extra_dependency(
-        &plan.dir,
+        &project.dir,
         std::path::Path::new(&config.project.requirements),
         config.measure.extra_dependency.as_deref(),
     )?;
@@ -53,11 +54,11 @@ pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
         pull: !args.no_pull,
         edits: &[EditKind::App, EditKind::Deps],
     };
-    let mut measurement = Measurement::start("measure", &config, &plan, &engine, &System, options)?;
+    let mut measurement = Measurement::start("measure", &project, &engine, &System, options)?;
     measurement.run.extra_dependency =
         Some(crate::requirements::without_options(&extra).to_string());
-    for step in &plan.steps {
-        measurement.measure(step)?;
+    for rung in project.ladder.selected() {
+        measurement.measure(rung)?;
     }
     if args.output.json() {
         ui::print(&report::render(&measurement.run, Format::Json)?)?;

@@ -7,7 +7,7 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::args::{prepare, EngineArgs, OutputArgs};
-use crate::builder::{Builder, Log};
+use crate::build_runner::{BuildRunner, Log};
 use crate::engine::System;
 use crate::error::exit;
 use crate::interrupt::Hold;
@@ -45,22 +45,22 @@ struct Rebuilt {
 }
 
 pub fn rebuild(args: RebuildArgs) -> anyhow::Result<i32> {
-    let (config, plan, engine) = prepare(&args.project, &args.variants, &args.engine)?;
-    let logs = state_subdir(&plan.dir, &["logs"])?;
+    let (project, engine) = prepare(&args.project, &args.variants, &args.engine)?;
+    let logs = state_subdir(&project.dir, &["logs"])?;
     let _hold = Hold::new();
     let kind = if args.deps {
         EditKind::Deps
     } else {
         EditKind::App
     };
-    let mut builder = Builder::new(&engine, &System, &plan);
+    let mut build_runner = BuildRunner::new(&engine, &System);
     let mut results = Vec::new();
-    for step in &plan.steps {
-        let log_path = logs.join(format!("{}-rebuild.log", step.name));
+    for rung in project.ladder.selected() {
+        let log_path = logs.join(format!("{}-rebuild.log", rung.name));
         let mut log = Log::create(&log_path)?;
-        let timed = measure::rebuild(&mut builder, &config, step, kind, &mut log)?;
+        let timed = measure::rebuild(&mut build_runner, &project, rung, kind, &mut log)?;
         results.push(Rebuilt {
-            name: step.name.clone(),
+            name: rung.name.clone(),
             ok: timed.ok,
             seconds: timed.seconds,
             log: log_path,

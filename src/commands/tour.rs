@@ -6,15 +6,17 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::args::{prepare, EngineArgs};
+use crate::args::EngineArgs;
 use crate::engine::System;
 use crate::error::{warn, UserError};
-use crate::explain::{self, Ladder};
+use crate::explain::{self, Explainer};
 use crate::interrupt::{self, Hold};
+use crate::ladder::Rung;
 use crate::measure::{EditKind, Measurement, Options};
+use crate::project::{Project, Selection};
 use crate::prompt;
 use crate::report;
-use crate::results::{saved_runs, Run, VariantResult};
+use crate::results::{self, Run, VariantResult};
 use crate::tour;
 use crate::ui;
 
@@ -49,117 +51,168 @@ pub struct TourArgs {
 }
 
 pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
-    let interactive = prompt::allowed(args.yes);
-    if !args.yes && !interactive {
-        return Err(UserError::new(
-            "the tour waits for Enter between steps, and this is not a terminal; pass `--yes` to run it straight through",
-        )
-        .into());
-    }
-    let ladder = Ladder::load(&args.project)?;
-    let names: Vec<&str> = ladder.names().collect();
-    for name in &args.skip {
-        // The same sentence as explain's for a name the ladder lacks.
-        ladder.step(name)?;
-    }
-    if args.from >= names.len() {
-        return Err(UserError::new(format!(
-            "there is no step {} in this ladder; its steps are 0 to {} (`dockwright explain` lists them)",
-            args.from,
-            names.len() - 1
-        ))
-        .into());
-    }
-    let (config, plan, engine) = prepare(&args.project, &[], &args.engine)?;
-    let saved: Vec<Run> = saved_runs(&plan.dir)
-        .iter()
-        .rev()
-        .filter_map(|path| Run::load(path).ok())
-        .collect();
+    let interactive = interactive(args.yes)?;
+    let project = Project::open(&args.project, Selection::Build(&[]), args.engine.base_set())?;
+    let saved = results::readable_runs(&project.dir);
+    let project = project.with_latest(saved.first());
+    check_steps(&project, &args)?;
+    let engine = args.engine.start(&project)?;
     let options = Options {
         repeats: 1,
         pull: !args.no_pull,
         edits: &[EditKind::App],
     };
-    let base_set = plan.base_set.as_deref();
-    let mut measurement = Measurement::start("tour", &config, &plan, &engine, &System, options)?;
-    let last = plan.steps.len() - 1;
-    for (index, step) in plan.steps.iter().enumerate() {
-        if index < args.from {
-            // Earlier steps are not toured, but their saved figures give the
-            // table and the next step's effect something to stand on.
-            if let Some(saved) = tour::reusable(&saved, step, base_set) {
-                measurement.run.variants.push(saved);
-            }
-            continue;
-        }
-        ui::print(&format!(
-            "\n{}\n",
-            console::style(format!("── Step {index} of {last} ──")).bold()
-        ))?;
-        ui::print(&explain::intro_text(&ladder.step(&step.name)?))?;
-        ui::print("")?;
-        if args.skip.contains(&step.name) {
-            measurement.record(VariantResult::skipped(
-                &step.name,
-                step.recommended,
-                "left out with --skip",
-            ))?;
-        } else if let Some(saved) = args
-            .reuse
-            .then(|| tour::reusable(&saved, step, base_set))
-            .flatten()
-        {
-            eprintln!(
-                "Reusing the saved measurement of `{}`: its Dockerfile has not changed.",
-                step.name
-            );
-            measurement.record(saved)?;
-        } else if !go_ahead(&saved, step, interactive)? {
-            measurement.record(VariantResult::skipped(
-                &step.name,
-                step.recommended,
-                "left out at the tour's question",
-            ))?;
+    let mut measurement = Measurement::start("tour", &project, &engine, &System, options)?;
+    let tour = Tour {
+        project: &project,
+        explainer: Explainer::new(&project)?,
+        saved,
+        args: &args,
+        interactive,
+    };
+    for rung in &project.ladder.rungs {
+        if rung.place.index < args.from {
+            tour.carry_over(rung, &mut measurement);
         } else {
-            let _hold = Hold::new();
-            measurement.measure(step)?;
-        }
-        let run = &measurement.run;
-        ui::print(&format!(
-            "{}\n",
-            report::table_with_new_row(run, &step.name)
-        ))?;
-        if let [.., previous, current] = run.variants.as_slice() {
-            if let Some(line) = tour::effect(previous, current) {
-                ui::print(&format!("{}\n", console::style(line).bold()))?;
-            }
-        }
-        if interactive && index < last {
-            wait_for_enter(index + 1, &plan.steps[index + 1].name)?;
+            tour.step(rung, &mut measurement)?;
         }
     }
     eprintln!("Saved in {}", measurement.results().display());
     Ok(measurement.finish())
 }
 
-/// Warns before a slow step; at a terminal, asks whether to build it.
-fn go_ahead(saved: &[Run], step: &crate::plan::Step, interactive: bool) -> anyhow::Result<bool> {
-    let Some(warning) = tour::slow_warning(saved, step) else {
-        return Ok(true);
-    };
-    warn(&warning);
-    if !interactive {
-        return Ok(true);
+/// Whether the tour can wait for Enter and ask; without a terminal it
+/// cannot, and runs only when told to run straight through.
+fn interactive(yes: bool) -> Result<bool, UserError> {
+    let interactive = prompt::allowed(yes);
+    if !yes && !interactive {
+        return Err(UserError::new(
+            "the tour waits for Enter between steps, and this is not a terminal; pass `--yes` to run it straight through",
+        ));
     }
-    prompt::confirm(&format!("Build `{}` now? (no leaves it out)", step.name))
+    Ok(interactive)
+}
+
+/// The steps `--skip` and `--from` name are on the ladder; checked before
+/// any engine is sought.
+fn check_steps(project: &Project, args: &TourArgs) -> anyhow::Result<()> {
+    for name in &args.skip {
+        project.rung(name)?;
+    }
+    let steps = project.ladder.rungs.len();
+    if args.from >= steps {
+        return Err(UserError::new(format!(
+            "there is no step {} in this ladder; its steps are 0 to {} (`dockwright explain` lists them)",
+            args.from,
+            steps - 1
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// A tour under way: what it shows each step with, and the saved runs
+/// (newest first) it may reuse and take warnings from.
+struct Tour<'a> {
+    project: &'a Project,
+    explainer: Explainer<'a>,
+    saved: Vec<Run>,
+    args: &'a TourArgs,
+    interactive: bool,
+}
+
+impl Tour<'_> {
+    /// A step before `--from` is not toured, but its saved figures give the
+    /// table and the next step's effect something to stand on.
+    fn carry_over(&self, rung: &Rung, measurement: &mut Measurement) {
+        if let Some(saved) = self.reusable(rung) {
+            measurement.run.variants.push(saved);
+        }
+    }
+
+    /// One step: what it changes and why, its measurement, the table so
+    /// far with what it did, then Enter for the next.
+    fn step(&self, rung: &Rung, measurement: &mut Measurement) -> anyhow::Result<()> {
+        self.introduce(rung)?;
+        self.take(rung, measurement)?;
+        show_table(&measurement.run, rung)?;
+        match self.project.ladder.next(rung) {
+            Some(next) if self.interactive => wait_for_enter(next),
+            _ => Ok(()),
+        }
+    }
+
+    fn introduce(&self, rung: &Rung) -> anyhow::Result<()> {
+        let last = self.project.ladder.rungs.len() - 1;
+        let heading = format!("── Step {} of {last} ──", rung.place.index);
+        ui::print(&format!("\n{}\n", console::style(heading).bold()))?;
+        ui::print(&explain::intro_text(&self.explainer.explain(&rung.name)?))?;
+        ui::print("")?;
+        Ok(())
+    }
+
+    /// Measures `rung`, or records why not: left out with `--skip`, a saved
+    /// measurement reused with `--reuse`, or left out at the question
+    /// before a slow build.
+    fn take(&self, rung: &Rung, measurement: &mut Measurement) -> anyhow::Result<()> {
+        let left_out = |why| VariantResult::skipped(&rung.name, rung.place.recommended(), why);
+        if self.args.skip.contains(&rung.name) {
+            return measurement.record(left_out("left out with --skip"));
+        }
+        if let Some(saved) = self.args.reuse.then(|| self.reusable(rung)).flatten() {
+            eprintln!(
+                "Reusing the saved measurement of `{}`: its Dockerfile has not changed.",
+                rung.name
+            );
+            return measurement.record(saved);
+        }
+        if !self.go_ahead(rung)? {
+            return measurement.record(left_out("left out at the tour's question"));
+        }
+        let _hold = Hold::new();
+        measurement.measure(rung)
+    }
+
+    fn reusable(&self, rung: &Rung) -> Option<VariantResult> {
+        tour::reusable(&self.saved, rung, self.project.base_set.as_deref())
+    }
+
+    /// Warns before a slow step; at a terminal, asks whether to build it.
+    fn go_ahead(&self, rung: &Rung) -> anyhow::Result<bool> {
+        let Some(warning) = tour::slow_warning(&self.saved, rung) else {
+            return Ok(true);
+        };
+        warn(&warning);
+        if !self.interactive {
+            return Ok(true);
+        }
+        prompt::confirm(&format!("Build `{}` now? (no leaves it out)", rung.name))
+    }
+}
+
+/// The table so far, `rung`'s row marked new, and what the newest row did
+/// against the one before it.
+fn show_table(run: &Run, rung: &Rung) -> anyhow::Result<()> {
+    ui::print(&format!(
+        "{}\n",
+        report::table_with_new_row(run, &rung.name)
+    ))?;
+    if let [.., previous, current] = run.variants.as_slice() {
+        if let Some(line) = tour::effect(previous, current) {
+            ui::print(&format!("{}\n", console::style(line).bold()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Waits for Enter. No `Hold` is alive here, so Ctrl-C ends the tour at
 /// once: every finished step is already saved. Ctrl-D (end of input) stops
 /// it the same way, rather than running the next step unasked.
-fn wait_for_enter(next: usize, name: &str) -> anyhow::Result<()> {
-    eprint!("Press Enter for step {next} ({name}), Ctrl-C to stop here. ");
+fn wait_for_enter(next: &Rung) -> anyhow::Result<()> {
+    eprint!(
+        "Press Enter for step {} ({}), Ctrl-C to stop here. ",
+        next.place.index, next.name
+    );
     let mut line = String::new();
     if std::io::stdin().read_line(&mut line)? == 0 {
         // The terminal echoes nothing for Ctrl-D: end the question's line.

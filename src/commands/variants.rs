@@ -6,10 +6,9 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::args::OutputArgs;
-use crate::config::Config;
 use crate::error::exit;
 use crate::explain;
-use crate::ladder;
+use crate::project::{Project, Selection};
 use crate::ui;
 
 #[derive(Args, Debug)]
@@ -32,18 +31,21 @@ struct Row<'a> {
 }
 
 pub fn variants(args: VariantsArgs) -> anyhow::Result<i32> {
-    let config = Config::load(&args.project)?;
-    let rows: Vec<(Row, &str)> = ladder::places(&config.variants)
-        .map(|(place, v)| {
+    let project = Project::open(&args.project, Selection::Nothing, None)?;
+    let rows: Vec<(Row, &str)> = project
+        .ladder
+        .rungs
+        .iter()
+        .map(|rung| {
             let row = Row {
-                step: place.index,
-                name: &v.name,
-                dockerfile: &v.dockerfile,
-                reason: &v.reason,
-                baseline: place.baseline(),
-                recommended: place.recommended(),
+                step: rung.place.index,
+                name: &rung.name,
+                dockerfile: &rung.dockerfile,
+                reason: &rung.reason,
+                baseline: rung.place.baseline(),
+                recommended: rung.place.recommended(),
             };
-            (row, place.mark())
+            (row, rung.place.mark())
         })
         .collect();
     if args.output.json() {
@@ -55,8 +57,8 @@ pub fn variants(args: VariantsArgs) -> anyhow::Result<i32> {
     let bold = console::Style::new().bold();
     ui::print(&format!(
         "{} ({} profile, {} variants)",
-        bold.apply_to(&config.project.name),
-        config.project.profile,
+        bold.apply_to(project.name()),
+        project.config.project.profile,
         rows.len()
     ))?;
     for (row, mark) in &rows {

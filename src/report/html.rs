@@ -12,8 +12,9 @@ use serde::Serialize;
 use super::{Metric, Report, COLUMNS, MISSING, RECOMMENDED_MARK};
 use crate::catalogue::Catalogue;
 use crate::diff::{self, Kind};
-use crate::render;
+use crate::ladder;
 use crate::results::{Status, VariantResult};
+use crate::templates;
 
 const TEMPLATE: &str = "report/report.html";
 
@@ -32,7 +33,7 @@ const MARGIN: f64 = 8.0;
 
 pub fn render(report: &Report) -> anyhow::Result<String> {
     let catalogue = Catalogue::load()?;
-    render::render(TEMPLATE, &Page::new(report, &catalogue))
+    templates::fill(TEMPLATE, &Page::new(report, &catalogue))
 }
 
 /// Everything the template shows.
@@ -54,7 +55,7 @@ struct Page {
     charts: Vec<Chart>,
     environment: Vec<Fact>,
     commands: Vec<String>,
-    steps: Vec<Step>,
+    steps: Vec<DockerfileDiff>,
 }
 
 #[derive(Serialize)]
@@ -105,7 +106,7 @@ struct Fact {
 
 /// One variant's Dockerfile and what changed from the step before.
 #[derive(Serialize)]
-struct Step {
+struct DockerfileDiff {
     name: String,
     recommended: bool,
     reason: Option<String>,
@@ -301,12 +302,10 @@ fn environment(report: &Report) -> Vec<Fact> {
 }
 
 /// Each variant's Dockerfile against the one before it in the ladder.
-fn steps(variants: &[VariantResult], catalogue: &Catalogue) -> Vec<Step> {
-    variants
-        .iter()
-        .enumerate()
-        .map(|(index, variant)| {
-            let previous = index.checked_sub(1).map(|i| &variants[i]);
+fn steps(variants: &[VariantResult], catalogue: &Catalogue) -> Vec<DockerfileDiff> {
+    ladder::places(variants)
+        .map(|(place, variant)| {
+            let previous = place.previous().map(|i| &variants[i]);
             let (diff, diff_note) = match (previous, &variant.dockerfile) {
                 (None, _) => (Vec::new(), Some("the first step of the ladder".to_string())),
                 (Some(_), None) => (
@@ -330,7 +329,7 @@ fn steps(variants: &[VariantResult], catalogue: &Catalogue) -> Vec<Step> {
                     }
                 },
             };
-            Step {
+            DockerfileDiff {
                 name: variant.name.clone(),
                 recommended: variant.recommended,
                 reason: catalogue.variant(&variant.name).map(|v| v.reason.clone()),

@@ -11,6 +11,7 @@ mod table;
 mod tests;
 
 use crate::figures::{self, seconds, size, times};
+use crate::ladder;
 use crate::results::{Run, Status, VariantResult};
 
 /// The output formats of `dockwright report` and `dockwright measure`.
@@ -200,11 +201,8 @@ impl<'a> Report<'a> {
         // The ladder starts from the baseline; a baseline that did not finish
         // leaves nothing to compare against.
         let baseline = run.variants.first().filter(|v| v.status == Status::Ok);
-        let rows = run
-            .variants
-            .iter()
-            .enumerate()
-            .map(|(index, variant)| Row::new(variant, index == 0, baseline))
+        let rows = ladder::places(&run.variants)
+            .map(|(place, variant)| Row::new(variant, place.baseline(), baseline))
             .collect();
         Report {
             run,

@@ -10,7 +10,7 @@ use std::time::Instant;
 use crate::engine::{progress, BuildSpec, Cmd, Engine, EngineError, Runner};
 use crate::error::WriteFailed;
 use crate::interrupt;
-use crate::plan::{Plan, Step};
+use crate::ladder::Rung;
 use crate::ui::Activity;
 
 /// A build log that remembers why a write to it failed: a full disk shows
@@ -62,10 +62,12 @@ impl Write for Log {
     }
 }
 
-pub struct Builder<'a> {
+/// Runs a command's builds and the engine commands around them: each one
+/// logged, each build timed on a live line, and all of them kept for the
+/// saved run's list of commands.
+pub struct BuildRunner<'a> {
     pub engine: &'a Engine,
     pub runner: &'a dyn Runner,
-    pub plan: &'a Plan,
     /// Every engine command run so far, as a shell would show it.
     pub commands: Vec<String>,
 }
@@ -76,20 +78,19 @@ pub struct Timed {
     pub seconds: f64,
 }
 
-impl<'a> Builder<'a> {
-    pub fn new(engine: &'a Engine, runner: &'a dyn Runner, plan: &'a Plan) -> Builder<'a> {
-        Builder {
+impl<'a> BuildRunner<'a> {
+    pub fn new(engine: &'a Engine, runner: &'a dyn Runner) -> BuildRunner<'a> {
+        BuildRunner {
             engine,
             runner,
-            plan,
             commands: Vec::new(),
         }
     }
 
-    /// Why `step` cannot be built here: a base image that is neither in the
+    /// Why `rung` cannot be built here: a base image that is neither in the
     /// engine's store nor pullable. `None` when all are there.
-    pub fn missing_base(&mut self, step: &Step) -> Result<Option<String>, EngineError> {
-        self.missing(&step.facts.bases)
+    pub fn missing_base(&mut self, rung: &Rung) -> Result<Option<String>, EngineError> {
+        self.missing(&rung.facts.bases)
     }
 
     /// Why one of the base images `bases` cannot be built from here.
@@ -106,10 +107,10 @@ impl<'a> Builder<'a> {
         Ok(None)
     }
 
-    /// Whether every base image of `step` can be refreshed from a registry;
+    /// Whether every base image of `rung` can be refreshed from a registry;
     /// `--pull` would fail on a local-only one.
-    pub fn pullable(&self, step: &Step) -> Result<bool, EngineError> {
-        for base in &step.facts.bases {
+    pub fn pullable(&self, rung: &Rung) -> Result<bool, EngineError> {
+        for base in &rung.facts.bases {
             if !self.engine.has_registry_digest(self.runner, base)? {
                 return Ok(false);
             }
@@ -124,26 +125,9 @@ impl<'a> Builder<'a> {
         Ok(self.engine.run(self.runner, cmd)?)
     }
 
-    /// Builds `step`, appending its output to `log` and showing its current
-    /// Dockerfile step on a live line labelled `label`.
-    pub fn build(
-        &mut self,
-        step: &Step,
-        no_cache: bool,
-        pull: bool,
-        log: &mut Log,
-        label: &str,
-    ) -> anyhow::Result<Timed> {
-        self.build_spec(&self.plan.build_spec(step, no_cache, pull), log, label)
-    }
-
-    /// Runs the build `spec`, as `build` does a step's.
-    pub fn build_spec(
-        &mut self,
-        spec: &BuildSpec,
-        log: &mut Log,
-        label: &str,
-    ) -> anyhow::Result<Timed> {
+    /// Runs the build `spec`, appending its output to `log` and showing its
+    /// current Dockerfile step on a live line labelled `label`.
+    pub fn build(&mut self, spec: &BuildSpec, log: &mut Log, label: &str) -> anyhow::Result<Timed> {
         let cmd = self.engine.build_cmd(spec);
         log.line(&format!("$ {cmd}"))?;
         self.commands.push(cmd.to_string());

@@ -1,5 +1,6 @@
-//! The embedded templates under scaffolds/ and their strict rendering: a
-//! placeholder with no value is an error, never an empty string.
+//! The embedded templates under scaffolds/ and their strict filling: a
+//! placeholder with no value is an error, never an empty string. (`render`,
+//! elsewhere, lays out output; here templates are filled.)
 
 use anyhow::{anyhow, Context};
 use include_dir::{include_dir, Dir};
@@ -18,13 +19,13 @@ pub fn embedded(path: &str) -> anyhow::Result<&'static str> {
         .ok_or_else(|| anyhow!("dockwright was built without the template `scaffolds/{path}`"))
 }
 
-/// Renders the embedded template at `path` with `context`.
-pub fn render(path: &str, context: &impl Serialize) -> anyhow::Result<String> {
-    render_str(path, embedded(path)?, context)
+/// Fills the embedded template at `path` with `context`.
+pub fn fill(path: &str, context: &impl Serialize) -> anyhow::Result<String> {
+    fill_str(path, embedded(path)?, context)
 }
 
-/// Renders template `source`, named `name` in error messages.
-pub fn render_str(name: &str, source: &str, context: &impl Serialize) -> anyhow::Result<String> {
+/// Fills template `source`, named `name` in error messages.
+pub fn fill_str(name: &str, source: &str, context: &impl Serialize) -> anyhow::Result<String> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.add_filter("toml", to_toml);
@@ -84,23 +85,23 @@ mod tests {
 
     #[test]
     fn fills_placeholders() {
-        let out = render_str("t", "hi {{ name }}\n", &Ctx { name: "x" }).unwrap();
+        let out = fill_str("t", "hi {{ name }}\n", &Ctx { name: "x" }).unwrap();
         assert_eq!(out, "hi x\n");
     }
 
     #[test]
     fn writes_toml_values_that_read_back() {
         let name = "it's \"x\" \\ y";
-        let out = render_str("t", "a = {{ name | toml }}\n", &Ctx { name }).unwrap();
+        let out = fill_str("t", "a = {{ name | toml }}\n", &Ctx { name }).unwrap();
         let table: toml::Table = toml::from_str(&out).unwrap();
         assert_eq!(table["a"].as_str(), Some(name));
     }
 
     #[test]
     fn a_placeholder_with_no_value_is_an_error() {
-        let err = render_str("t", "hi {{ nmae }}", &Ctx { name: "x" }).unwrap_err();
+        let err = fill_str("t", "hi {{ nmae }}", &Ctx { name: "x" }).unwrap_err();
         assert!(format!("{err:#}").contains("undefined"), "{err:#}");
-        let err = render_str("t", "{% if nmae %}x{% endif %}", &Ctx { name: "x" }).unwrap_err();
+        let err = fill_str("t", "{% if nmae %}x{% endif %}", &Ctx { name: "x" }).unwrap_err();
         assert!(format!("{err:#}").contains("undefined"), "{err:#}");
     }
 }

@@ -1,0 +1,190 @@
+//! A dockwright project as every command sees it: its settings, its
+//! directory, the base images it builds from, and its one `Ladder`, each
+//! step with its Dockerfile read once and, for the commands that show
+//! figures, its latest result. The commands read this model; none works the
+//! ladder out again.
+
+use std::path::{Path, PathBuf};
+
+use crate::catalogue::Catalogue;
+use crate::config::{Config, Images, VariantEntry};
+use crate::dockerfile::{self, Facts};
+use crate::engine::{BuildSpec, Destination};
+use crate::error::UserError;
+use crate::ladder::{self, Ladder, Place, Rung};
+use crate::results::{self, Run};
+
+pub const PROJECT_LABEL: &str = "dockwright.project";
+pub const VARIANT_LABEL: &str = "dockwright.variant";
+
+/// Which steps a command builds; their Dockerfiles must read.
+#[derive(Debug, Clone, Copy)]
+pub enum Selection<'a> {
+    /// None: the command lists or explains the ladder.
+    Nothing,
+    /// The variants named, or every one when the list is empty.
+    Build(&'a [String]),
+}
+
+#[derive(Debug)]
+pub struct Project {
+    pub config: Config,
+    /// The project directory, canonical.
+    pub dir: PathBuf,
+    /// The `[base-sets.NAME]` the builds use, if not `[images]`.
+    pub base_set: Option<String>,
+    pub ladder: Ladder,
+    /// When the run the steps' latest results come from was made (RFC 3339).
+    pub run_date: Option<String>,
+}
+
+impl Project {
+    /// Reads the project in `dir`: its dockwright.toml and every step's
+    /// Dockerfile. A variant in `selection` that the ladder lacks, or whose
+    /// Dockerfile does not read, is an error.
+    pub fn open(
+        dir: &Path,
+        selection: Selection,
+        base_set: Option<&str>,
+    ) -> anyhow::Result<Project> {
+        let config = Config::load(dir)?;
+        let dir = dir.canonicalize()?;
+        let images = config.images(base_set)?;
+        let named = match selection {
+            Selection::Nothing => None,
+            Selection::Build(names) => Some(names),
+        };
+        let known: Vec<&str> = config.variants.iter().map(|v| v.name.as_str()).collect();
+        if let Some(name) = named
+            .into_iter()
+            .flatten()
+            .find(|n| !known.contains(&n.as_str()))
+        {
+            return Err(unknown(&known, name)?.into());
+        }
+        let rungs = ladder::places(&config.variants)
+            .map(|(place, variant)| {
+                let selected =
+                    named.is_some_and(|names| names.is_empty() || names.contains(&variant.name));
+                read_rung(&dir, &config, &images, place, variant, selected)
+            })
+            .collect();
+        let ladder = Ladder { rungs };
+        for rung in ladder.selected() {
+            rung.text()?;
+        }
+        Ok(Project {
+            config,
+            dir,
+            base_set: base_set.map(str::to_string),
+            ladder,
+            run_date: None,
+        })
+    }
+
+    /// The project with each step's latest result taken from `run` (the
+    /// newest readable saved run, when there is one).
+    pub fn with_latest(mut self, run: Option<&Run>) -> Project {
+        if let Some(run) = run {
+            for rung in &mut self.ladder.rungs {
+                rung.latest = run.variants.iter().find(|v| v.name == rung.name).cloned();
+            }
+            self.run_date = Some(run.date.clone());
+        }
+        self
+    }
+
+    /// The project with each step's latest result taken from the newest
+    /// saved run that reads (see `results::newest_readable`).
+    pub fn with_newest_run(self) -> Project {
+        let run = results::newest_readable(&self.dir);
+        self.with_latest(run.as_ref())
+    }
+
+    /// The project's name, as its images are tagged.
+    pub fn name(&self) -> &str {
+        &self.config.project.name
+    }
+
+    /// The step named `name`, or the error that names the ladder's steps.
+    pub fn rung(&self, name: &str) -> anyhow::Result<&Rung> {
+        match self.ladder.get(name) {
+            Some(rung) => Ok(rung),
+            None => Err(unknown(&self.ladder.names(), name)?.into()),
+        }
+    }
+
+    pub fn needs_buildkit(&self) -> bool {
+        self.ladder.selected().any(|rung| rung.facts.needs_buildkit)
+    }
+
+    /// The build of `rung`, labelled so dockwright can find its own images.
+    pub fn build_spec(&self, rung: &Rung, no_cache: bool, pull: bool) -> BuildSpec {
+        BuildSpec {
+            dockerfile: rung.path.clone(),
+            context: self.dir.clone(),
+            destination: Destination::Tag(rung.tag.clone()),
+            labels: vec![
+                (PROJECT_LABEL.to_string(), self.name().to_string()),
+                (VARIANT_LABEL.to_string(), rung.name.clone()),
+            ],
+            build_args: rung.facts.build_args.clone(),
+            no_cache,
+            pull,
+        }
+    }
+}
+
+/// The step `variant` at `place`, its Dockerfile read from the project
+/// `dir` and its facts taken on `images`.
+fn read_rung(
+    dir: &Path,
+    config: &Config,
+    images: &Images,
+    place: Place,
+    variant: &VariantEntry,
+    selected: bool,
+) -> Rung {
+    let path = dir.join(&variant.dockerfile);
+    let text = std::fs::read_to_string(&path).map_err(|err| err.to_string());
+    Rung {
+        place,
+        name: variant.name.clone(),
+        reason: variant.reason.clone(),
+        dockerfile: variant.dockerfile.clone(),
+        tag: format!("{}:{}", config.project.name, variant.name),
+        selected,
+        facts: text
+            .as_deref()
+            .map(|text| dockerfile::facts(text, images))
+            .unwrap_or_else(|_| Facts::default()),
+        text,
+        path,
+        latest: None,
+    }
+}
+
+/// The error for a variant `name` that a ladder of `known` lacks, pointing
+/// to the profiles that have it.
+fn unknown(known: &[&str], name: &str) -> anyhow::Result<UserError> {
+    let err = UserError::new(format!(
+        "this project has no variant `{name}`; pick from {}",
+        known.join(", ")
+    ));
+    let catalogue = Catalogue::load()?;
+    let profiles: Vec<&str> = catalogue
+        .profiles
+        .iter()
+        .filter(|p| p.variants.iter().any(|v| v == name))
+        .map(|p| p.name.as_str())
+        .collect();
+    let listed = match profiles.as_slice() {
+        [] => return Ok(err),
+        [one] => format!("the {one} profile"),
+        [first @ .., last] => format!("the {} and {last} profiles", first.join(", ")),
+    };
+    Ok(err.help(format!(
+        "`{name}` is in {listed}; `dockwright new DIR --profile {}` makes a project with it",
+        profiles[0]
+    )))
+}
