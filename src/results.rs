@@ -32,6 +32,17 @@ pub enum Status {
     Skipped,
 }
 
+/// The status in words is its serde name, so that the tables, the CSV and
+/// the saved runs can never spell it two ways.
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(name)) => f.write_str(&name),
+            _ => Err(std::fmt::Error),
+        }
+    }
+}
+
 /// One measure run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Run {
@@ -292,4 +303,19 @@ pub fn latest(project: &Path) -> Result<(PathBuf, Run), UserError> {
     })?;
     let run = Run::load(&path)?;
     Ok((path, run))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Status;
+
+    /// Tables and CSV print the same word the saved run holds.
+    #[test]
+    fn a_status_reads_as_its_saved_name() {
+        for status in [Status::Ok, Status::Failed, Status::Skipped] {
+            let saved = serde_json::to_string(&status).unwrap();
+            assert_eq!(format!("\"{status}\""), saved);
+        }
+        assert_eq!(Status::Skipped.to_string(), "skipped");
+    }
 }

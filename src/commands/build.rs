@@ -108,14 +108,9 @@ fn table(results: &[Built]) -> comfy_table::Table {
         } else {
             r.name.clone()
         };
-        let status = match r.status {
-            Status::Ok => "ok",
-            Status::Failed => "failed",
-            Status::Skipped => "skipped",
-        };
         table.add_row([
             name,
-            status.to_string(),
+            r.status.to_string(),
             r.seconds
                 .map(|s| format!("{s:.1} s"))
                 .unwrap_or_else(|| "—".into()),

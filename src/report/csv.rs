@@ -4,7 +4,6 @@
 use std::fmt::Display;
 
 use super::Report;
-use crate::results::Status;
 
 pub const HEADER: [&str; 15] = [
     "variant",
@@ -28,14 +27,9 @@ pub fn render(report: &Report) -> String {
     let mut lines = vec![HEADER.join(",")];
     for row in &report.rows {
         let v = row.variant;
-        let status = match v.status {
-            Status::Ok => "ok",
-            Status::Failed => "failed",
-            Status::Skipped => "skipped",
-        };
         let fields = [
             escape(&v.name),
-            status.to_string(),
+            v.status.to_string(),
             v.recommended.to_string(),
             raw(v.cold_seconds),
             raw(v.app_rebuild_seconds),

@@ -278,13 +278,12 @@ impl<'a> Row<'a> {
             _ => Delta::default(),
         };
         let status = match variant.status {
-            Status::Ok => MISSING,
-            Status::Failed => "failed",
-            Status::Skipped => "skipped",
+            Status::Ok => MISSING.to_string(),
+            other => other.to_string(),
         };
         // A variant that did not finish may still have figures from the
         // steps before; the status fills the cells it has none for.
-        let or_status = |cell: Option<String>| cell.unwrap_or_else(|| status.to_string());
+        let or_status = |cell: Option<String>| cell.unwrap_or_else(|| status.clone());
         let ranged = run.runs > 1;
         let name = if variant.recommended {
             format!("{}{RECOMMENDED_MARK}", variant.name)
@@ -292,7 +291,7 @@ impl<'a> Row<'a> {
             variant.name.clone()
         };
         let vs_cell = if !ok {
-            status.to_string()
+            status.clone()
         } else if is_baseline {
             "baseline".to_string()
         } else {
