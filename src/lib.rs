@@ -28,6 +28,7 @@ mod lock;
 mod lockfile;
 mod measure;
 mod names;
+pub mod pipe_table;
 mod plan;
 mod poetry;
 mod presets;

@@ -5,6 +5,7 @@ use comfy_table::{CellAlignment, Table};
 
 use super::{Comparison, Format, Side, SizeChange, TimeChange, Verdict};
 use crate::figures;
+use crate::pipe_table::{self, Align};
 use crate::results::Status;
 
 const COLUMNS: [&str; 5] = ["variant", "figure", "A", "B", "change"];
@@ -38,23 +39,16 @@ fn table(comparison: &Comparison) -> String {
 }
 
 fn markdown(comparison: &Comparison) -> String {
-    let line = |cells: Vec<String>| format!("| {} |", cells.join(" | "));
     let mut lines: Vec<String> = header(comparison)
         .into_iter()
         .map(|l| format!("{l}  "))
         .collect();
     lines.push(String::new());
-    lines.push(line(COLUMNS.iter().map(|c| c.to_string()).collect()));
-    lines.push(line(
-        ["---", "---", "---:", "---:", "---:"]
-            .map(String::from)
-            .to_vec(),
-    ));
-    for row in rows(comparison) {
-        lines.push(line(
-            row.iter().map(|cell| cell.replace('|', "\\|")).collect(),
-        ));
-    }
+    let columns = COLUMNS.map(|title| {
+        let figure = matches!(title, "A" | "B" | "change");
+        (title, if figure { Align::Right } else { Align::Left })
+    });
+    lines.push(pipe_table::render(&columns, rows(comparison)));
     lines.push(String::new());
     lines.extend(footer(comparison).into_iter().map(|l| format!("- {l}")));
     lines.join("\n")
