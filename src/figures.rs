@@ -47,6 +47,24 @@ pub fn seconds(secs: f64) -> String {
     }
 }
 
+/// A median with the range of its samples, the range without its unit:
+/// `0.12 s (0.10–0.15)`.
+pub fn seconds_with_range(median: f64, min: f64, max: f64) -> String {
+    let bare = |secs: f64| seconds(secs).trim_end_matches(" s").to_string();
+    format!("{} ({}–{})", seconds(median), bare(min), bare(max))
+}
+
+/// A duration told roughly, for a warning before a long wait: `95 s`,
+/// `about 12 min`.
+pub fn rough_duration(secs: f64) -> String {
+    let minutes = (secs / 60.0).round() as u64;
+    if minutes < 2 {
+        format!("{secs:.0} s")
+    } else {
+        format!("about {minutes} min")
+    }
+}
+
 /// A change in time with its sign: `−0.30 s`, `+12.4 s`.
 pub fn seconds_change(delta: f64) -> String {
     format!("{}{}", sign(delta), seconds(delta.abs()))
@@ -132,6 +150,9 @@ mod tests {
         assert_eq!(size_change(0), "0 B");
         assert_eq!(size_change(size_delta(4_096, 0)), "−4.1 kB");
         assert_eq!(seconds_change(-0.3), "−0.30 s");
+        assert_eq!(seconds_with_range(0.12, 0.1, 1.04), "0.12 s (0.10–1.0)");
+        assert_eq!(rough_duration(85.2), "85 s");
+        assert_eq!(rough_duration(700.0), "about 12 min");
         assert_eq!(percent_change(-85.4), "−85%");
         assert_eq!(percent_change(0.001), "+<0.1%");
     }

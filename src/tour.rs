@@ -38,7 +38,7 @@ pub fn slow_warning(runs: &[Run], step: &Step) -> Option<String> {
         Some(seconds) if seconds >= SLOW_SECONDS => Some(format!(
             "`{}` is slow: its cold build took {} last time",
             step.name,
-            minutes(seconds)
+            figures::rough_duration(seconds)
         )),
         Some(_) => None,
         None if step.facts.compiles_from_source => Some(format!(
@@ -47,15 +47,6 @@ pub fn slow_warning(runs: &[Run], step: &Step) -> Option<String> {
             step.name
         )),
         None => None,
-    }
-}
-
-fn minutes(seconds: f64) -> String {
-    let whole = (seconds / 60.0).round() as u64;
-    if whole < 2 {
-        format!("{seconds:.0} s")
-    } else {
-        format!("about {whole} min")
     }
 }
 

@@ -10,6 +10,7 @@ use crate::args::{prepare, EngineArgs, OutputArgs};
 use crate::builder::{log_tail, Builder, Log};
 use crate::engine::System;
 use crate::error::exit;
+use crate::figures;
 use crate::results::{self, Status};
 use crate::ui;
 
@@ -112,12 +113,39 @@ fn table(results: &[Built]) -> comfy_table::Table {
             name,
             r.status.to_string(),
             r.seconds
-                .map(|s| format!("{s:.1} s"))
+                .map(figures::seconds)
                 .unwrap_or_else(|| "—".into()),
             r.image_bytes
-                .map(|b| format!("{:.1} MB", b as f64 / 1_000_000.0))
+                .map(figures::size)
                 .unwrap_or_else(|| "—".into()),
         ]);
     }
     table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `build` writes its figures as `report` does: `412 MB`, not `412.3 MB`.
+    #[test]
+    fn the_table_writes_figures_as_the_report_does() {
+        let built = Built {
+            name: "uv".to_string(),
+            status: Status::Ok,
+            reason: None,
+            recommended: true,
+            seconds: Some(0.414),
+            image_bytes: Some(412_300_000),
+            log: None,
+        };
+        let table = table(&[built]).to_string();
+        let row = table.lines().find(|l| l.contains("uv ★")).unwrap();
+        let words: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(
+            words,
+            ["│", "uv", "★", "ok", "0.41", "s", "412", "MB", "│"],
+            "{table}"
+        );
+    }
 }

@@ -143,12 +143,7 @@ fn size_row(change: &SizeChange, status_a: Status, status_b: Status) -> [String;
 fn time_row(label: &str, change: &TimeChange, status_a: Status, status_b: Status) -> [String; 5] {
     let shown = |timing: Option<super::Timing>| {
         timing.map(|t| match t.min.zip(t.max) {
-            Some((min, max)) => format!(
-                "{} ({}–{})",
-                figures::seconds(t.median),
-                bare(min),
-                bare(max)
-            ),
+            Some((min, max)) => figures::seconds_with_range(t.median, min, max),
             None => figures::seconds(t.median),
         })
     };
@@ -175,9 +170,4 @@ fn time_row(label: &str, change: &TimeChange, status_a: Status, status_b: Status
         or_status(shown(change.b), status_b),
         cell,
     ]
-}
-
-/// Seconds without their unit, inside a range.
-fn bare(secs: f64) -> String {
-    figures::seconds(secs).trim_end_matches(" s").to_string()
 }

@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::{Metric, Report, COLUMNS, MISSING, RECOMMENDED_MARK};
 use crate::catalogue::Catalogue;
 use crate::diff::{self, Kind};
+use crate::figures;
 use crate::render;
 use crate::results::{Status, VariantResult};
 
@@ -246,7 +247,7 @@ fn environment(report: &Report) -> Vec<Fact> {
     let host = &run.host;
     let memory = host
         .memory_bytes
-        .map(|bytes| format!("{:.1} GB memory", bytes as f64 / 1e9))
+        .map(|bytes| format!("{} memory", figures::size(bytes)))
         .unwrap_or_else(|| "memory unknown".to_string());
     let repeats = if run.runs > 1 {
         format!(

@@ -437,21 +437,7 @@ fn rebuild(
 ) -> Option<String> {
     let median = median?;
     Some(match min.zip(max).filter(|_| ranged) {
-        Some((min, max)) => format!(
-            "{} ({}–{})",
-            seconds(median),
-            bare_seconds(min),
-            bare_seconds(max)
-        ),
+        Some((min, max)) => figures::seconds_with_range(median, min, max),
         None => seconds(median),
     })
-}
-
-/// Two decimals under a second, where rebuilds live; one above.
-fn bare_seconds(secs: f64) -> String {
-    if secs < 1.0 {
-        format!("{secs:.2}")
-    } else {
-        format!("{secs:.1}")
-    }
 }
