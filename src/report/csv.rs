@@ -42,7 +42,7 @@ pub fn render(report: &Report) -> String {
             raw(v.compressed_bytes),
             raw(v.layers),
             raw(row.vs_baseline.bytes),
-            raw(row.vs_baseline.app_rebuild_ratio),
+            raw(row.vs_baseline.app_rebuild_ratio()),
         ];
         lines.push(fields.join(","));
     }

@@ -174,8 +174,8 @@ pub struct Row<'a> {
 pub struct Delta {
     /// The variant's image size minus the baseline's.
     pub bytes: Option<i128>,
-    /// The baseline's app-edit rebuild time over the variant's: above 1 is faster.
-    pub app_rebuild_ratio: Option<f64>,
+    /// The baseline's app-edit rebuild time and the variant's.
+    pub app_rebuild_seconds: Option<(f64, f64)>,
 }
 
 /// The best variant on each axis, and by how much it beats the baseline.
@@ -190,9 +190,9 @@ pub struct Best {
     pub name: String,
     /// The figure as the table shows it, such as `39.7 MB` or `0.08 s`.
     pub shown: String,
-    /// The baseline's figure over this one's; none when this is the baseline
-    /// or the baseline has no figure.
-    pub factor: Option<f64>,
+    /// How it compares with the baseline, such as `4.7× smaller` or `81×
+    /// faster`; none when this is the baseline or the baseline has no figure.
+    pub versus: Option<String>,
 }
 
 impl<'a> Report<'a> {
@@ -329,17 +329,26 @@ impl Delta {
                 .image_bytes
                 .zip(variant.image_bytes)
                 .map(|(base, this)| figures::size_delta(base, this)),
-            app_rebuild_ratio: ratio(base.app_rebuild_seconds, variant.app_rebuild_seconds),
+            app_rebuild_seconds: base.app_rebuild_seconds.zip(variant.app_rebuild_seconds),
         }
     }
 
-    /// Reads like the article: `−750 MB, 13× faster`.
+    /// The baseline's app-edit rebuild time over the variant's: above 1 is
+    /// faster.
+    pub fn app_rebuild_ratio(&self) -> Option<f64> {
+        let (base, this) = self.app_rebuild_seconds?;
+        ratio(Some(base), Some(this))
+    }
+
+    /// Reads like the article: `−750 MB, 13× faster`, `−35 MB, 19% slower`.
     fn cell(&self) -> String {
         let size = self.bytes.map(|delta| match delta {
             0 => "same size".to_string(),
             _ => figures::size_change(delta),
         });
-        let speed = self.app_rebuild_ratio.map(speed);
+        let speed = self
+            .app_rebuild_seconds
+            .map(|(base, this)| figures::speed_change(base, this));
         let parts: Vec<String> = size.into_iter().chain(speed).collect();
         if parts.is_empty() {
             MISSING.to_string()
@@ -356,19 +365,6 @@ fn ratio(base: Option<f64>, this: Option<f64>) -> Option<f64> {
         .map(|(base, this)| base / this)
 }
 
-/// `13× faster` or `2.0× slower`; `as fast` when the factor rounds to 1.
-fn speed(ratio: f64) -> String {
-    let (factor, comparative) = if ratio >= 1.0 {
-        (ratio, "faster")
-    } else {
-        (1.0 / ratio, "slower")
-    };
-    match times(factor).as_str() {
-        "1.0" => "as fast".to_string(),
-        shown => format!("{shown}× {comparative}"),
-    }
-}
-
 impl Summary {
     fn new(run: &Run, baseline: Option<&VariantResult>) -> Summary {
         let finished = || run.variants.iter().filter(|v| v.status == Status::Ok);
@@ -380,9 +376,10 @@ impl Summary {
             .map(|(v, bytes)| Best {
                 name: v.name.clone(),
                 shown: size(bytes),
-                factor: baseline
+                versus: baseline
                     .filter(|base| !std::ptr::eq(*base, v))
-                    .and_then(|base| ratio(base.image_bytes.map(|b| b as f64), Some(bytes as f64))),
+                    .and_then(|base| ratio(base.image_bytes.map(|b| b as f64), Some(bytes as f64)))
+                    .map(|factor| format!("{}× smaller", times(factor))),
             });
         let fastest = finished()
             .filter_map(|v| v.app_rebuild_seconds.map(|s| (v, s)))
@@ -390,9 +387,10 @@ impl Summary {
             .map(|(v, secs)| Best {
                 name: v.name.clone(),
                 shown: seconds(secs),
-                factor: baseline
+                versus: baseline
                     .filter(|base| !std::ptr::eq(*base, v))
-                    .and_then(|base| ratio(base.app_rebuild_seconds, Some(secs))),
+                    .and_then(|base| base.app_rebuild_seconds)
+                    .map(|base| figures::speed_change(base, secs)),
             });
         Summary { smallest, fastest }
     }
@@ -400,24 +398,18 @@ impl Summary {
     /// `Smallest image: minimal-final, 39.7 MB, 4.7× smaller than baseline.
     /// Fastest app-edit rebuild: uv, 0.08 s, 81× faster than baseline.`
     pub fn line(&self) -> String {
-        let sentence = |label: &str, best: &Option<Best>, comparative: &str| {
-            best.as_ref().map(|best| match best.factor {
-                Some(factor) => format!(
-                    "{label}: {}, {}, {}× {comparative} than baseline.",
-                    best.name,
-                    best.shown,
-                    times(factor)
+        let sentence = |label: &str, best: &Option<Best>| {
+            best.as_ref().map(|best| match &best.versus {
+                Some(versus) => format!(
+                    "{label}: {}, {}, {versus} than baseline.",
+                    best.name, best.shown
                 ),
                 None => format!("{label}: {}, {}.", best.name, best.shown),
             })
         };
-        let sentences: Vec<String> = sentence("Smallest image", &self.smallest, "smaller")
+        let sentences: Vec<String> = sentence("Smallest image", &self.smallest)
             .into_iter()
-            .chain(sentence(
-                "Fastest app-edit rebuild",
-                &self.fastest,
-                "faster",
-            ))
+            .chain(sentence("Fastest app-edit rebuild", &self.fastest))
             .collect();
         if sentences.is_empty() {
             "No variant finished, so there is nothing to compare.".to_string()
