@@ -33,7 +33,7 @@ pub enum Format {
 pub fn render(run: &Run, format: Format) -> anyhow::Result<String> {
     let report = Report::new(run);
     Ok(match format {
-        Format::Table => table::render(&report, terminal_width(), console::colors_enabled()),
+        Format::Table => table::render(&report, terminal_width(), console::colors_enabled(), None),
         Format::Markdown => markdown::render(&report),
         Format::Json => json::render(&report)?,
         Format::Csv => csv::render(&report),
@@ -51,17 +51,7 @@ pub fn table_with_new_row(run: &Run, variant: &str) -> String {
 }
 
 fn with_new_row(run: &Run, variant: &str, width: Option<u16>, colour: bool) -> String {
-    let mut report = Report::new(run);
-    for row in report.rows.iter_mut().filter(|r| r.variant.name == variant) {
-        row.cells[0].push_str(NEW_MARK);
-    }
-    let table = table::render(&report, width, colour);
-    if colour {
-        let styled = console::style(NEW_MARK).yellow().bold().force_styling(true);
-        table.replacen(NEW_MARK, &styled.to_string(), 1)
-    } else {
-        table
-    }
+    table::render(&Report::new(run), width, colour, Some(variant))
 }
 
 /// The width to fit the table into; none when stdout is not a terminal, so
