@@ -10,6 +10,7 @@ use crate::engine::{self, Engine, Runner, System};
 use crate::error::warn;
 use crate::lockfile;
 use crate::plan::Plan;
+use crate::ui;
 
 #[derive(Args, Debug)]
 pub struct EngineArgs {
@@ -79,14 +80,14 @@ pub fn prepare(
     }
     let plan = Plan::new(&config, &dir, variants, engine.base_set.as_deref())?;
     let engine = engine.detect(&System, plan.needs_buildkit())?;
-    eprintln!(
+    ui::note(&format!(
         "{} variant(s) of `{}` with {} {} ({})",
         plan.steps.len(),
         plan.project,
         engine.program.display(),
         engine.client_version,
         engine.builder_name()
-    );
+    ));
     Ok((config, plan, engine))
 }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::atomic;
 use crate::error::{UserError, WriteFailed};
+use crate::ui;
 
 /// The project's state directory, relative to its root.
 pub const STATE_DIR: &str = ".dockwright";
@@ -166,7 +167,7 @@ impl VariantResult {
 
     /// A variant left out of a run, and why; said on stderr as it happens.
     pub fn skipped(name: &str, recommended: bool, why: &str) -> VariantResult {
-        eprintln!("{name}: skipped: {why}");
+        ui::note(&format!("{name}: skipped: {why}"));
         let mut result = VariantResult::new(name, recommended);
         result.status = Status::Skipped;
         result.reason = Some(why.to_string());
@@ -237,7 +238,10 @@ impl Run {
         };
         if !self.variants.is_empty() {
             match self.save(path) {
-                Ok(()) => eprintln!("The finished variants are saved in {}", path.display()),
+                Ok(()) => ui::note(&format!(
+                    "The finished variants are saved in {}",
+                    path.display()
+                )),
                 Err(save) => crate::error::warn(&save.to_string()),
             }
         }

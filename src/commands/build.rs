@@ -58,7 +58,7 @@ pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
             log: None,
         };
         if let Some(why) = builder.missing_base(step)? {
-            eprintln!("{}: skipped: {why}", step.name);
+            ui::note(&format!("{}: skipped: {why}", step.name));
             built.reason = Some(why);
             results.push(built);
             continue;
@@ -73,7 +73,7 @@ pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
         } else {
             built.status = Status::Failed;
             let tail = log_tail(&log_path, 8);
-            eprintln!("{tail}");
+            ui::note(&tail);
             built.reason = Some(format!("the build failed; the end of its log:\n{tail}"));
         }
         built.log = Some(log_path);

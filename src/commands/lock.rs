@@ -57,13 +57,13 @@ pub fn lock_project(dir: &Path, engine_args: &EngineArgs) -> anyhow::Result<Stri
     let inputs = lockfile::inputs(&dir, &source)?;
     let images = config.images(engine_args.base_set())?;
     let engine = engine_args.detect(&System, true)?;
-    eprintln!(
+    ui::note(&format!(
         "Locking `{source}` inside {} with {} {} ({})",
         images.slim,
         engine.program.display(),
         engine.client_version,
         engine.builder_name()
-    );
+    ));
     let plan = Plan {
         project: config.project.name.clone(),
         dir: dir.clone(),

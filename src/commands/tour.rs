@@ -110,10 +110,10 @@ pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
             .then(|| tour::reusable(&saved, step, base_set))
             .flatten()
         {
-            eprintln!(
+            ui::note(&format!(
                 "Reusing the saved measurement of `{}`: its Dockerfile has not changed.",
                 step.name
-            );
+            ));
             measurement.record(saved)?;
         } else if !go_ahead(&saved, step, interactive)? {
             measurement.record(VariantResult::skipped(
@@ -139,7 +139,7 @@ pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
             wait_for_enter(index + 1, &plan.steps[index + 1].name)?;
         }
     }
-    eprintln!("Saved in {}", measurement.results().display());
+    ui::note(&format!("Saved in {}", measurement.results().display()));
     Ok(measurement.finish())
 }
 
@@ -159,11 +159,13 @@ fn go_ahead(saved: &[Run], step: &crate::plan::Step, interactive: bool) -> anyho
 /// once: every finished step is already saved. Ctrl-D (end of input) stops
 /// it the same way, rather than running the next step unasked.
 fn wait_for_enter(next: usize, name: &str) -> anyhow::Result<()> {
-    eprint!("Press Enter for step {next} ({name}), Ctrl-C to stop here. ");
+    ui::ask(&format!(
+        "Press Enter for step {next} ({name}), Ctrl-C to stop here. "
+    ));
     let mut line = String::new();
     if std::io::stdin().read_line(&mut line)? == 0 {
         // The terminal echoes nothing for Ctrl-D: end the question's line.
-        eprintln!();
+        ui::note("");
         return Err(interrupt::Interrupted.into());
     }
     Ok(())
