@@ -9,6 +9,8 @@ use crate::engine::{self, Engine, Runner, System};
 use crate::error::warn;
 use crate::lockfile;
 use crate::project::{Project, Selection};
+use crate::results::EngineInfo;
+use crate::ui;
 
 #[derive(Args, Debug)]
 pub struct EngineArgs {
@@ -71,14 +73,12 @@ impl EngineArgs {
             warn(&why);
         }
         let engine = self.detect(&System, project.needs_buildkit())?;
-        eprintln!(
-            "{} variant(s) of `{}` with {} {} ({})",
+        ui::note(&format!(
+            "{} variant(s) of `{}` with {}",
             project.ladder.selected().count(),
             project.name(),
-            engine.program.display(),
-            engine.client_version,
-            engine.builder_name()
-        );
+            EngineInfo::of(&engine).describe()
+        ));
         Ok(engine)
     }
 }

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use crate::engine::{progress, BuildSpec, Cmd, Engine, EngineError, Runner};
 use crate::error::WriteFailed;
+use crate::figures;
 use crate::interrupt;
 use crate::ladder::Rung;
 use crate::ui::Activity;
@@ -160,9 +161,9 @@ impl<'a> BuildRunner<'a> {
             .into());
         }
         let summary = if ok {
-            format!("{seconds:.1} s")
+            figures::seconds(seconds)
         } else {
-            format!("failed after {seconds:.1} s")
+            format!("failed after {}", figures::seconds(seconds))
         };
         activity.finish(ok, &summary);
         Ok(Timed { ok, seconds })

@@ -7,6 +7,8 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::ui;
+
 /// Exit codes, as documented in `dockwright --help`.
 pub mod exit {
     pub const OK: i32 = 0;
@@ -124,13 +126,12 @@ pub struct Interrupted;
 
 /// Prints `err` on stderr the way every dockwright error looks.
 pub fn report(err: &anyhow::Error) {
-    let term = console::Term::stderr();
     let red = console::Style::new().red().bold();
     if err.downcast_ref::<Interrupted>().is_some() {
-        let _ = term.write_line(&format!("{} interrupted", red.apply_to("error:")));
+        ui::note(&format!("{} interrupted", red.apply_to("error:")));
         return;
     }
-    let _ = term.write_line(&format!("{} {err:#}", red.apply_to("error:")));
+    ui::note(&format!("{} {err:#}", red.apply_to("error:")));
     let help = match err.downcast_ref::<WriteFailed>() {
         Some(failed) => Some(failed.help()),
         None => err
@@ -139,7 +140,7 @@ pub fn report(err: &anyhow::Error) {
     };
     if let Some(help) = help {
         let cyan = console::Style::new().cyan().bold();
-        let _ = term.write_line(&format!("{} {help}", cyan.apply_to("help:")));
+        ui::note(&format!("{} {help}", cyan.apply_to("help:")));
     }
 }
 
@@ -168,8 +169,7 @@ pub fn printable(text: &str) -> String {
 /// Prints a warning on stderr.
 pub fn warn(message: &str) {
     let yellow = console::Style::new().yellow().bold();
-    let _ =
-        console::Term::stderr().write_line(&format!("{} {message}", yellow.apply_to("warning:")));
+    ui::note(&format!("{} {message}", yellow.apply_to("warning:")));
 }
 
 #[cfg(test)]

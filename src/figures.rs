@@ -68,6 +68,17 @@ fn bare_seconds(secs: f64) -> String {
     seconds(secs).trim_end_matches(" s").to_string()
 }
 
+/// A duration told roughly, for a warning before a long wait: `95 s`,
+/// `about 12 min`.
+pub fn rough_duration(secs: f64) -> String {
+    let minutes = (secs / 60.0).round() as u64;
+    if minutes < 2 {
+        format!("{secs:.0} s")
+    } else {
+        format!("about {minutes} min")
+    }
+}
+
 /// A change in time with its sign: `−0.30 s`, `+12.4 s`.
 pub fn seconds_change(delta: f64) -> String {
     format!("{}{}", sign(delta), seconds(delta.abs()))
@@ -153,6 +164,16 @@ mod tests {
         assert_eq!(size_change(0), "0 B");
         assert_eq!(size_change(size_delta(4_096, 0)), "−4.1 kB");
         assert_eq!(seconds_change(-0.3), "−0.30 s");
+        let repeated = Timing {
+            median: 0.12,
+            min: 0.1,
+            max: 1.04,
+            samples: 3,
+        };
+        assert_eq!(timing(&repeated), "0.12 s (0.10–1.0)");
+        assert_eq!(timing(&Timing::single(2.2)), "2.2 s");
+        assert_eq!(rough_duration(85.2), "85 s");
+        assert_eq!(rough_duration(700.0), "about 12 min");
         assert_eq!(percent_change(-85.4), "−85%");
         assert_eq!(percent_change(0.001), "+<0.1%");
     }

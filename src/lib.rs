@@ -29,6 +29,7 @@ mod lock;
 mod lockfile;
 mod measure;
 mod names;
+pub mod pipe_table;
 mod poetry;
 mod presets;
 mod project;

@@ -16,6 +16,7 @@ use crate::project::Project;
 use crate::results::state_subdir;
 use crate::results::{runs_dir, EngineInfo, Host, Run, Status, Timing, VariantResult};
 use crate::stats;
+use crate::ui;
 
 /// The two edits a rebuild is measured after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,7 +183,7 @@ pub fn variant(
 
 fn failed(mut result: VariantResult, what: &str, log_path: &Path) -> VariantResult {
     let tail = log_tail(log_path, 10);
-    eprintln!("{tail}");
+    ui::note(&tail);
     result.status = Status::Failed;
     result.reason = Some(format!(
         "the {what} failed; the end of {}:\n{tail}",

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::atomic;
 use crate::engine::Engine;
 use crate::error::{UserError, WriteFailed};
+use crate::ui;
 
 mod v1;
 
@@ -37,6 +38,17 @@ pub enum Status {
     Ok,
     Failed,
     Skipped,
+}
+
+/// The status in words is its serde name, so that the tables, the CSV and
+/// the saved runs can never spell it two ways.
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(name)) => f.write_str(&name),
+            _ => Err(std::fmt::Error),
+        }
+    }
 }
 
 /// One measure run.
@@ -105,7 +117,7 @@ impl Host {
         let mut facts = vec![self.os.clone(), format!("{} CPUs", self.cpus)];
         if with_memory {
             facts.push(match self.memory_bytes {
-                Some(bytes) => format!("{:.1} GB memory", bytes as f64 / 1e9),
+                Some(bytes) => format!("{} memory", crate::figures::size(bytes)),
                 None => "memory unknown".to_string(),
             });
         }
@@ -211,7 +223,7 @@ impl VariantResult {
 
     /// A variant left out of a run, and why; said on stderr as it happens.
     pub fn skipped(name: &str, recommended: bool, why: &str) -> VariantResult {
-        eprintln!("{name}: skipped: {why}");
+        ui::note(&format!("{name}: skipped: {why}"));
         let mut result = VariantResult::new(name, recommended);
         result.status = Status::Skipped;
         result.reason = Some(why.to_string());
@@ -282,7 +294,10 @@ impl Run {
         };
         if !self.variants.is_empty() {
             match self.save(path) {
-                Ok(()) => eprintln!("The finished variants are saved in {}", path.display()),
+                Ok(()) => ui::note(&format!(
+                    "The finished variants are saved in {}",
+                    path.display()
+                )),
                 Err(save) => crate::error::warn(&save.to_string()),
             }
         }
@@ -431,7 +446,7 @@ mod tests {
         assert_eq!(run.host.describe(false), "build-host (linux, 8 CPUs)");
         assert_eq!(
             run.host.describe(true),
-            "build-host (linux, 8 CPUs, 16.0 GB memory)"
+            "build-host (linux, 8 CPUs, 16.00 GB memory)"
         );
         run.host.memory_bytes = None;
         assert_eq!(
@@ -540,5 +555,15 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    /// Tables and CSV print the same word the saved run holds.
+    #[test]
+    fn a_status_reads_as_its_saved_name() {
+        for status in [Status::Ok, Status::Failed, Status::Skipped] {
+            let saved = serde_json::to_string(&status).unwrap();
+            assert_eq!(format!("\"{status}\""), saved);
+        }
+        assert_eq!(Status::Skipped.to_string(), "skipped");
     }
 }

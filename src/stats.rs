@@ -1,6 +1,7 @@
 //! Summaries of repeated timings, and the warnings hyperfine taught people to
 //! expect when the numbers are not to be trusted.
 
+use crate::figures;
 use crate::results::Timing;
 
 /// The median, fastest and slowest of `samples` seconds; none without any.
@@ -40,8 +41,9 @@ pub fn warnings(what: &str, samples: &[f64]) -> Vec<String> {
             && first - rest.median > NOISE_FLOOR_SECONDS
         {
             out.push(format!(
-                "the first of the {what} took {first:.2} s, far longer than the others (median {:.2} s): a cache was probably still warming up; consider more --runs",
-                rest.median
+                "the first of the {what} took {}, far longer than the others (median {}): a cache was probably still warming up; consider more --runs",
+                figures::seconds(*first),
+                figures::seconds(rest.median)
             ));
             return out;
         }
@@ -49,8 +51,9 @@ pub fn warnings(what: &str, samples: &[f64]) -> Vec<String> {
     let range = all.max - all.min;
     if samples.len() >= 2 && range > all.median * 0.5 && range > NOISE_FLOOR_SECONDS {
         out.push(format!(
-            "the {what} vary widely, from {:.2} s to {:.2} s: other work on this machine may have interfered; use more --runs or a quieter machine",
-            all.min, all.max
+            "the {what} vary widely, from {} to {}: other work on this machine may have interfered; use more --runs or a quieter machine",
+            figures::seconds(all.min),
+            figures::seconds(all.max)
         ));
     }
     out
@@ -79,7 +82,7 @@ mod tests {
     fn warns_about_a_slow_first_run() {
         let warnings = warnings("app-edit rebuilds of slim", &[3.0, 0.5, 0.6, 0.5]);
         assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].starts_with("the first of the app-edit rebuilds of slim took 3.00 s"));
+        assert!(warnings[0].starts_with("the first of the app-edit rebuilds of slim took 3.0 s"));
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub fn slow_warning(runs: &[Run], rung: &Rung) -> Option<String> {
         Some(seconds) if seconds >= SLOW_SECONDS => Some(format!(
             "`{}` is slow: its cold build took {} last time",
             rung.name,
-            minutes(seconds)
+            figures::rough_duration(seconds)
         )),
         Some(_) => None,
         None if rung.facts.compiles_from_source => Some(format!(
@@ -49,15 +49,6 @@ pub fn slow_warning(runs: &[Run], rung: &Rung) -> Option<String> {
             rung.name
         )),
         None => None,
-    }
-}
-
-fn minutes(seconds: f64) -> String {
-    let whole = (seconds / 60.0).round() as u64;
-    if whole < 2 {
-        format!("{seconds:.0} s")
-    } else {
-        format!("about {whole} min")
     }
 }
 

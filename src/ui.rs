@@ -28,7 +28,7 @@ impl Activity {
         bar.set_prefix(label.to_string());
         bar.enable_steady_tick(Duration::from_millis(120));
         if !live {
-            eprintln!("{label}: started");
+            note(&format!("{label}: started"));
         }
         Activity { bar, live }
     }
@@ -46,12 +46,12 @@ impl Activity {
             } else {
                 console::style("✗").red()
             };
-            eprintln!(
+            note(&format!(
                 "{mark} {} {summary}",
                 console::style(self.bar.prefix()).bold()
-            );
+            ));
         } else {
-            eprintln!("{}: {summary}", self.bar.prefix());
+            note(&format!("{}: {summary}", self.bar.prefix()));
         }
     }
 }
@@ -90,4 +90,26 @@ pub fn print(text: &str) -> std::io::Result<()> {
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }
+}
+
+/// Writes `text` and a newline on stderr, where progress, notes, warnings
+/// and errors go.
+pub fn note(text: &str) {
+    to_stderr(&format!("{text}\n"));
+}
+
+/// Asks `question` on stderr and leaves the cursor after it, for the answer.
+pub fn ask(question: &str) {
+    to_stderr(question);
+}
+
+/// Everything dockwright writes on stderr goes through here. A stderr whose
+/// reader is gone has nowhere left to report to, so the text is dropped,
+/// where `eprintln!` would end the command in a panic.
+fn to_stderr(text: &str) {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr
+        .write_all(text.as_bytes())
+        .and_then(|()| stderr.flush());
 }

@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use common::*;
 
@@ -647,6 +647,48 @@ fn init_takes_what_gitignore_excludes_and_names_it() {
     }
     let pycache = lines.iter().filter(|l| **l == "**/__pycache__").count();
     assert_eq!(pycache, 1, "{dockerignore}");
+}
+
+/// Runs dockwright with stdout, stderr or both on a pipe whose reader is
+/// gone, as `| head -0` leaves it; the other stream is captured.
+fn run_with_reader_gone(dir: &Path, args: &[&str], stdout: bool, stderr: bool) -> Output {
+    let mut command = Command::new(BIN);
+    command.current_dir(dir).args(args).env("NO_COLOR", "1");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    if stdout {
+        command.stdout(writer.try_clone().unwrap());
+    }
+    if stderr {
+        command.stderr(writer);
+    }
+    command.output().expect("dockwright runs")
+}
+
+/// `init` writes on both streams (what it took from .gitignore on stdout,
+/// warnings on stderr), `variants` on stdout: a reader that goes away on
+/// either ends them quietly, never in a panic.
+#[test]
+fn init_and_variants_end_quietly_when_the_reader_is_gone() {
+    let tmp = tempdir();
+    for (index, (stdout_gone, stderr_gone)) in [(true, false), (false, true), (true, true)]
+        .into_iter()
+        .enumerate()
+    {
+        let proj = tmp.path().join(format!("proj{index}"));
+        write(proj.join("web.py"), MODULE_APP);
+        write(proj.join("requirements.txt"), "flask==3.1.3\n");
+        write(proj.join(".gitignore"), "*.sqlite3\n!.env.example\n");
+        for args in [&["init"][..], &["variants"]] {
+            let output = run_with_reader_gone(&proj, args, stdout_gone, stderr_gone);
+            let err = stderr(&output);
+            let streams = format!("stdout gone: {stdout_gone}, stderr gone: {stderr_gone}");
+            assert_eq!(output.status.code(), Some(0), "{args:?}, {streams}: {err}");
+            for telltale in ["panicked", "Broken pipe", "failed printing"] {
+                assert!(!err.contains(telltale), "{args:?}, {streams}: {err}");
+            }
+        }
+    }
 }
 
 #[test]

@@ -358,7 +358,7 @@ fn the_page_names_the_environment_and_the_commands() {
     for part in [
         "docker: client 20.10.24, server 20.10.24",
         "BuildKit",
-        "build-host (Debian GNU&#x2f;Linux 12 (bookworm), 8 CPUs, 16.0 GB memory)",
+        "build-host (Debian GNU&#x2f;Linux 12 (bookworm), 8 CPUs, 16.00 GB memory)",
         "[images] of dockwright.toml",
         "2026-03-21T14:02:11Z",
         "<dt>dockwright</dt><dd>0.1.0</dd>",

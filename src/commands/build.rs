@@ -10,6 +10,7 @@ use crate::args::{prepare, EngineArgs, OutputArgs};
 use crate::build_runner::{log_tail, BuildRunner, Log};
 use crate::engine::System;
 use crate::error::exit;
+use crate::figures;
 use crate::results::{self, Status};
 use crate::ui;
 
@@ -57,7 +58,7 @@ pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
             log: None,
         };
         if let Some(why) = build_runner.missing_base(rung)? {
-            eprintln!("{}: skipped: {why}", rung.name);
+            ui::note(&format!("{}: skipped: {why}", rung.name));
             built.reason = Some(why);
             results.push(built);
             continue;
@@ -73,7 +74,7 @@ pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
         } else {
             built.status = Status::Failed;
             let tail = log_tail(&log_path, 8);
-            eprintln!("{tail}");
+            ui::note(&tail);
             built.reason = Some(format!("the build failed; the end of its log:\n{tail}"));
         }
         built.log = Some(log_path);
@@ -109,21 +110,43 @@ fn table(results: &[Built]) -> comfy_table::Table {
         } else {
             r.name.clone()
         };
-        let status = match r.status {
-            Status::Ok => "ok",
-            Status::Failed => "failed",
-            Status::Skipped => "skipped",
-        };
         table.add_row([
             name,
-            status.to_string(),
+            r.status.to_string(),
             r.seconds
-                .map(|s| format!("{s:.1} s"))
+                .map(figures::seconds)
                 .unwrap_or_else(|| "—".into()),
             r.image_bytes
-                .map(|b| format!("{:.1} MB", b as f64 / 1_000_000.0))
+                .map(figures::size)
                 .unwrap_or_else(|| "—".into()),
         ]);
     }
     table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `build` writes its figures as `report` does: `412 MB`, not `412.3 MB`.
+    #[test]
+    fn the_table_writes_figures_as_the_report_does() {
+        let built = Built {
+            name: "uv".to_string(),
+            status: Status::Ok,
+            reason: None,
+            recommended: true,
+            seconds: Some(0.414),
+            image_bytes: Some(412_300_000),
+            log: None,
+        };
+        let table = table(&[built]).to_string();
+        let row = table.lines().find(|l| l.contains("uv ★")).unwrap();
+        let words: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(
+            words,
+            ["│", "uv", "★", "ok", "0.41", "s", "412", "MB", "│"],
+            "{table}"
+        );
+    }
 }

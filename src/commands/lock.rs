@@ -14,7 +14,7 @@ use crate::config::{self, Config};
 use crate::engine::System;
 use crate::error::{exit, warn, UserError};
 use crate::lockfile;
-use crate::results::state_subdir;
+use crate::results::{state_subdir, EngineInfo};
 use crate::scaffold::{self, PlannedFile, Settings};
 use crate::ui;
 
@@ -56,13 +56,11 @@ pub fn lock_project(dir: &Path, engine_args: &EngineArgs) -> anyhow::Result<Stri
     let inputs = lockfile::inputs(&dir, &source)?;
     let images = config.images(engine_args.base_set())?;
     let engine = engine_args.detect(&System, true)?;
-    eprintln!(
-        "Locking `{source}` inside {} with {} {} ({})",
+    ui::note(&format!(
+        "Locking `{source}` inside {} with {}",
         images.slim,
-        engine.program.display(),
-        engine.client_version,
-        engine.builder_name()
-    );
+        EngineInfo::of(&engine).describe()
+    ));
     let mut build_runner = BuildRunner::new(&engine, &System);
     let log_path = state_subdir(&dir, &["logs"])?.join("lock.log");
     let mut log = Log::create(&log_path)?;

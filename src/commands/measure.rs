@@ -64,7 +64,7 @@ pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
         ui::print(&report::render(&measurement.run, Format::Json)?)?;
     } else {
         ui::print(&report::render(&measurement.run, Format::Table)?)?;
-        eprintln!("Saved in {}", measurement.results().display());
+        ui::note(&format!("Saved in {}", measurement.results().display()));
     }
     Ok(measurement.finish())
 }

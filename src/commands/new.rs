@@ -223,7 +223,7 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
         ui::print(origin)?;
     }
     if let Some(line) = from_gitignore.taken_line() {
-        println!("{line}");
+        ui::print(&line)?;
     }
     let verb = if found.is_some() {
         "Adopted"

@@ -10,6 +10,7 @@ use crate::args::{prepare, EngineArgs, OutputArgs};
 use crate::build_runner::{BuildRunner, Log};
 use crate::engine::System;
 use crate::error::exit;
+use crate::figures;
 use crate::interrupt::Hold;
 use crate::measure::{self, EditKind};
 use crate::results::state_subdir;
@@ -44,6 +45,19 @@ struct Rebuilt {
     log: PathBuf,
 }
 
+impl Rebuilt {
+    /// `uv                     0.41 s  ok (app edit)`
+    fn line(&self, kind: EditKind) -> String {
+        let status = if self.ok { "ok" } else { "failed" };
+        format!(
+            "{:<20} {:>9}  {status} ({})",
+            self.name,
+            figures::seconds(self.seconds),
+            kind.label()
+        )
+    }
+}
+
 pub fn rebuild(args: RebuildArgs) -> anyhow::Result<i32> {
     let (project, engine) = prepare(&args.project, &args.variants, &args.engine)?;
     let logs = state_subdir(&project.dir, &["logs"])?;
@@ -70,13 +84,7 @@ pub fn rebuild(args: RebuildArgs) -> anyhow::Result<i32> {
         ui::print(&serde_json::to_string_pretty(&results)?)?;
     } else {
         for r in &results {
-            let status = if r.ok { "ok" } else { "failed" };
-            ui::print(&format!(
-                "{:<20} {:>7.2} s  {status} ({})",
-                r.name,
-                r.seconds,
-                kind.label()
-            ))?;
+            ui::print(&r.line(kind))?;
         }
     }
     Ok(if results.iter().all(|r| r.ok) {
@@ -84,4 +92,23 @@ pub fn rebuild(args: RebuildArgs) -> anyhow::Result<i32> {
     } else {
         exit::VARIANT_FAILED
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rebuild_line_writes_its_seconds_as_the_report_does() {
+        let rebuilt = Rebuilt {
+            name: "uv".to_string(),
+            ok: true,
+            seconds: 12.345,
+            log: PathBuf::from("uv-rebuild.log"),
+        };
+        assert_eq!(
+            rebuilt.line(EditKind::App),
+            format!("{:<20}    12.3 s  ok (app-edit rebuild)", "uv")
+        );
+    }
 }

@@ -77,7 +77,7 @@ pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
             tour.step(rung, &mut measurement)?;
         }
     }
-    eprintln!("Saved in {}", measurement.results().display());
+    ui::note(&format!("Saved in {}", measurement.results().display()));
     Ok(measurement.finish())
 }
 
@@ -160,10 +160,10 @@ impl Tour<'_> {
             return measurement.record(left_out("left out with --skip"));
         }
         if let Some(saved) = self.args.reuse.then(|| self.reusable(rung)).flatten() {
-            eprintln!(
+            ui::note(&format!(
                 "Reusing the saved measurement of `{}`: its Dockerfile has not changed.",
                 rung.name
-            );
+            ));
             return measurement.record(saved);
         }
         if !self.go_ahead(rung)? {
@@ -209,14 +209,14 @@ fn show_table(run: &Run, rung: &Rung) -> anyhow::Result<()> {
 /// once: every finished step is already saved. Ctrl-D (end of input) stops
 /// it the same way, rather than running the next step unasked.
 fn wait_for_enter(next: &Rung) -> anyhow::Result<()> {
-    eprint!(
+    ui::ask(&format!(
         "Press Enter for step {} ({}), Ctrl-C to stop here. ",
         next.place.index, next.name
-    );
+    ));
     let mut line = String::new();
     if std::io::stdin().read_line(&mut line)? == 0 {
         // The terminal echoes nothing for Ctrl-D: end the question's line.
-        eprintln!();
+        ui::note("");
         return Err(interrupt::Interrupted.into());
     }
     Ok(())

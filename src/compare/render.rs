@@ -5,6 +5,7 @@ use comfy_table::{CellAlignment, Table};
 
 use super::{Comparison, Format, Side, SizeChange, TimeChange, Verdict};
 use crate::figures;
+use crate::pipe_table::{self, Align};
 use crate::results::Status;
 
 const COLUMNS: [&str; 5] = ["variant", "figure", "A", "B", "change"];
@@ -38,23 +39,16 @@ fn table(comparison: &Comparison) -> String {
 }
 
 fn markdown(comparison: &Comparison) -> String {
-    let line = |cells: Vec<String>| format!("| {} |", cells.join(" | "));
     let mut lines: Vec<String> = header(comparison)
         .into_iter()
         .map(|l| format!("{l}  "))
         .collect();
     lines.push(String::new());
-    lines.push(line(COLUMNS.iter().map(|c| c.to_string()).collect()));
-    lines.push(line(
-        ["---", "---", "---:", "---:", "---:"]
-            .map(String::from)
-            .to_vec(),
-    ));
-    for row in rows(comparison) {
-        lines.push(line(
-            row.iter().map(|cell| cell.replace('|', "\\|")).collect(),
-        ));
-    }
+    let columns = COLUMNS.map(|title| {
+        let figure = matches!(title, "A" | "B" | "change");
+        (title, if figure { Align::Right } else { Align::Left })
+    });
+    lines.push(pipe_table::render(&columns, rows(comparison)));
     lines.push(String::new());
     lines.extend(footer(comparison).into_iter().map(|l| format!("- {l}")));
     lines.join("\n")
@@ -97,10 +91,10 @@ fn rows(comparison: &Comparison) -> Vec<[String; 5]> {
         let (status_a, status_b) = (variant.status_a, variant.status_b);
         let name = match (status_a, status_b) {
             (Status::Ok, Status::Ok) => variant.name.clone(),
-            (a, Status::Ok) => format!("{} ({} in A)", variant.name, word(a)),
-            (Status::Ok, b) => format!("{} ({} in B)", variant.name, word(b)),
-            (a, b) if a == b => format!("{} ({} in both)", variant.name, word(a)),
-            (a, b) => format!("{} ({} in A, {} in B)", variant.name, word(a), word(b)),
+            (a, Status::Ok) => format!("{} ({} in A)", variant.name, a),
+            (Status::Ok, b) => format!("{} ({} in B)", variant.name, b),
+            (a, b) if a == b => format!("{} ({} in both)", variant.name, a),
+            (a, b) => format!("{} ({} in A, {} in B)", variant.name, a, b),
         };
         let mut size = size_row(&variant.image_bytes, status_a, status_b);
         size[0] = name;
@@ -116,19 +110,11 @@ fn rows(comparison: &Comparison) -> Vec<[String; 5]> {
     rows
 }
 
-fn word(status: Status) -> &'static str {
-    match status {
-        Status::Ok => "ok",
-        Status::Failed => "failed",
-        Status::Skipped => "skipped",
-    }
-}
-
 /// A figure, or why there is none: the variant's status, or a dash.
 fn or_status(cell: Option<String>, status: Status) -> String {
     cell.unwrap_or_else(|| match status {
         Status::Ok => MISSING.to_string(),
-        other => word(other).to_string(),
+        other => other.to_string(),
     })
 }
 

@@ -4,7 +4,7 @@
 use std::fmt::Display;
 
 use super::Report;
-use crate::results::{Status, Timing};
+use crate::results::Timing;
 
 pub const HEADER: [&str; 15] = [
     "variant",
@@ -28,14 +28,9 @@ pub fn render(report: &Report) -> String {
     let mut lines = vec![HEADER.join(",")];
     for row in &report.rows {
         let v = row.variant;
-        let status = match v.status {
-            Status::Ok => "ok",
-            Status::Failed => "failed",
-            Status::Skipped => "skipped",
-        };
         let fields = [
             escape(&v.name),
-            status.to_string(),
+            v.status.to_string(),
             v.recommended.to_string(),
             raw(v.cold_seconds.map(|t| t.median)),
             raw(v.app_rebuild_seconds.map(|t| t.median)),
@@ -48,7 +43,7 @@ pub fn render(report: &Report) -> String {
             raw(v.compressed_bytes),
             raw(v.layers),
             raw(row.vs_baseline.bytes),
-            raw(row.vs_baseline.app_rebuild_ratio),
+            raw(row.vs_baseline.app_rebuild_ratio()),
         ];
         lines.push(fields.join(","));
     }

@@ -62,7 +62,7 @@ struct Page {
 struct TableRow {
     cells: Vec<String>,
     recommended: bool,
-    status: &'static str,
+    status: Status,
 }
 
 /// One horizontal bar chart: a variant a row, bars from a common zero at
@@ -85,7 +85,7 @@ struct ChartRow {
     /// The name, with `★` for the recommended variant.
     label: String,
     recommended: bool,
-    status: &'static str,
+    status: Status,
     /// Where the name ends, right-aligned against the axis.
     label_x: String,
     bar_y: String,
@@ -147,7 +147,7 @@ impl Page {
                 .map(|row| TableRow {
                     cells: row.cells.to_vec(),
                     recommended: row.variant.recommended,
-                    status: status(row.variant),
+                    status: row.variant.status,
                 })
                 .collect(),
             charts: Metric::ALL
@@ -158,14 +158,6 @@ impl Page {
             commands: run.commands.clone(),
             steps: steps(&run.variants, catalogue),
         }
-    }
-}
-
-fn status(variant: &VariantResult) -> &'static str {
-    match variant.status {
-        Status::Ok => "ok",
-        Status::Failed => "failed",
-        Status::Skipped => "skipped",
     }
 }
 
@@ -213,13 +205,13 @@ impl Chart {
                     }
                     Some(value) => metric.shown(value),
                     None if variant.status == Status::Ok => MISSING.to_string(),
-                    None => status(variant).to_string(),
+                    None => variant.status.to_string(),
                 };
                 ChartRow {
                     variant: variant.name.clone(),
                     label: label(variant),
                     recommended: variant.recommended,
-                    status: status(variant),
+                    status: variant.status,
                     label_x: coordinate(axis - GAP),
                     bar_y: coordinate(top + (ROW_HEIGHT - BAR_HEIGHT) / 2.0),
                     text_y: coordinate(top + ROW_HEIGHT / 2.0),

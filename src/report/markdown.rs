@@ -2,21 +2,23 @@
 //! table, with the same notes and summary.
 
 use super::{Report, COLUMNS};
+use crate::pipe_table::{self, one_line, Align};
 
 pub fn render(report: &Report) -> String {
-    let mut out = vec![report.header.clone(), String::new()];
-    out.push(line(COLUMNS.iter().map(|c| c.to_string())));
     // Figures right-aligned as in the terminal table.
-    out.push(line(COLUMNS.iter().enumerate().map(|(index, _)| {
-        if index == 0 || index == COLUMNS.len() - 1 {
-            "---".to_string()
-        } else {
-            "---:".to_string()
-        }
-    })));
-    for row in &report.rows {
-        out.push(line(row.cells.iter().map(|cell| escape(cell))));
-    }
+    let columns: Vec<(&str, Align)> = COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(index, &title)| {
+            let figure = index != 0 && index != COLUMNS.len() - 1;
+            (title, if figure { Align::Right } else { Align::Left })
+        })
+        .collect();
+    let mut out = vec![report.header.clone(), String::new()];
+    out.push(pipe_table::render(
+        &columns,
+        report.rows.iter().map(|row| &row.cells),
+    ));
     if let Some(legend) = report.legend {
         out.push(String::new());
         out.push(legend.to_string());
@@ -33,18 +35,4 @@ pub fn render(report: &Report) -> String {
     out.push(String::new());
     out.push(report.summary.line());
     out.join("\n")
-}
-
-fn line(cells: impl Iterator<Item = String>) -> String {
-    format!("| {} |", cells.collect::<Vec<_>>().join(" | "))
-}
-
-/// A pipe would end the cell early.
-fn escape(cell: &str) -> String {
-    one_line(cell).replace('|', "\\|")
-}
-
-/// A table row or a list item cannot hold a line break.
-fn one_line(text: &str) -> String {
-    text.lines().collect::<Vec<_>>().join(" ")
 }

@@ -34,7 +34,7 @@ pub enum Format {
 pub fn render(run: &Run, format: Format) -> anyhow::Result<String> {
     let report = Report::new(run);
     Ok(match format {
-        Format::Table => table::render(&report, terminal_width(), console::colors_enabled()),
+        Format::Table => table::render(&report, terminal_width(), console::colors_enabled(), None),
         Format::Markdown => markdown::render(&report),
         Format::Json => json::render(&report)?,
         Format::Csv => csv::render(&report),
@@ -52,17 +52,7 @@ pub fn table_with_new_row(run: &Run, variant: &str) -> String {
 }
 
 fn with_new_row(run: &Run, variant: &str, width: Option<u16>, colour: bool) -> String {
-    let mut report = Report::new(run);
-    for row in report.rows.iter_mut().filter(|r| r.variant.name == variant) {
-        row.cells[0].push_str(NEW_MARK);
-    }
-    let table = table::render(&report, width, colour);
-    if colour {
-        let styled = console::style(NEW_MARK).yellow().bold().force_styling(true);
-        table.replacen(NEW_MARK, &styled.to_string(), 1)
-    } else {
-        table
-    }
+    table::render(&Report::new(run), width, colour, Some(variant))
 }
 
 /// The width to fit the table into; none when stdout is not a terminal, so
@@ -175,8 +165,8 @@ pub struct Row<'a> {
 pub struct Delta {
     /// The variant's image size minus the baseline's.
     pub bytes: Option<i128>,
-    /// The baseline's app-edit rebuild time over the variant's: above 1 is faster.
-    pub app_rebuild_ratio: Option<f64>,
+    /// The baseline's app-edit rebuild time and the variant's.
+    pub app_rebuild_seconds: Option<(f64, f64)>,
 }
 
 /// The best variant on each axis, and by how much it beats the baseline.
@@ -191,9 +181,9 @@ pub struct Best {
     pub name: String,
     /// The figure as the table shows it, such as `39.7 MB` or `0.08 s`.
     pub shown: String,
-    /// The baseline's figure over this one's; none when this is the baseline
-    /// or the baseline has no figure.
-    pub factor: Option<f64>,
+    /// How it compares with the baseline, such as `4.7× smaller` or `81×
+    /// faster`; none when this is the baseline or the baseline has no figure.
+    pub versus: Option<String>,
 }
 
 impl<'a> Report<'a> {
@@ -271,20 +261,19 @@ impl<'a> Row<'a> {
             _ => Delta::default(),
         };
         let status = match variant.status {
-            Status::Ok => MISSING,
-            Status::Failed => "failed",
-            Status::Skipped => "skipped",
+            Status::Ok => MISSING.to_string(),
+            other => other.to_string(),
         };
         // A variant that did not finish may still have figures from the
         // steps before; the status fills the cells it has none for.
-        let or_status = |cell: Option<String>| cell.unwrap_or_else(|| status.to_string());
+        let or_status = |cell: Option<String>| cell.unwrap_or_else(|| status.clone());
         let name = if variant.recommended {
             format!("{}{RECOMMENDED_MARK}", variant.name)
         } else {
             variant.name.clone()
         };
         let vs_cell = if !ok {
-            status.to_string()
+            status.clone()
         } else if is_baseline {
             "baseline".to_string()
         } else {
@@ -312,17 +301,26 @@ impl Delta {
                 .image_bytes
                 .zip(variant.image_bytes)
                 .map(|(base, this)| figures::size_delta(base, this)),
-            app_rebuild_ratio: ratio(app_rebuild(base), app_rebuild(variant)),
+            app_rebuild_seconds: app_rebuild(base).zip(app_rebuild(variant)),
         }
     }
 
-    /// Reads like the article: `−750 MB, 13× faster`.
+    /// The baseline's app-edit rebuild time over the variant's: above 1 is
+    /// faster.
+    pub fn app_rebuild_ratio(&self) -> Option<f64> {
+        let (base, this) = self.app_rebuild_seconds?;
+        ratio(Some(base), Some(this))
+    }
+
+    /// Reads like the article: `−750 MB, 13× faster`, `−35 MB, 19% slower`.
     fn cell(&self) -> String {
         let size = self.bytes.map(|delta| match delta {
             0 => "same size".to_string(),
             _ => figures::size_change(delta),
         });
-        let speed = self.app_rebuild_ratio.map(speed);
+        let speed = self
+            .app_rebuild_seconds
+            .map(|(base, this)| figures::speed_change(base, this));
         let parts: Vec<String> = size.into_iter().chain(speed).collect();
         if parts.is_empty() {
             MISSING.to_string()
@@ -339,19 +337,6 @@ fn ratio(base: Option<f64>, this: Option<f64>) -> Option<f64> {
         .map(|(base, this)| base / this)
 }
 
-/// `13× faster` or `2.0× slower`; `as fast` when the factor rounds to 1.
-fn speed(ratio: f64) -> String {
-    let (factor, comparative) = if ratio >= 1.0 {
-        (ratio, "faster")
-    } else {
-        (1.0 / ratio, "slower")
-    };
-    match times(factor).as_str() {
-        "1.0" => "as fast".to_string(),
-        shown => format!("{shown}× {comparative}"),
-    }
-}
-
 impl Summary {
     fn new(run: &Run, baseline: Option<&VariantResult>) -> Summary {
         let finished = || run.variants.iter().filter(|v| v.status == Status::Ok);
@@ -363,9 +348,10 @@ impl Summary {
             .map(|(v, bytes)| Best {
                 name: v.name.clone(),
                 shown: size(bytes),
-                factor: baseline
+                versus: baseline
                     .filter(|base| !std::ptr::eq(*base, v))
-                    .and_then(|base| ratio(base.image_bytes.map(|b| b as f64), Some(bytes as f64))),
+                    .and_then(|base| ratio(base.image_bytes.map(|b| b as f64), Some(bytes as f64)))
+                    .map(|factor| format!("{}× smaller", times(factor))),
             });
         let fastest = finished()
             .filter_map(|v| app_rebuild(v).map(|s| (v, s)))
@@ -373,9 +359,10 @@ impl Summary {
             .map(|(v, secs)| Best {
                 name: v.name.clone(),
                 shown: seconds(secs),
-                factor: baseline
+                versus: baseline
                     .filter(|base| !std::ptr::eq(*base, v))
-                    .and_then(|base| ratio(app_rebuild(base), Some(secs))),
+                    .and_then(app_rebuild)
+                    .map(|base| figures::speed_change(base, secs)),
             });
         Summary { smallest, fastest }
     }
@@ -383,24 +370,18 @@ impl Summary {
     /// `Smallest image: minimal-final, 39.7 MB, 4.7× smaller than baseline.
     /// Fastest app-edit rebuild: uv, 0.08 s, 81× faster than baseline.`
     pub fn line(&self) -> String {
-        let sentence = |label: &str, best: &Option<Best>, comparative: &str| {
-            best.as_ref().map(|best| match best.factor {
-                Some(factor) => format!(
-                    "{label}: {}, {}, {}× {comparative} than baseline.",
-                    best.name,
-                    best.shown,
-                    times(factor)
+        let sentence = |label: &str, best: &Option<Best>| {
+            best.as_ref().map(|best| match &best.versus {
+                Some(versus) => format!(
+                    "{label}: {}, {}, {versus} than baseline.",
+                    best.name, best.shown
                 ),
                 None => format!("{label}: {}, {}.", best.name, best.shown),
             })
         };
-        let sentences: Vec<String> = sentence("Smallest image", &self.smallest, "smaller")
+        let sentences: Vec<String> = sentence("Smallest image", &self.smallest)
             .into_iter()
-            .chain(sentence(
-                "Fastest app-edit rebuild",
-                &self.fastest,
-                "faster",
-            ))
+            .chain(sentence("Fastest app-edit rebuild", &self.fastest))
             .collect();
         if sentences.is_empty() {
             "No variant finished, so there is nothing to compare.".to_string()

@@ -4,7 +4,7 @@
 use comfy_table::{Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width};
 use console::Style;
 
-use super::{Metric, Report, Row, COLUMNS, RECOMMENDED_MARK};
+use super::{Metric, Report, Row, COLUMNS, NEW_MARK, RECOMMENDED_MARK};
 use crate::results::Status;
 
 /// Room for a space either side of a cell, as the style draws it.
@@ -31,14 +31,33 @@ const HEADLINE: [Metric; 2] = [Metric::ImageSize, Metric::AppRebuild];
 /// go (all four, then all but the headline two, then none) before cells
 /// wrap at spaces. With `colour`, the bars are coloured, the recommended
 /// variant's apart; without, the text is plain. Either way the recommended
-/// variant's bars end in `★`, so colour is never the only sign.
-pub fn render(report: &Report, width: Option<u16>, colour: bool) -> String {
-    let bars = Bars::fit(report, width);
+/// variant's bars end in `★`, so colour is never the only sign. The row of
+/// variant `new`, when given, is marked as the one a tour has just measured.
+pub fn render(report: &Report, width: Option<u16>, colour: bool, new: Option<&str>) -> String {
+    let look = Look { colour, new };
+    let bars = Bars::fit(report, width, new);
+    let table = table(report, bars.as_ref(), look, width);
+    let mut lines = vec![report.header.clone(), table.to_string()];
+    lines.extend(report.legend.map(str::to_string));
+    lines.extend(report.notes.iter().cloned());
+    lines.push(report.summary.line());
+    lines.join("\n")
+}
+
+/// What is drawn besides the figures: colour, and the tour's mark.
+#[derive(Debug, Clone, Copy)]
+struct Look<'a> {
+    colour: bool,
+    new: Option<&'a str>,
+}
+
+/// The table with `bars`; with a `width`, arranged to fit it.
+fn table(report: &Report, bars: Option<&Bars>, look: Look, width: Option<u16>) -> Table {
     let mut table = Table::new();
     table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-    table.set_header(header(report, bars.as_ref()));
+    table.set_header(header(report, bars));
     for row in &report.rows {
-        table.add_row(cells(report, row, bars.as_ref()));
+        table.add_row(cells(report, row, bars, look));
     }
     // The figures line up on their units; the comparison reads as text.
     for index in 1..COLUMNS.len() - 1 {
@@ -62,15 +81,7 @@ pub fn render(report: &Report, width: Option<u16>, colour: bool) -> String {
         }));
         table.set_constraints(constraints);
     }
-    let mut table = table.to_string();
-    if colour && bars.is_some() {
-        table = colour_bars(report, &table);
-    }
-    let mut lines = vec![report.header.clone(), table];
-    lines.extend(report.legend.map(str::to_string));
-    lines.extend(report.notes.iter().cloned());
-    lines.push(report.summary.line());
-    lines.join("\n")
+    table
 }
 
 /// Which figures get bars, and how long the longest bar is.
@@ -83,7 +94,7 @@ struct Bars {
 impl Bars {
     /// The longest bars that keep the table within `width` without
     /// wrapping; the default length when there is no width to fit.
-    fn fit(report: &Report, width: Option<u16>) -> Option<Bars> {
+    fn fit(report: &Report, width: Option<u16>, new: Option<&str>) -> Option<Bars> {
         let Some(width) = width else {
             return Some(Bars {
                 metrics: Metric::ALL.to_vec(),
@@ -103,7 +114,7 @@ impl Bars {
                     metrics: metrics.clone(),
                     cells,
                 })
-                .find(|bars| table_width(report, Some(bars)) <= width)
+                .find(|bars| unwrapped_width(report, bars, new) <= width)
         })
     }
 
@@ -121,27 +132,12 @@ impl Bars {
     }
 }
 
-/// The width of the unwrapped table, borders included.
-fn table_width(report: &Report, bars: Option<&Bars>) -> usize {
-    let columns = (0..COLUMNS.len()).map(|index| {
-        let content = report
-            .rows
-            .iter()
-            .map(|row| {
-                let figure = row.cells[index].chars().count();
-                match bars {
-                    Some(bars) if bars.has(index) => {
-                        figure_width(report, index) + 1 + bars.cells + Bars::mark_width(report)
-                    }
-                    _ => figure,
-                }
-            })
-            .max()
-            .unwrap_or(0);
-        content.max(COLUMNS[index].chars().count()) + PADDING
-    });
-    // A border left of every column and one after the last.
-    columns.sum::<usize>() + COLUMNS.len() + 1
+/// The width of the table with `bars` laid out unwrapped, borders
+/// included: its top border is as wide as every line.
+fn unwrapped_width(report: &Report, bars: &Bars, new: Option<&str>) -> usize {
+    let look = Look { colour: false, new };
+    let table = table(report, Some(bars), look, None).to_string();
+    table.lines().next().map_or(0, |top| top.chars().count())
 }
 
 /// The widest figure of column `index`, which every figure is padded to so
@@ -173,12 +169,26 @@ fn header(report: &Report, bars: Option<&Bars>) -> Vec<Cell> {
 }
 
 /// The row's cells, with the figure and its bar in one cell where the
-/// figure gets a bar.
-fn cells(report: &Report, row: &Row, bars: Option<&Bars>) -> Vec<String> {
+/// figure gets a bar. Colour goes in as escape codes, which comfy-table
+/// leaves out of a cell's width.
+fn cells(report: &Report, row: &Row, bars: Option<&Bars>, look: Look) -> Vec<String> {
     let mut cells = row.cells.to_vec();
+    if look.new == Some(row.variant.name.as_str()) {
+        let mark = if look.colour {
+            console::style(NEW_MARK)
+                .yellow()
+                .bold()
+                .force_styling(true)
+                .to_string()
+        } else {
+            NEW_MARK.to_string()
+        };
+        cells[0].push_str(&mark);
+    }
     let Some(bars) = bars else {
         return cells;
     };
+    let style = bar_style(row);
     for &metric in &bars.metrics {
         let index = metric.column();
         let bar = match (metric.value(row.variant), metric.max(report)) {
@@ -191,14 +201,35 @@ fn cells(report: &Report, row: &Row, bars: Option<&Bars>) -> Vec<String> {
             ""
         };
         let bar = format!("{bar}{mark}");
+        // Padded to the same room on every row, so that the bars start in
+        // line whatever the column's alignment.
+        let room = bars.cells + Bars::mark_width(report);
+        let pad = " ".repeat(room.saturating_sub(bar.chars().count()));
+        let bar = if look.colour && !bar.is_empty() {
+            style.apply_to(bar).to_string()
+        } else {
+            bar
+        };
         cells[index] = format!(
-            "{:>figure$} {bar:<rest$}",
+            "{:>figure$} {bar}{pad}",
             row.cells[index],
             figure = figure_width(report, index),
-            rest = bars.cells + Bars::mark_width(report),
         );
     }
     cells
+}
+
+/// The recommended variant's bars apart from the rest, a failed variant's
+/// as failed.
+fn bar_style(row: &Row) -> Style {
+    let style = if row.variant.recommended {
+        Style::new().green().bold()
+    } else if row.variant.status == Status::Failed {
+        Style::new().red()
+    } else {
+        Style::new().cyan()
+    };
+    style.force_styling(true)
 }
 
 /// `value` over `max` as a bar of at most `cells` cells, in eighths of a
@@ -229,66 +260,4 @@ pub fn bar_eighths(text: &str) -> usize {
     text.chars()
         .filter_map(|c| PARTIAL.iter().position(|&p| p == c).map(|i| i + 1))
         .sum()
-}
-
-fn is_bar(c: char) -> bool {
-    PARTIAL.contains(&c)
-}
-
-/// Colours each row's bars: the recommended variant's apart from the rest,
-/// a failed variant's as failed. The table is laid out plain first so that
-/// escape codes never count towards a cell's width.
-fn colour_bars(report: &Report, table: &str) -> String {
-    let style_of = |line: &str| -> Option<Style> {
-        let first = line
-            .split(['│', '┆'])
-            .find(|cell| !cell.trim().is_empty())?;
-        let row = report
-            .rows
-            .iter()
-            .find(|row| row.cells[0] == first.trim())?;
-        Some(if row.variant.recommended {
-            Style::new().green().bold().force_styling(true)
-        } else if row.variant.status == Status::Failed {
-            Style::new().red().force_styling(true)
-        } else {
-            Style::new().cyan().force_styling(true)
-        })
-    };
-    let lines: Vec<String> = table
-        .lines()
-        .map(|line| match style_of(line) {
-            Some(style) => colour_runs(line, &style),
-            None => line.to_string(),
-        })
-        .collect();
-    lines.join("\n")
-}
-
-/// `line` with every run of bar characters, and the mark after one, in
-/// `style`.
-fn colour_runs(line: &str, style: &Style) -> String {
-    let mark = RECOMMENDED_MARK.trim_start();
-    let mut out = String::new();
-    let mut run = String::new();
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        if is_bar(c) {
-            run.push(c);
-            if chars.peek().is_some_and(|&next| is_bar(next)) {
-                continue;
-            }
-            // The recommended mark right after the bar belongs to it.
-            let rest: String = chars.clone().take(1 + mark.chars().count()).collect();
-            if rest == format!(" {mark}") {
-                run.push_str(&rest);
-                chars.nth(rest.chars().count() - 1);
-            }
-            out.push_str(&style.apply_to(&run).to_string());
-            run.clear();
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }

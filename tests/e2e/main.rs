@@ -5,6 +5,7 @@
 //! into a failure.
 
 mod context;
+mod figures;
 mod full_disk;
 mod hashes;
 mod lock;

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use dockwright::pipe_table::{self, Align};
 use dockwright::{EngineInfo, Host};
 use serde_json::Value;
 
@@ -391,8 +392,7 @@ fn render(
          that round; the table shows the median ratio and its range over the rounds.\n\n",
         options.rounds
     ));
-    out.push_str("| profile | variant | preset | measure | reference (median) | variant (median) | ratio: median (min–max) | target | met |\n");
-    out.push_str("|---|---|---|---|---:|---:|---|---|---|\n");
+    let mut targets = Vec::new();
     for target in TARGETS {
         let reference = samples.get(target.preset, REFERENCE, target.field)?;
         let variant = samples.get(target.preset, target.variant, target.field)?;
@@ -421,27 +421,57 @@ fn render(
         } else {
             "**no**"
         };
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {range} | {limit} | {met} |\n",
-            target.profile,
-            target.variant,
-            target.preset,
-            target.field.label(),
+        targets.push([
+            target.profile.to_string(),
+            target.variant.to_string(),
+            target.preset.to_string(),
+            target.field.label().to_string(),
             show(&reference),
             show(&variant),
-        ));
+            range,
+            limit,
+            met.to_string(),
+        ]);
     }
-    out.push_str("\n## All figures (medians)\n\n| preset | variant | image | cold build | app-edit rebuild | deps-edit rebuild |\n|---|---|---:|---:|---:|---:|\n");
+    out.push_str(&pipe_table::render(
+        &[
+            ("profile", Align::Left),
+            ("variant", Align::Left),
+            ("preset", Align::Left),
+            ("measure", Align::Left),
+            ("reference (median)", Align::Right),
+            ("variant (median)", Align::Right),
+            ("ratio: median (min–max)", Align::Left),
+            ("target", Align::Left),
+            ("met", Align::Left),
+        ],
+        targets,
+    ));
+    out.push_str("\n\n## All figures (medians)\n\n");
+    let mut figures = Vec::new();
     for (preset, variant, _) in &samples.rows {
         let m = |field| samples.get(preset, variant, field).map(|v| median(&v));
-        out.push_str(&format!(
-            "| {preset} | {variant} | {:.1} MB | {:.2} s | {:.2} s | {:.2} s |\n",
-            m(Field::Image)? / 1e6,
-            m(Field::Cold)?,
-            m(Field::AppRebuild)?,
-            m(Field::DepsRebuild)?
-        ));
+        figures.push([
+            preset.to_string(),
+            variant.to_string(),
+            format!("{:.1} MB", m(Field::Image)? / 1e6),
+            format!("{:.2} s", m(Field::Cold)?),
+            format!("{:.2} s", m(Field::AppRebuild)?),
+            format!("{:.2} s", m(Field::DepsRebuild)?),
+        ]);
     }
+    out.push_str(&pipe_table::render(
+        &[
+            ("preset", Align::Left),
+            ("variant", Align::Left),
+            ("image", Align::Right),
+            ("cold build", Align::Right),
+            ("app-edit rebuild", Align::Right),
+            ("deps-edit rebuild", Align::Right),
+        ],
+        figures,
+    ));
+    out.push('\n');
     let d = median(&overhead.dockwright);
     let b = median(&overhead.bare);
     out.push_str(&format!(
