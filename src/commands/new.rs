@@ -123,6 +123,55 @@ pub fn new(args: NewArgs) -> anyhow::Result<i32> {
 }
 
 pub fn init(args: InitArgs) -> anyhow::Result<i32> {
+    let (default_name, found) = init_target(&args)?;
+    let mut settings = settle(
+        &args.scaffold,
+        &default_name,
+        found.as_ref(),
+        args.entry.as_deref(),
+    )?;
+    let existing = Config::load(&args.path).ok();
+    if args.scaffold.writable.is_empty() && args.scaffold.env.is_empty() {
+        // Generating the files again keeps what the project set by hand.
+        if let Some(existing) = &existing {
+            settings.runtime = existing.runtime.clone();
+        }
+    }
+    // The files are generated from the requirements, not from a lock of them.
+    let was_locked = existing.and_then(|e| e.project.lock_source);
+    let from_gitignore = ignore::from_gitignore(&args.path, &settings)?;
+    settings.gitignore_patterns = from_gitignore.taken.clone();
+    let files = init_files(&args, &settings)?;
+    write_init(&args.path, &files)?;
+    if let Some(line) = from_gitignore.left_out_line() {
+        warn(&line);
+    }
+    if let Some(origin) = &settings.entry_origin {
+        ui::print(origin)?;
+    }
+    if let Some(line) = from_gitignore.taken_line() {
+        ui::print(&line)?;
+    }
+    let verb = if found.is_some() {
+        "Adopted"
+    } else {
+        "Initialised"
+    };
+    if let Some(source) = was_locked {
+        warn(&format!(
+            "the project installed from `{}`, locked from `{source}`; the files now install from `{}`: run `dockwright lock` to install from a lock again",
+            lockfile::FILE,
+            settings.requirements
+        ));
+    }
+    announce(verb, &args.path, &settings)?;
+    Ok(exit::OK)
+}
+
+/// Checks that `init` may write into its directory, after finishing or
+/// undoing a change a killed dockwright left there: the directory's name
+/// (the default project name) and the Flask app found in it, if any.
+fn init_target(args: &InitArgs) -> anyhow::Result<(String, Option<Found>)> {
     if !args.path.is_dir() {
         return Err(
             UserError::new(format!("`{}` is not a directory", args.path.display()))
@@ -169,25 +218,13 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
         .help("leave out `--entry` to scaffold the hello-world app")
         .into());
     }
-    let mut settings = settle(
-        &args.scaffold,
-        &default_name,
-        found.as_ref(),
-        args.entry.as_deref(),
-    )?;
-    let existing = Config::load(&args.path).ok();
-    if args.scaffold.writable.is_empty() && args.scaffold.env.is_empty() {
-        // Generating the files again keeps what the project set by hand.
-        if let Some(existing) = &existing {
-            settings.runtime = existing.runtime.clone();
-        }
-    }
-    // The files are generated from the requirements, not from a lock of them.
-    let was_locked = existing.and_then(|e| e.project.lock_source);
-    let from_gitignore = ignore::from_gitignore(&args.path, &settings)?;
-    settings.gitignore_patterns = from_gitignore.taken.clone();
-    let mut files = plan(&settings)?;
-    // The hello-world app's README never replaces one the directory has.
+    Ok((default_name, found))
+}
+
+/// The files `init` writes: never the hello-world README over one the
+/// directory has, and no other file over one that exists without `--force`.
+fn init_files(args: &InitArgs, settings: &Settings) -> anyhow::Result<Vec<PlannedFile>> {
+    let mut files = plan(settings)?;
     files.retain(|f| !(f.path == Path::new("README.md") && args.path.join(&f.path).exists()));
     let clashes = scaffold::existing(&args.path, &files);
     if !clashes.is_empty() && !args.force {
@@ -198,13 +235,19 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
         .help(format!("pass `--force` to replace them: a file dockwright generated and nobody changed is replaced, any other is first moved to `{STATE_DIR}/{}/`", journal::BACKUP))
         .into());
     }
-    let had_state = args.path.join(STATE_DIR).exists();
-    let (backup, moved) = match scaffold::write_into(&args.path, &files) {
+    Ok(files)
+}
+
+/// Writes `files` into `dir` through the journal, naming the files it
+/// backed up first; a failure leaves no state directory it made behind.
+fn write_init(dir: &Path, files: &[PlannedFile]) -> anyhow::Result<()> {
+    let had_state = dir.join(STATE_DIR).exists();
+    let (backup, moved) = match scaffold::write_into(dir, files) {
         Ok(written) => written,
         Err(err) => {
             if !had_state {
                 // Only the journal's lock and empty folders were made there.
-                let _ = std::fs::remove_dir_all(args.path.join(STATE_DIR));
+                let _ = std::fs::remove_dir_all(dir.join(STATE_DIR));
             }
             return Err(err);
         }
@@ -216,29 +259,7 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
             backup.display()
         ));
     }
-    if let Some(line) = from_gitignore.left_out_line() {
-        warn(&line);
-    }
-    if let Some(origin) = &settings.entry_origin {
-        ui::print(origin)?;
-    }
-    if let Some(line) = from_gitignore.taken_line() {
-        ui::print(&line)?;
-    }
-    let verb = if found.is_some() {
-        "Adopted"
-    } else {
-        "Initialised"
-    };
-    if let Some(source) = was_locked {
-        warn(&format!(
-            "the project installed from `{}`, locked from `{source}`; the files now install from `{}`: run `dockwright lock` to install from a lock again",
-            lockfile::FILE,
-            settings.requirements
-        ));
-    }
-    announce(verb, &args.path, &settings)?;
-    Ok(exit::OK)
+    Ok(())
 }
 
 /// A directory that holds a Python project is only adopted when it is a
