@@ -1,7 +1,7 @@
 //! How reports, `explain` and `compare` write figures and their changes for people:
 //! decimal sizes, seconds, factors and percentages, with a real minus sign.
 
-use crate::results::Timing;
+use crate::timing::Timing;
 
 /// Decimal units, as `docker images` counts them, to three figures or so.
 pub fn size(bytes: u64) -> String {

@@ -41,6 +41,7 @@ mod scaffold;
 pub mod shell;
 mod stats;
 mod templates;
+mod timing;
 mod tour;
 mod ui;
 
