@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
+use crate::config::EngineSettings;
 use crate::engine::{self, Engine, Runner, System};
 use crate::error::warn;
 use crate::lockfile;
@@ -23,6 +24,11 @@ pub struct EngineArgs {
     /// Build from the base images of `[base-sets.NAME]` in dockwright.toml instead of `[images]`
     #[arg(long, value_name = "NAME")]
     base_set: Option<String>,
+    /// Build on this buildx builder (`docker buildx ls` lists them; `[engine] builder` in
+    /// dockwright.toml when not given). Images built outside the daemon are loaded into it
+    /// (`--load`), and the load is timed apart from the build
+    #[arg(long, value_name = "NAME", env = "BUILDX_BUILDER")]
+    builder: Option<String>,
 }
 
 impl EngineArgs {
@@ -32,6 +38,7 @@ impl EngineArgs {
         EngineArgs {
             engine,
             base_set: None,
+            builder: None,
         }
     }
 
@@ -41,7 +48,28 @@ impl EngineArgs {
 
     /// Finds the engine: `--engine`, then DOCKWRIGHT_ENGINE, then DOCKER,
     /// then the usual candidates; DOCKWRIGHT_ENGINE_TIMEOUT bounds its calls.
+    /// It builds on the buildx builder `--builder` (or BUILDX_BUILDER) names,
+    /// else on `settings`' (`[engine] builder`), if either does.
     pub fn detect(
+        &self,
+        runner: &dyn Runner,
+        need_buildkit: bool,
+        settings: &EngineSettings,
+    ) -> Result<Engine, engine::EngineError> {
+        let engine = self.client(runner, need_buildkit)?;
+        let builder = self
+            .builder
+            .as_deref()
+            .filter(|name| !name.is_empty())
+            .or(settings.builder.as_deref());
+        match builder {
+            Some(name) => engine.on_builder(runner, name),
+            None => Ok(engine),
+        }
+    }
+
+    /// The client, without regard to builders.
+    fn client(
         &self,
         runner: &dyn Runner,
         need_buildkit: bool,
@@ -72,7 +100,7 @@ impl EngineArgs {
         if let Some(why) = lockfile::stale(&project.dir, &project.config) {
             warn(&why);
         }
-        let engine = self.detect(&System, project.needs_buildkit())?;
+        let engine = self.detect(&System, project.needs_buildkit(), &project.config.engine)?;
         ui::note(&format!(
             "{} variant(s) of `{}` with {}",
             project.ladder.selected().count(),

@@ -1,13 +1,14 @@
 //! Running one variant's build: base images checked first, output streamed
-//! to a log and to the live line, the wall time taken, Ctrl-C and a vanished
-//! engine told apart from a build that failed.
+//! to a log and to the live line, the wall time taken (a load into the
+//! engine's store timed apart), Ctrl-C and a vanished engine told apart from
+//! a build that failed, and the image checked to be the one the build made.
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::engine::{progress, BuildSpec, Cmd, Engine, EngineError, Runner};
+use crate::engine::{progress, BuildSpec, Cmd, Destination, Engine, EngineError, Runner};
 use crate::error::WriteFailed;
 use crate::figures;
 use crate::interrupt;
@@ -74,9 +75,17 @@ pub struct BuildRunner<'a> {
 }
 
 /// How one build went.
+#[derive(Debug)]
 pub struct Timed {
     pub ok: bool,
+    /// The build's wall time, less its load.
     pub seconds: f64,
+    /// How long loading the image into the engine's store took, when the
+    /// builder is outside the daemon.
+    pub load_seconds: Option<f64>,
+    /// Why a build that succeeded still failed: the image in the engine's
+    /// store is not the one it made.
+    pub problem: Option<String>,
 }
 
 impl<'a> BuildRunner<'a> {
@@ -129,17 +138,37 @@ impl<'a> BuildRunner<'a> {
     /// Runs the build `spec`, appending its output to `log` and showing its
     /// current Dockerfile step on a live line labelled `label`.
     pub fn build(&mut self, spec: &BuildSpec, log: &mut Log, label: &str) -> anyhow::Result<Timed> {
-        let cmd = self.engine.build_cmd(spec);
+        let mut spec = spec.clone();
+        let tag = match &spec.destination {
+            Destination::Tag(tag) => {
+                let iidfile = log.path.with_extension("iid");
+                // A file left by the last build would vouch for its image.
+                match std::fs::remove_file(&iidfile) {
+                    Err(err) if err.kind() != io::ErrorKind::NotFound => {
+                        return Err(
+                            WriteFailed::new("remove the old image id", &iidfile, err).into()
+                        )
+                    }
+                    _ => {}
+                }
+                spec.iidfile = Some(iidfile);
+                Some(tag.clone())
+            }
+            Destination::Directory(_) => None,
+        };
+        let cmd = self.engine.build_cmd(&spec);
         log.line(&format!("$ {cmd}"))?;
         self.commands.push(cmd.to_string());
         let activity = Activity::start(label);
         let started = Instant::now();
+        let mut load = progress::LoadClock::default();
         let streamed = self.runner.stream(&cmd, log, &mut |line| {
+            load.line(line);
             if let Some(current) = progress::step(line) {
                 activity.step(&current);
             }
         });
-        let seconds = started.elapsed().as_secs_f64();
+        let wall = started.elapsed().as_secs_f64();
         if interrupt::check().is_err() {
             activity.finish(false, "interrupted");
             return Err(interrupt::Interrupted.into());
@@ -160,13 +189,74 @@ impl<'a> BuildRunner<'a> {
             }
             .into());
         }
-        let summary = if ok {
-            figures::seconds(seconds)
-        } else {
-            format!("failed after {}", figures::seconds(seconds))
+        let load_seconds = load.seconds().map(|load| load.min(wall));
+        let seconds = wall - load_seconds.unwrap_or(0.0);
+        let problem = match (&tag, &spec.iidfile) {
+            (Some(tag), Some(iidfile)) if ok => self.not_in_store(tag, iidfile)?,
+            _ => None,
         };
+        if let Some(problem) = &problem {
+            log.line(problem)?;
+        }
+        let ok = ok && problem.is_none();
+        let mut summary = figures::seconds(seconds);
+        if let Some(load) = load_seconds {
+            summary = format!("{summary}, load {}", figures::seconds(load));
+        }
+        if !ok {
+            summary = format!("failed after {summary}");
+        }
         activity.finish(ok, &summary);
-        Ok(Timed { ok, seconds })
+        Ok(Timed {
+            ok,
+            seconds,
+            load_seconds,
+            problem,
+        })
+    }
+
+    /// Why the image tagged `tag` in the engine's store is not the one the
+    /// build that wrote `iidfile` made, if it is not: a builder outside the
+    /// daemon that did not load its result leaves the tag on an older image,
+    /// whose figures must never pass for this build's.
+    fn not_in_store(&self, tag: &str, iidfile: &Path) -> Result<Option<String>, EngineError> {
+        let built = std::fs::read_to_string(iidfile)
+            .ok()
+            .map(|id| id.trim().to_string())
+            .filter(|id| !id.is_empty());
+        let stored = self.engine.image_id(self.runner, tag)?;
+        // buildah writes `sha256:ID` and podman inspects as the bare ID.
+        let bare = |id: &String| id.trim_start_matches("sha256:").to_string();
+        if built.is_some() && built.as_ref().map(bare) == stored.as_ref().map(bare) {
+            return Ok(None);
+        }
+        let short = |id: &String| bare(id).chars().take(12).collect::<String>();
+        let found = match (&built, &stored) {
+            (None, None) => "left no image in the engine's store".to_string(),
+            (None, Some(old)) => format!(
+                "left no image in the engine's store, where `{tag}` is still an older image ({})",
+                short(old)
+            ),
+            (Some(new), None) => format!(
+                "made image {}, which is not in the engine's store",
+                short(new)
+            ),
+            (Some(new), Some(old)) => format!(
+                "made image {} but `{tag}` in the engine's store is {}",
+                short(new),
+                short(old)
+            ),
+        };
+        Ok(Some(match &self.engine.builder {
+            Some(builder) => format!(
+                "the build on builder {} {found}, so dockwright reports no figures for it; check that `docker buildx build --builder {} --load` puts images into this engine's store, or build on a builder with the `docker` driver",
+                builder.describe(),
+                builder.name
+            ),
+            None => format!(
+                "the build on the active buildx builder {found}, so dockwright reports no figures for it; pass `--builder NAME` with that builder's name from `docker buildx ls`, so that dockwright loads the image with `--load`"
+            ),
+        }))
     }
 }
 
@@ -175,4 +265,125 @@ pub fn log_tail(path: &Path, lines: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::fake::Fake;
+    use crate::engine::tests::engine;
+    use crate::engine::{BuildKit, Builder};
+
+    const TAG: &str = "hello:uv";
+    const INSPECT: &str = "/usr/bin/docker image inspect --format '{{.Id}}' hello:uv";
+
+    fn spec() -> BuildSpec {
+        BuildSpec {
+            dockerfile: PathBuf::from("uv.Dockerfile"),
+            context: PathBuf::from("."),
+            destination: Destination::Tag(TAG.into()),
+            labels: Vec::new(),
+            build_args: Vec::new(),
+            no_cache: false,
+            pull: false,
+            iidfile: None,
+        }
+    }
+
+    /// A fake engine whose store holds `stored` as hello:uv, and whose
+    /// builds succeed, writing `built` to the file `--iidfile` names.
+    fn fake(stored: Option<&str>, built: Option<&'static str>) -> Fake {
+        let answer = match stored {
+            Some(id) => (INSPECT, true, id, ""),
+            None => (INSPECT, false, "", "Error: No such image: hello:uv"),
+        };
+        Fake::new(&[answer]).building(move |cmd, _| {
+            let at = cmd.args.iter().position(|a| a == "--iidfile");
+            if let (Some(at), Some(id)) = (at, built) {
+                std::fs::write(&cmd.args[at + 1], id).unwrap();
+            }
+            true
+        })
+    }
+
+    fn build(engine: &Engine, fake: &Fake) -> Timed {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = Log::create(&dir.path().join("uv.log")).unwrap();
+        BuildRunner::new(engine, fake)
+            .build(&spec(), &mut log, "uv")
+            .unwrap()
+    }
+
+    #[test]
+    fn the_image_the_build_made_passes() {
+        let timed = build(
+            &engine(BuildKit::Builtin),
+            &fake(Some("sha256:aaa\n"), Some("sha256:aaa")),
+        );
+        assert!(timed.ok && timed.problem.is_none(), "{timed:?}");
+        // buildah writes `sha256:ID`, podman inspects as the bare ID.
+        let podman = build(
+            &engine(BuildKit::Podman),
+            &fake(Some("aaa"), Some("sha256:aaa")),
+        );
+        assert!(podman.ok, "{podman:?}");
+    }
+
+    #[test]
+    fn an_older_image_under_the_tag_fails_the_build_naming_the_fix() {
+        for (stored, built) in [
+            (Some("sha256:0ld"), None),
+            (Some("sha256:0ld"), Some("sha256:new")),
+            (None, None),
+            (None, Some("sha256:new")),
+        ] {
+            let timed = build(&engine(BuildKit::Buildx), &fake(stored, built));
+            assert!(!timed.ok, "{stored:?} {built:?}");
+            let problem = timed.problem.unwrap();
+            assert!(
+                problem.contains("active buildx builder") && problem.contains("--builder NAME"),
+                "{problem}"
+            );
+            assert_eq!(problem.matches("; ").count(), 1, "{problem}");
+        }
+    }
+
+    #[test]
+    fn a_named_builder_is_named_when_its_image_is_not_in_the_store() {
+        let mut on_remote = engine(BuildKit::Buildx);
+        on_remote.builder = Some(Builder {
+            name: "dockwright-remote".into(),
+            driver: "remote".into(),
+        });
+        let timed = build(&on_remote, &fake(Some("sha256:0ld"), None));
+        let problem = timed.problem.unwrap();
+        assert!(
+            problem.contains("builder `dockwright-remote` (remote driver)")
+                && problem.contains("older image (0ld)")
+                && problem.contains("--load"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn a_failed_build_is_not_inspected() {
+        // No inspect answer: inspecting would fail to start.
+        let fake = Fake::new(&[("/usr/bin/docker version", true, "", "")]).building(|_, _| false);
+        let timed = build(&engine(BuildKit::Builtin), &fake);
+        assert!(!timed.ok && timed.problem.is_none(), "{timed:?}");
+    }
+
+    #[test]
+    fn an_id_left_by_the_last_build_does_not_vouch_for_this_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let log_path = dir.path().join("uv.log");
+        std::fs::write(log_path.with_extension("iid"), "sha256:0ld").unwrap();
+        let mut log = Log::create(&log_path).unwrap();
+        let engine = engine(BuildKit::Buildx);
+        let fake = fake(Some("sha256:0ld"), None);
+        let timed = BuildRunner::new(&engine, &fake)
+            .build(&spec(), &mut log, "uv")
+            .unwrap();
+        assert!(!timed.ok, "{timed:?}");
+    }
 }

@@ -32,6 +32,24 @@ pub struct Config {
     pub base_sets: BTreeMap<String, BaseSet>,
     #[serde(default)]
     pub runtime: Runtime,
+    #[serde(default, skip_serializing_if = "EngineSettings::is_empty")]
+    pub engine: EngineSettings,
+}
+
+/// How the project is built: `[engine]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineSettings {
+    /// The buildx builder to build on when neither `--builder` nor
+    /// BUILDX_BUILDER names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub builder: Option<String>,
+}
+
+impl EngineSettings {
+    fn is_empty(&self) -> bool {
+        self == &EngineSettings::default()
+    }
 }
 
 /// What the app needs at run time in every variant: rendered into the
@@ -467,6 +485,23 @@ mod tests {
             "runtime": Runtime::default(),
             "variants": [{"name": "uv", "dockerfile": "dockerfiles/uv.Dockerfile", "reason": "fast"}],
         })
+    }
+
+    #[test]
+    fn the_engine_table_names_a_builder_and_nothing_else() {
+        let path = Path::new("dockwright.toml");
+        let plain = Config::parse(&sample_file(), path).unwrap();
+        assert_eq!(plain.engine.builder, None);
+        let text = format!("{}\n[engine]\nbuilder = \"ci\"\n", sample_file());
+        let config = Config::parse(&text, path).unwrap();
+        assert_eq!(config.engine.builder.as_deref(), Some("ci"));
+        let typo = text.replace("builder = ", "buidler = ");
+        let err = Config::parse(&typo, path).unwrap_err().to_string();
+        let line = typo.lines().count();
+        assert!(
+            err.contains(&format!("line {line} (`engine.buidler`)")) && err.contains("builder"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -195,6 +195,7 @@ pub fn resolve(
         // cached layer saw it.
         no_cache: true,
         pull: false,
+        iidfile: None,
     };
     let timed = build_runner.build(&spec, log, "lock")?;
     if !timed.ok {

@@ -150,9 +150,11 @@ pub fn variant(
         &format!("{} cold build", rung.name),
     )?;
     if !cold.ok {
-        return Ok(failed(result, "cold build", log_path));
+        return Ok(failed(result, "cold build", log_path, cold.problem));
     }
     result.cold_seconds = Some(Timing::single(cold.seconds));
+    let mut loads: Vec<f64> = cold.load_seconds.into_iter().collect();
+    result.load_seconds = stats::timing(&loads);
     let engine = build_runner.engine;
     let image_bytes = engine.image_size(build_runner.runner, &rung.tag)?;
     result.image_bytes = Some(image_bytes);
@@ -164,9 +166,11 @@ pub fn variant(
         for _ in 0..options.repeats {
             let timed = rebuild(build_runner, project, rung, kind, &mut log)?;
             if !timed.ok {
-                return Ok(failed(result, kind.label(), log_path));
+                return Ok(failed(result, kind.label(), log_path, timed.problem));
             }
             samples.push(timed.seconds);
+            loads.extend(timed.load_seconds);
+            result.load_seconds = stats::timing(&loads);
         }
         warnings.extend(stats::warnings(
             &format!("{}s of {}", kind.label(), rung.name),
@@ -181,14 +185,29 @@ pub fn variant(
     Ok(result)
 }
 
-fn failed(mut result: VariantResult, what: &str, log_path: &Path) -> VariantResult {
-    let tail = log_tail(log_path, 10);
-    ui::note(&tail);
+/// `result` failed at its `what` build: for the reason `problem` gives when
+/// the build itself succeeded, else with the end of its log.
+fn failed(
+    mut result: VariantResult,
+    what: &str,
+    log_path: &Path,
+    problem: Option<String>,
+) -> VariantResult {
     result.status = Status::Failed;
-    result.reason = Some(format!(
-        "the {what} failed; the end of {}:\n{tail}",
-        log_path.display()
-    ));
+    result.reason = Some(match problem {
+        Some(problem) => {
+            ui::note(&format!("{}: {problem}", result.name));
+            problem
+        }
+        None => {
+            let tail = log_tail(log_path, 10);
+            ui::note(&tail);
+            format!(
+                "the {what} failed; the end of {}:\n{tail}",
+                log_path.display()
+            )
+        }
+    });
     result
 }
 

@@ -131,6 +131,7 @@ impl Project {
             build_args: rung.facts.build_args.clone(),
             no_cache,
             pull,
+            iidfile: None,
         }
     }
 }

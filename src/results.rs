@@ -133,6 +133,13 @@ pub struct EngineInfo {
     pub server_version: String,
     /// `BuildKit`, `legacy builder` or `podman (buildah)`.
     pub builder: String,
+    /// The buildx builder the images were built on (`--builder`); absent
+    /// when none was chosen, and in runs saved before dockwright took one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buildx_builder: Option<String>,
+    /// That builder's driver: `docker`, `docker-container`, `remote`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buildx_driver: Option<String>,
 }
 
 impl EngineInfo {
@@ -142,13 +149,22 @@ impl EngineInfo {
             client_version: engine.client_version.clone(),
             server_version: engine.server_version.clone(),
             builder: engine.builder_name().to_string(),
+            buildx_builder: engine.builder.as_ref().map(|b| b.name.clone()),
+            buildx_driver: engine.builder.as_ref().map(|b| b.driver.clone()),
         }
     }
 
-    /// The engine in one line, `program client-version (builder)`.
+    /// The engine in one line, `program client-version (builder)`, and the
+    /// buildx builder when one was chosen: `(BuildKit on builder `x`,
+    /// remote driver)`.
     pub fn describe(&self) -> String {
+        let on = match (&self.buildx_builder, &self.buildx_driver) {
+            (Some(name), Some(driver)) => format!(" on builder `{name}`, {driver} driver"),
+            (Some(name), None) => format!(" on builder `{name}`"),
+            _ => String::new(),
+        };
         format!(
-            "{} {} ({})",
+            "{} {} ({}{on})",
             self.program, self.client_version, self.builder
         )
     }
@@ -168,6 +184,10 @@ pub struct VariantResult {
     pub cold_seconds: Option<Timing>,
     pub app_rebuild_seconds: Option<Timing>,
     pub deps_rebuild_seconds: Option<Timing>,
+    /// The loads of the image into the engine's store, one per build, on a
+    /// builder outside the daemon; the build timings above leave them out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_seconds: Option<Timing>,
     /// The full log of every build of this variant in the run.
     pub log: Option<PathBuf>,
     /// The Dockerfile as it was measured; absent in runs saved before
@@ -189,6 +209,7 @@ impl VariantResult {
             cold_seconds: None,
             app_rebuild_seconds: None,
             deps_rebuild_seconds: None,
+            load_seconds: None,
             log: None,
             dockerfile: None,
         }
@@ -225,6 +246,8 @@ impl Run {
                 client_version: "27.3.1".into(),
                 server_version: "27.3.1".into(),
                 builder: "BuildKit".into(),
+                buildx_builder: None,
+                buildx_driver: None,
             },
             repeats,
             base_set: None,
@@ -427,6 +450,12 @@ mod tests {
             "build-host (linux, 8 CPUs, memory unknown)"
         );
         assert_eq!(run.engine.describe(), "docker 27.3.1 (BuildKit)");
+        run.engine.buildx_builder = Some("ci".into());
+        run.engine.buildx_driver = Some("remote".into());
+        assert_eq!(
+            run.engine.describe(),
+            "docker 27.3.1 (BuildKit on builder `ci`, remote driver)"
+        );
     }
 
     #[test]
@@ -456,14 +485,18 @@ mod tests {
         variant.cold_seconds = Some(Timing::single(1.0));
         variant.app_rebuild_seconds = Some(Timing::single(1.0));
         variant.deps_rebuild_seconds = Some(Timing::single(1.0));
+        variant.load_seconds = Some(Timing::single(1.0));
         variant.log = Some("uv.log".into());
         variant.dockerfile = Some("FROM scratch\n".into());
+        let mut run = Run::sample(3, vec![variant]);
+        run.engine.buildx_builder = Some("dockwright-remote".into());
+        run.engine.buildx_driver = Some("remote".into());
         Run {
             base_set: Some("mirror".into()),
             extra_dependency: Some("six==1.17.0".into()),
             lock_sha256: Some("0".repeat(64)),
             commands: vec!["docker build .".into()],
-            ..Run::sample(3, vec![variant])
+            ..run
         }
     }
 

@@ -38,6 +38,9 @@ struct Built {
     reason: Option<String>,
     recommended: bool,
     seconds: Option<f64>,
+    /// The load into the engine's store, timed apart from `seconds`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    load_seconds: Option<f64>,
     image_bytes: Option<u64>,
     log: Option<PathBuf>,
 }
@@ -54,6 +57,7 @@ pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
             reason: None,
             recommended: rung.place.recommended(),
             seconds: None,
+            load_seconds: None,
             image_bytes: None,
             log: None,
         };
@@ -68,9 +72,14 @@ pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
         let spec = project.build_spec(rung, args.no_cache, false);
         let timed = build_runner.build(&spec, &mut log, &rung.name)?;
         built.seconds = Some(timed.seconds);
+        built.load_seconds = timed.load_seconds;
         if timed.ok {
             built.status = Status::Ok;
             built.image_bytes = Some(engine.image_size(&System, &rung.tag)?);
+        } else if let Some(problem) = timed.problem {
+            built.status = Status::Failed;
+            ui::note(&format!("{}: {problem}", rung.name));
+            built.reason = Some(problem);
         } else {
             built.status = Status::Failed;
             let tail = log_tail(&log_path, 8);
@@ -103,23 +112,31 @@ pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
 fn table(results: &[Built]) -> comfy_table::Table {
     let mut table = comfy_table::Table::new();
     table.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
-    table.set_header(["variant", "status", "build", "image size"]);
+    // A load column only where a builder outside the daemon loaded images.
+    let loads = results.iter().any(|r| r.load_seconds.is_some());
+    let mut header = vec!["variant", "status", "build"];
+    if loads {
+        header.push("load");
+    }
+    header.push("image size");
+    table.set_header(header);
+    let or_dash = |figure: Option<String>| figure.unwrap_or_else(|| "—".into());
     for r in results {
         let name = if r.recommended {
             format!("{} ★", r.name)
         } else {
             r.name.clone()
         };
-        table.add_row([
+        let mut row = vec![
             name,
             r.status.to_string(),
-            r.seconds
-                .map(figures::seconds)
-                .unwrap_or_else(|| "—".into()),
-            r.image_bytes
-                .map(figures::size)
-                .unwrap_or_else(|| "—".into()),
-        ]);
+            or_dash(r.seconds.map(figures::seconds)),
+        ];
+        if loads {
+            row.push(or_dash(r.load_seconds.map(figures::seconds)));
+        }
+        row.push(or_dash(r.image_bytes.map(figures::size)));
+        table.add_row(row);
     }
     table
 }
@@ -137,6 +154,7 @@ mod tests {
             reason: None,
             recommended: true,
             seconds: Some(0.414),
+            load_seconds: None,
             image_bytes: Some(412_300_000),
             log: None,
         };

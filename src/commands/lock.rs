@@ -55,7 +55,7 @@ pub fn lock_project(dir: &Path, engine_args: &EngineArgs) -> anyhow::Result<Stri
     };
     let inputs = lockfile::inputs(&dir, &source)?;
     let images = config.images(engine_args.base_set())?;
-    let engine = engine_args.detect(&System, true)?;
+    let engine = engine_args.detect(&System, true, &config.engine)?;
     ui::note(&format!(
         "Locking `{source}` inside {} with {}",
         images.slim,

@@ -42,15 +42,32 @@ struct Rebuilt {
     name: String,
     ok: bool,
     seconds: f64,
+    /// The load into the engine's store, timed apart from `seconds`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    load_seconds: Option<f64>,
+    /// Why a build that succeeded failed all the same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
     log: PathBuf,
 }
 
 impl Rebuilt {
-    /// `uv                     0.41 s  ok (app edit)`
+    /// `uv                     0.41 s  ok (app edit)`, with `, load 1.2 s`
+    /// after the kind when the image was loaded, and the reason after a
+    /// failure that the log does not tell.
     fn line(&self, kind: EditKind) -> String {
         let status = if self.ok { "ok" } else { "failed" };
+        let load = self
+            .load_seconds
+            .map(|load| format!(", load {}", figures::seconds(load)))
+            .unwrap_or_default();
+        let reason = self
+            .reason
+            .as_ref()
+            .map(|why| format!(": {why}"))
+            .unwrap_or_default();
         format!(
-            "{:<20} {:>9}  {status} ({})",
+            "{:<20} {:>9}  {status} ({}{load}){reason}",
             self.name,
             figures::seconds(self.seconds),
             kind.label()
@@ -77,6 +94,8 @@ pub fn rebuild(args: RebuildArgs) -> anyhow::Result<i32> {
             name: rung.name.clone(),
             ok: timed.ok,
             seconds: timed.seconds,
+            load_seconds: timed.load_seconds,
+            reason: timed.problem,
             log: log_path,
         });
     }
@@ -104,6 +123,8 @@ mod tests {
             name: "uv".to_string(),
             ok: true,
             seconds: 12.345,
+            load_seconds: None,
+            reason: None,
             log: PathBuf::from("uv-rebuild.log"),
         };
         assert_eq!(

@@ -84,6 +84,7 @@ impl Ask<'_> {
             server_version,
             buildkit,
             patience: self.patience,
+            builder: None,
         }
     }
 }
@@ -252,53 +253,8 @@ fn major(version: &str) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-    use std::io::Write;
-
     use super::*;
-
-    /// Answers each command line from a table; anything else fails to start.
-    struct Fake(HashMap<String, Output>);
-
-    impl Fake {
-        fn new(answers: &[(&str, bool, &str, &str)]) -> Fake {
-            Fake(
-                answers
-                    .iter()
-                    .map(|(cmd, success, stdout, stderr)| {
-                        let out = Output {
-                            success: *success,
-                            stdout: stdout.to_string(),
-                            stderr: stderr.to_string(),
-                        };
-                        (cmd.to_string(), out)
-                    })
-                    .collect(),
-            )
-        }
-    }
-
-    impl Runner for Fake {
-        fn output(&self, cmd: &Cmd) -> std::io::Result<Output> {
-            self.0
-                .get(&cmd.to_string())
-                .cloned()
-                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such program"))
-        }
-
-        fn stream(
-            &self,
-            _: &Cmd,
-            _: &mut dyn Write,
-            _: &mut dyn FnMut(&str),
-        ) -> std::io::Result<bool> {
-            Ok(false)
-        }
-
-        fn pipe(&self, _: &Cmd, _: &mut dyn Write) -> std::io::Result<bool> {
-            Ok(false)
-        }
-    }
+    use crate::engine::fake::Fake;
 
     const VERSIONS: &str = "version --format '{{.Client.Version}}|{{.Server.Version}}'";
 

@@ -3,13 +3,17 @@
 //! are argument lists, never shell strings; failures become `EngineError`s
 //! that say how to fix them.
 
+mod builder;
 mod detect;
+#[cfg(test)]
+pub mod fake;
 pub mod progress;
 mod runner;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use builder::Builder;
 pub use detect::detect;
 pub use runner::{Cmd, Output, Runner, System};
 
@@ -43,6 +47,8 @@ pub struct Engine {
     pub server_version: String,
     pub buildkit: BuildKit,
     pub patience: Patience,
+    /// The buildx builder chosen for builds (`--builder`), when one was.
+    pub builder: Option<Builder>,
 }
 
 /// How long an engine call that is not a build may take before dockwright
@@ -134,6 +140,22 @@ pub enum EngineError {
     TimedOut { call: String, seconds: u64 },
     #[error("DOCKWRIGHT_ENGINE_TIMEOUT is `{value}`, not a number of seconds; set it to a whole number above 0, such as 120, or unset it")]
     BadTimeout { value: String },
+    #[error("`{name}` is not a buildx builder's name; give --builder (or BUILDX_BUILDER, or `[engine] builder`) a name that `docker buildx ls` lists, such as `default`")]
+    BadBuilderName { name: String },
+    #[error("`{program}` is podman, which has no buildx builders to build on `{name}`; unset --builder, BUILDX_BUILDER and `[engine] builder`, or give --engine a docker client with the buildx plugin")]
+    BuilderOnPodman { program: String, name: String },
+    #[error("`{program}` (docker {version}) cannot build on the buildx builder `{name}`, since only docker 23 and later build through buildx; give --engine a newer docker client with the buildx plugin, or unset --builder, BUILDX_BUILDER and `[engine] builder`")]
+    BuilderNeedsBuildx {
+        program: String,
+        version: String,
+        name: String,
+    },
+    #[error("`{program} buildx inspect {name}` found no builder ({said}); pick one that `docker buildx ls` lists, or create it with `docker buildx create --name {name} ...`")]
+    NoSuchBuilder {
+        program: String,
+        name: String,
+        said: String,
+    },
 }
 
 /// What chose the daemon a docker client talks to, so that a message about
@@ -200,6 +222,8 @@ impl Engine {
         }
     }
 
+    /// The builder that runs builds, for the run's environment: BuildKit,
+    /// the legacy builder or buildah; see `builder` for buildx's builder.
     pub fn builder_name(&self) -> &'static str {
         match self.buildkit {
             BuildKit::Buildx | BuildKit::Builtin => "BuildKit",
@@ -225,9 +249,17 @@ impl Engine {
         if matches!(self.buildkit, BuildKit::Buildx | BuildKit::Builtin) {
             args.push("--progress=plain".into());
         }
+        if let Some(builder) = &self.builder {
+            args.extend(["--builder".into(), builder.name.clone()]);
+        }
         args.extend(["-f".into(), spec.dockerfile.display().to_string()]);
         match &spec.destination {
-            Destination::Tag(tag) => args.extend(["-t".into(), tag.clone()]),
+            Destination::Tag(tag) => {
+                args.extend(["-t".into(), tag.clone()]);
+                if self.builder.as_ref().is_some_and(Builder::loads) {
+                    args.push("--load".into());
+                }
+            }
             Destination::Directory(dir) => args.extend([
                 "--output".into(),
                 format!("type=local,dest={}", dir.display()),
@@ -245,6 +277,9 @@ impl Engine {
         if spec.pull {
             args.push("--pull".into());
         }
+        if let Some(iidfile) = &spec.iidfile {
+            args.extend(["--iidfile".into(), iidfile.display().to_string()]);
+        }
         args.push(spec.context.display().to_string());
         let mut cmd = self.cmd(args);
         cmd.env = self.build_env();
@@ -254,11 +289,24 @@ impl Engine {
 
     /// Whether `image` is in the engine's local store.
     pub fn has_image(&self, runner: &dyn Runner, image: &str) -> Result<bool, EngineError> {
+        Ok(self.image_id(runner, image)?.is_some())
+    }
+
+    /// The id of `image` in the engine's local store, `None` when it is not
+    /// there.
+    pub fn image_id(
+        &self,
+        runner: &dyn Runner,
+        image: &str,
+    ) -> Result<Option<String>, EngineError> {
         let out = self.call(
             runner,
             self.cmd(["image", "inspect", "--format", "{{.Id}}", image]),
         )?;
-        Ok(out.success)
+        Ok(out
+            .success
+            .then(|| out.stdout.trim().to_string())
+            .filter(|id| !id.is_empty()))
     }
 
     /// Pulls `image`; `Err` carries the engine's own words.
@@ -335,9 +383,13 @@ impl Engine {
     }
 
     /// The command that drops BuildKit's cache mounts (and nothing else), so
-    /// that a cold build of a cache-mount variant starts really cold.
+    /// that a cold build of a cache-mount variant starts really cold. None on
+    /// a builder outside the daemon: a shared builder holds other projects'
+    /// cache mounts too, and this filter would drop them all.
     pub fn prune_cache_mounts_cmd(&self) -> Option<Cmd> {
-        matches!(self.buildkit, BuildKit::Buildx | BuildKit::Builtin).then(|| {
+        let shared = self.builder.as_ref().is_some_and(Builder::loads);
+        let buildkit = matches!(self.buildkit, BuildKit::Buildx | BuildKit::Builtin);
+        (buildkit && !shared).then(|| {
             let mut cmd = self.cmd(["builder", "prune", "-f", "--filter", "type=exec.cachemount"]);
             cmd.env = self.build_env();
             cmd.timeout = Some(self.patience.prune());
@@ -375,6 +427,8 @@ pub struct BuildSpec {
     pub no_cache: bool,
     /// Ask the registry for newer base images first.
     pub pull: bool,
+    /// Where the build writes the id of the image it made (`--iidfile`).
+    pub iidfile: Option<PathBuf>,
 }
 
 /// What a build makes.
@@ -453,10 +507,12 @@ pub fn buildkit_docker() -> Result<Engine, EngineError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
 
-    fn engine(buildkit: BuildKit) -> Engine {
+    /// Debian's docker 20.10 client at /usr/bin/docker, as if it built with
+    /// `buildkit`, on no chosen builder.
+    pub fn engine(buildkit: BuildKit) -> Engine {
         Engine {
             program: PathBuf::from("/usr/bin/docker"),
             kind: Kind::Docker,
@@ -464,6 +520,7 @@ mod tests {
             server_version: "20.10.24".into(),
             buildkit,
             patience: Patience::default(),
+            builder: None,
         }
     }
 
@@ -476,6 +533,7 @@ mod tests {
             build_args: vec![("UV_IMAGE".into(), "uv:1; rm -rf /".into())],
             no_cache: true,
             pull: false,
+            iidfile: None,
         }
     }
 
@@ -522,6 +580,62 @@ mod tests {
         let prune = engine.prune_cache_mounts_cmd().unwrap();
         assert_eq!(prune.timeout, Some(Patience::default().prune()));
         assert!(Patience::default().save(4_000_000_000) > Patience::default().save(0));
+    }
+
+    fn on(driver: &str) -> Engine {
+        Engine {
+            builder: Some(Builder {
+                name: "ci".into(),
+                driver: driver.into(),
+            }),
+            ..engine(BuildKit::Buildx)
+        }
+    }
+
+    #[test]
+    fn a_builder_outside_the_daemon_loads_what_it_tags() {
+        let tagged = BuildSpec {
+            iidfile: Some(PathBuf::from("/l/uv.iid")),
+            ..spec()
+        };
+        let args = on("remote").build_cmd(&tagged).args;
+        let words: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_eq!(
+            &words[..4],
+            ["build", "--progress=plain", "--builder", "ci"]
+        );
+        assert!(
+            words.windows(3).any(|w| w == ["-t", "hello:uv", "--load"]),
+            "{words:?}"
+        );
+        assert!(
+            words.windows(2).any(|w| w == ["--iidfile", "/l/uv.iid"]),
+            "{words:?}"
+        );
+        let in_daemon = on("docker").build_cmd(&tagged).args;
+        assert!(in_daemon.contains(&"--builder".to_string()));
+        assert!(!in_daemon.contains(&"--load".to_string()), "{in_daemon:?}");
+        let exported = BuildSpec {
+            destination: Destination::Directory(PathBuf::from("/out")),
+            ..tagged
+        };
+        assert!(!on("remote")
+            .build_cmd(&exported)
+            .args
+            .contains(&"--load".to_string()));
+        assert!(!engine(BuildKit::Buildx)
+            .build_cmd(&spec())
+            .args
+            .contains(&"--builder".to_string()));
+    }
+
+    #[test]
+    fn cache_mounts_are_pruned_only_in_the_daemon() {
+        assert!(on("docker").prune_cache_mounts_cmd().is_some());
+        assert!(engine(BuildKit::Buildx).prune_cache_mounts_cmd().is_some());
+        for shared in ["remote", "docker-container", "kubernetes"] {
+            assert!(on(shared).prune_cache_mounts_cmd().is_none(), "{shared}");
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Reading a build's output as it streams: which Dockerfile step is running.
+//! Reading a build's output as it streams: which Dockerfile step is running,
+//! and how long loading the image into the engine's store took.
 
 /// The step a line of build output announces, as `[2/5] RUN pip install ...`.
 /// Understands BuildKit's plain progress, the legacy builder and podman.
@@ -14,9 +15,74 @@ pub fn step(line: &str) -> Option<String> {
     Some(format!("[{}] {}", count.trim(), instruction.trim()))
 }
 
+/// The steps of BuildKit's plain progress that move a finished image from a
+/// builder outside the daemon into the engine's store (`--load`): buildx
+/// exports it as a docker image tarball, sends it, and the daemon imports it.
+const LOAD_STEPS: [&str; 2] = ["exporting to docker image format", "importing to docker"];
+
+/// Adds up the load steps' durations from BuildKit's plain progress, line by
+/// line, so that a build's load is timed apart from the build itself.
+#[derive(Debug, Default)]
+pub struct LoadClock {
+    /// The progress ids (`#12`) of the load steps seen so far.
+    steps: Vec<String>,
+    seconds: Option<f64>,
+}
+
+impl LoadClock {
+    pub fn line(&mut self, line: &str) {
+        let Some((id, text)) = line.strip_prefix('#').and_then(|rest| rest.split_once(' ')) else {
+            return;
+        };
+        let known = self.steps.iter().any(|step| step == id);
+        if LOAD_STEPS.contains(&text.trim()) {
+            if !known {
+                self.steps.push(id.to_string());
+            }
+        } else if known {
+            let done = text
+                .strip_prefix("DONE ")
+                .and_then(|d| d.trim().strip_suffix('s'))
+                .and_then(|d| d.parse::<f64>().ok());
+            if let Some(seconds) = done {
+                *self.seconds.get_or_insert(0.0) += seconds;
+            }
+        }
+    }
+
+    /// The seconds the finished load steps took; `None` when the build
+    /// loaded nothing (or its load never finished).
+    pub fn seconds(&self) -> Option<f64> {
+        self.seconds
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The load seconds in a whole build output.
+    fn load_of(output: &str) -> Option<f64> {
+        let mut clock = LoadClock::default();
+        output.lines().for_each(|line| clock.line(line));
+        clock.seconds()
+    }
+
+    #[test]
+    fn builds_that_load_nothing_have_no_load_time() {
+        assert_eq!(load_of(include_str!("captured/build-noload.txt")), None);
+        assert_eq!(load_of(include_str!("captured/build-default.txt")), None);
+    }
+
+    /// buildx 0.13.1 loading from a `remote` builder (buildkitd 0.25.0) into
+    /// dockerd 20.10: the export and send took 1.3 s, the import 0.3 s.
+    #[test]
+    fn a_load_is_its_export_and_its_import() {
+        let load = load_of(include_str!("captured/build-load.txt")).unwrap();
+        assert!((load - 1.6).abs() < 1e-9, "{load}");
+        let unfinished = "#6 exporting to docker image format\n#6 sending tarball\n#6 ERROR: EOF\n";
+        assert_eq!(load_of(unfinished), None);
+    }
 
     #[test]
     fn reads_each_builders_step_lines() {

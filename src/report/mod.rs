@@ -199,7 +199,12 @@ impl<'a> Report<'a> {
             header: header(run),
             rows,
             legend: run.variants.iter().any(|v| v.recommended).then_some(LEGEND),
-            notes: run.variants.iter().filter_map(note).collect(),
+            notes: run
+                .variants
+                .iter()
+                .filter_map(note)
+                .chain(loads(run))
+                .collect(),
             summary: Summary::new(run, baseline),
         }
     }
@@ -221,6 +226,25 @@ fn header(run: &Run) -> String {
         ));
     }
     header
+}
+
+/// The loads into the engine's store from a builder outside the daemon,
+/// which the build times leave out: said, never dropped.
+fn loads(run: &Run) -> Option<String> {
+    let timed: Vec<String> = run
+        .variants
+        .iter()
+        .filter_map(|v| {
+            let load = v.load_seconds?;
+            Some(format!("{} {}", v.name, seconds(load.median)))
+        })
+        .collect();
+    (!timed.is_empty()).then(|| {
+        format!(
+            "Loading each image into the engine's store took (median), apart from the build times above: {}",
+            timed.join(", ")
+        )
+    })
 }
 
 fn note(variant: &VariantResult) -> Option<String> {

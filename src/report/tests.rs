@@ -169,6 +169,28 @@ fn the_recommended_variant_is_marked_and_explained() {
 }
 
 #[test]
+fn loads_from_a_builder_are_said_apart_from_the_build_times() {
+    let mut run = sample_run(1);
+    assert!(Report::new(&run)
+        .notes
+        .iter()
+        .all(|note| !note.contains("Loading")));
+    let cold_before = row(&Report::new(&run), "uv").cells.clone();
+    run.variants
+        .iter_mut()
+        .find(|v| v.name == "uv")
+        .unwrap()
+        .load_seconds = Some(Timing::single(1.25));
+    let report = Report::new(&run);
+    let load = report.notes.last().unwrap();
+    assert_eq!(
+        load,
+        "Loading each image into the engine's store took (median), apart from the build times above: uv 1.2 s"
+    );
+    assert_eq!(row(&report, "uv").cells, cold_before);
+}
+
+#[test]
 fn variants_that_did_not_finish_show_their_status_and_reason() {
     let run = sample_run(1);
     let report = Report::new(&run);

@@ -340,8 +340,9 @@ pub fn users_flask_project(proj: &Path) {
 
 /// A stand-in docker client at `dir/docker`. The `arms` (shell `case` arms
 /// on the subcommand) come first; otherwise it answers `version` and
-/// `image inspect` as docker 20.10 with a running daemon would, and
-/// succeeds at anything else without a word.
+/// `image inspect` as docker 20.10 with a running daemon would, writes the
+/// id that `image inspect` gives to a build's `--iidfile`, and succeeds at
+/// anything else without a word.
 pub fn fake_client(dir: &Path, arms: &str) -> PathBuf {
     let path = dir.join("docker");
     let script = format!(
@@ -350,6 +351,10 @@ here=$(dirname "$0")
 case "$1" in
 {arms}
 version) echo '20.10.24|20.10.24' ;;
+build) while [ $# -gt 0 ]; do
+    if [ "$1" = --iidfile ]; then echo sha256:0 > "$2"; fi
+    shift
+done ;;
 image) case "$4" in '{{{{.Id}}}}') echo sha256:0 ;; *) echo 0 ;; esac ;;
 esac
 "#

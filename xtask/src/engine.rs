@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use duct::Expression;
 
-use crate::{process, tools, workspace};
+use crate::{builder, process, tools, workspace};
 
 const DAEMON_PID_FILE: &str = "/var/run/docker.pid";
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -50,6 +50,7 @@ pub fn ensure() -> Result<Engine> {
         ),
         Err(why) => println!("engine: warning: {why:#}"),
     }
+    builder::ensure(&docker)?;
     Ok(Engine { docker })
 }
 

@@ -1,6 +1,7 @@
 //! The project's own chores, in Rust rather than shell: `cargo xtask --help`.
 
 mod bench;
+mod builder;
 mod ci;
 mod demo;
 mod engine;
@@ -30,7 +31,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Task {
     /// Make sure a container engine answers, installing and starting Debian's docker.io if
-    /// needed, and install the tools the tests judge with: hadolint, dive, chromium
+    /// needed, install the tools the tests judge with (hadolint, dive, chromium), and start the
+    /// remote BuildKit builder `dockwright-remote`
     Engine,
     /// Build local stand-ins for the registry base images (python:3.13-slim, ...)
     Fixtures,
