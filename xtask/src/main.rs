@@ -7,8 +7,10 @@ mod engine;
 mod fixtures;
 mod fuzz;
 mod process;
+mod registry;
 mod setup;
 mod tools;
+mod trixie;
 mod workspace;
 
 use std::io::IsTerminal;
@@ -29,8 +31,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Make sure a container engine answers, installing and starting Debian's docker.io if
-    /// needed, and install the tools the tests judge with: hadolint, dive, chromium
+    /// Make sure Docker 23+ with buildx answers, installing Debian 13's docker.io 26,
+    /// docker-buildx and docker-registry if needed, with a registry on 127.0.0.1:5000 as
+    /// dockerd's mirror; install the tools the tests judge with: hadolint, dive, chromium
     Engine,
     /// Build local stand-ins for the registry base images (python:3.13-slim, ...)
     Fixtures,
