@@ -1,6 +1,6 @@
 //! A container engine that answers (Docker 26 with buildx, from Debian 13 where needed), the
 //! local registry it mirrors Docker Hub from, the host packages the other chores need, and the
-//! environment that builds through the docker client dockwright picks for BuildKit.
+//! environment that builds through the docker client first on PATH.
 
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
@@ -246,11 +246,22 @@ pub struct BuildEnv {
 }
 
 impl BuildEnv {
-    /// BuildKit on, through a client that can do it, which is also the `docker` found first on
-    /// PATH, next to the tools xtask installed.
+    /// The docker client first on PATH, through its buildx plugin, as users build since Docker
+    /// 23; the tools xtask installed on PATH before it.
     pub fn new() -> Result<BuildEnv> {
-        let client = dockwright::buildkit_docker()?.program;
-        let path_prefix = vec![client_shim_dir(&client)?, tools::bin_dir()];
+        let client = dockwright::docker_candidates()
+            .into_iter()
+            .next()
+            .context("no docker client on PATH; help: run `cargo xtask engine`")?;
+        if !process::succeeds(&client, &["buildx", "version"]) {
+            bail!(
+                "`{} buildx version` fails: the docker client first on PATH has no buildx \
+                 plugin; help: run `cargo xtask engine` as root, which installs Debian 13's \
+                 docker-buildx",
+                client.display()
+            );
+        }
+        let path_prefix = vec![tools::bin_dir()];
         let inherited = std::env::var_os("PATH").unwrap_or_default();
         let path = std::env::join_paths(
             path_prefix
@@ -261,7 +272,6 @@ impl BuildEnv {
         .context("a directory in PATH contains ':'")?;
         Ok(BuildEnv {
             vars: vec![
-                ("DOCKER_BUILDKIT", "1".into()),
                 ("DOCKWRIGHT_ENGINE", client.into_os_string()),
                 ("PATH", path),
             ],
@@ -293,18 +303,4 @@ impl BuildEnv {
         words.push(format!("PATH={}:$PATH", prefix.join(":")));
         words.join(" ")
     }
-}
-
-/// `target/engine/bin`, holding only `docker` pointing at `client`: first on a PATH, it makes
-/// that client the `docker` without shadowing the rest of its directory.
-fn client_shim_dir(client: &Path) -> Result<PathBuf> {
-    let dir = workspace::target("engine").join("bin");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let link = dir.join("docker");
-    if std::fs::read_link(&link).ok().as_deref() != Some(client) {
-        let _ = std::fs::remove_file(&link);
-        std::os::unix::fs::symlink(client, &link)
-            .with_context(|| format!("linking {} to {}", link.display(), client.display()))?;
-    }
-    Ok(dir)
 }
