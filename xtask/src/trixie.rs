@@ -80,6 +80,9 @@ pub fn ensure(stop_daemon: impl FnOnce() -> Result<()>) -> Result<()> {
     args.extend(wanted.iter().map(|deb| deb.as_os_str()));
     process::shown("apt-get", &args)
         .env("DEBIAN_FRONTEND", "noninteractive")
+        // needrestart, which docker.io recommends, would otherwise restart whatever else runs
+        // on the machine with a library the upgrade touched.
+        .env("NEEDRESTART_MODE", "l")
         .run()
         .context("installing Debian 13's docker packages failed")?;
     Ok(())
