@@ -159,26 +159,38 @@ pub fn answers() -> bool {
     request("GET", "/v2/", &[]).is_ok_and(|response| response.status == 200)
 }
 
-/// The digest under which the registry holds `repository:tag`, if it does.
-pub fn manifest_digest(repository: &str, tag: &str) -> Option<String> {
+/// What the registry holds as `repository:tag`: an image's manifest.
+pub struct Manifest {
+    /// The manifest's own digest, which a pull records in RepoDigests.
+    pub digest: String,
+    /// The digest of the image's configuration, which is the image's id in dockerd.
+    pub config: String,
+}
+
+/// The image manifest under `repository:tag`, if the registry holds one.
+pub fn manifest(repository: &str, tag: &str) -> Option<Manifest> {
     let accept = "application/vnd.docker.distribution.manifest.v2+json, \
-                  application/vnd.docker.distribution.manifest.list.v2+json, \
-                  application/vnd.oci.image.manifest.v1+json, \
-                  application/vnd.oci.image.index.v1+json";
+                  application/vnd.oci.image.manifest.v1+json";
     let response = request(
-        "HEAD",
+        "GET",
         &format!("/v2/{repository}/manifests/{tag}"),
         &[("Accept", accept)],
     )
     .ok()?;
-    (response.status == 200)
-        .then(|| response.header("docker-content-digest"))
-        .flatten()
+    if response.status != 200 {
+        return None;
+    }
+    let body: Value = serde_json::from_str(&response.body).ok()?;
+    Some(Manifest {
+        digest: response.header("docker-content-digest")?,
+        config: body["config"]["digest"].as_str()?.to_owned(),
+    })
 }
 
 struct Response {
     status: u16,
     head: String,
+    body: String,
 }
 
 impl Response {
@@ -207,17 +219,17 @@ fn request(method: &str, path: &str, headers: &[(&str, &str)]) -> std::io::Resul
     let mut reply = Vec::new();
     stream.read_to_end(&mut reply)?;
     let reply = String::from_utf8_lossy(&reply);
-    let head = reply
-        .split("\r\n\r\n")
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let (head, body) = reply.split_once("\r\n\r\n").unwrap_or((&reply, ""));
     let status = head
         .split_whitespace()
         .nth(1)
         .and_then(|code| code.parse().ok())
         .ok_or_else(|| std::io::Error::other(format!("not an HTTP reply: {head}")))?;
-    Ok(Response { status, head })
+    Ok(Response {
+        status,
+        head: head.to_owned(),
+        body: body.to_owned(),
+    })
 }
 
 #[cfg(test)]
