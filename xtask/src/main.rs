@@ -61,6 +61,7 @@ enum Task {
 }
 
 fn main() -> ExitCode {
+    process::close_inherited_descriptors();
     let cli = Cli::parse();
     let outcome = match cli.task {
         Task::Engine => engine::ensure().map(drop),
