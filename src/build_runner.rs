@@ -117,11 +117,12 @@ impl<'a> BuildRunner<'a> {
         Ok(None)
     }
 
-    /// Whether every base image of `rung` can be refreshed from a registry;
-    /// `--pull` would fail on a local-only one.
+    /// Whether every image that `rung` reads can be refreshed from a
+    /// registry: `--pull` makes BuildKit resolve all of them there, and the
+    /// build fails on a local-only one.
     pub fn pullable(&self, rung: &Rung) -> Result<bool, EngineError> {
         for base in &rung.facts.bases {
-            if !self.engine.has_registry_digest(self.runner, base)? {
+            if !self.engine.can_pull(self.runner, base)? {
                 return Ok(false);
             }
         }

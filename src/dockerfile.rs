@@ -21,8 +21,9 @@ pub const IMAGE_ARGS: &[(&str, Setting)] = &[
 pub struct Facts {
     /// `--build-arg` values to pass, from the image settings.
     pub build_args: Vec<(String, String)>,
-    /// Images the build starts from, with build arguments resolved; stages
-    /// and `scratch` left out.
+    /// Images the build reads, with build arguments resolved: those it
+    /// starts `FROM`, and those it copies (`COPY --from=IMAGE`) or mounts
+    /// (`RUN --mount=from=IMAGE`) files out of; stages and `scratch` left out.
     pub bases: Vec<String>,
     /// `RUN --mount` needs BuildKit.
     pub needs_buildkit: bool,
@@ -68,13 +69,7 @@ pub fn facts(text: &str, images: &Images) -> Facts {
                     .filter(|w| !w.starts_with("--"))
                     .collect();
                 if let Some(image) = args.first() {
-                    let image = substitute(image, &defaults);
-                    let known_stage = stages
-                        .iter()
-                        .any(|s: &String| s.eq_ignore_ascii_case(&image));
-                    if !known_stage && image != "scratch" && !bases.contains(&image) {
-                        bases.push(image);
-                    }
+                    read_image(image, &defaults, &stages, &mut bases);
                 }
                 if let [_, as_word, stage] = args.as_slice() {
                     if as_word.eq_ignore_ascii_case("as") {
@@ -85,6 +80,16 @@ pub fn facts(text: &str, images: &Images) -> Facts {
             "RUN" => {
                 needs_buildkit |= rest.iter().any(|w| w.starts_with("--mount"));
                 compiles_from_source |= rest.iter().any(|w| w.starts_with("--no-binary"));
+                let mounts = rest.iter().filter_map(|w| w.strip_prefix("--mount="));
+                for image in mounts.filter_map(mount_source) {
+                    read_image(image, &defaults, &stages, &mut bases);
+                }
+            }
+            "COPY" => {
+                let sources = rest.iter().filter_map(|w| w.strip_prefix("--from="));
+                for image in sources {
+                    read_image(image, &defaults, &stages, &mut bases);
+                }
             }
             _ => {}
         }
@@ -95,6 +100,29 @@ pub fn facts(text: &str, images: &Images) -> Facts {
         needs_buildkit,
         compiles_from_source,
     }
+}
+
+/// Adds `word` (build arguments resolved) to `bases` when it names an image:
+/// not an earlier stage, by name or by index, not `scratch`, not yet listed.
+fn read_image(
+    word: &str,
+    defaults: &BTreeMap<String, String>,
+    stages: &[String],
+    bases: &mut Vec<String>,
+) {
+    let image = substitute(word, defaults);
+    let known_stage =
+        stages.iter().any(|s| s.eq_ignore_ascii_case(&image)) || image.parse::<usize>().is_ok();
+    if !known_stage && image != "scratch" && !bases.contains(&image) {
+        bases.push(image);
+    }
+}
+
+/// The `from=` of a `--mount` option list (`type=bind,from=uv,source=/uv`).
+fn mount_source(options: &str) -> Option<&str> {
+    options
+        .split(',')
+        .find_map(|option| option.strip_prefix("from="))
 }
 
 /// Instructions with comments dropped and continuation lines joined.
@@ -185,6 +213,24 @@ mod tests {
             &images(),
         );
         assert!(facts.compiles_from_source);
+    }
+
+    #[test]
+    fn images_copied_or_mounted_from_are_read_too() {
+        let text = "ARG TOOLS=busybox:1.36\nFROM python:3.13-slim AS build\n\
+                    COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /bin/uv\n\
+                    RUN --mount=type=bind,from=${TOOLS},source=/bin,target=/t \\\n    /t/true\n\
+                    RUN --mount=type=cache,target=/c --mount=from=build,target=/b true\n\
+                    FROM scratch\nCOPY --from=build / /\nCOPY --from=0 / /\nCOPY --from=debian:trixie-slim /etc /etc\n";
+        assert_eq!(
+            facts(text, &images()).bases,
+            [
+                "python:3.13-slim",
+                "ghcr.io/astral-sh/uv:0.13.9",
+                "busybox:1.36",
+                "debian:trixie-slim"
+            ]
+        );
     }
 
     #[test]

@@ -421,3 +421,76 @@ fn init_force_on_a_locked_project_says_the_lock_is_no_longer_used() {
         Some("requirements.txt")
     );
 }
+
+// ---------------------------------------------------------------------------
+// --pull, decided per build
+
+/// A client whose `python:3.13-slim` came from its registry, and whose uv
+/// image is a local `ghcr.io/...` tag of an image pushed elsewhere (its only
+/// digest is under another name), as `cargo xtask fixtures` leaves them.
+/// Each build's arguments are appended to `builds`, one line per build.
+fn client_with_digests(dir: &Path) -> PathBuf {
+    fake_client(
+        dir,
+        r#"image) case "$4" in
+    *RepoDigests*) case "$5" in
+        python:3.13-slim) echo 'python@sha256:5117' ;;
+        ghcr.io/astral-sh/uv:*) echo '127.0.0.1:5000/astral-sh/uv@sha256:0f0f' ;;
+        esac ;;
+    '{{.Id}}') echo sha256:0 ;;
+    *) echo 0 ;;
+    esac ;;
+build) echo "$*" >> "$here/builds" ;;"#,
+    )
+}
+
+/// The cold builds (`--no-cache`) the client saw, as (Dockerfile, whether
+/// it was asked to `--pull`).
+fn cold_builds(dir: &Path) -> Vec<(String, bool)> {
+    read(dir.join("builds"))
+        .lines()
+        .filter(|line| line.split(' ').any(|word| word == "--no-cache"))
+        .map(|line| {
+            let words: Vec<&str> = line.split(' ').collect();
+            let at = words.iter().position(|word| *word == "-f").unwrap();
+            let dockerfile = Path::new(words[at + 1]).file_name().unwrap();
+            (
+                dockerfile.to_string_lossy().into_owned(),
+                words.contains(&"--pull"),
+            )
+        })
+        .collect()
+}
+
+/// `--pull` makes BuildKit resolve every image a build reads in a
+/// registry: it is passed only when all of them came from their own
+/// repository there, whether the build starts FROM them or copies out of
+/// them.
+#[test]
+fn pull_is_passed_only_when_every_image_a_build_reads_can_be_pulled() {
+    let tmp = tempdir();
+    let engine_dir = tempdir();
+    let client = client_with_digests(engine_dir.path());
+    let proj = new_project(
+        tmp.path(),
+        "proj",
+        &["--yes", "--profile", "speed", "--deps", "minimal"],
+    );
+    let copies_uv = proj.join("dockerfiles/cache-mount.Dockerfile");
+    let text = read(&copies_uv).replacen(
+        "\nCOPY ",
+        "\nCOPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /usr/local/bin/uv\nCOPY ",
+        1,
+    );
+    write(&copies_uv, &text);
+    let out = with_client(&proj, &client, &["measure"]).output().unwrap();
+    assert_success(&out);
+    assert_eq!(
+        cold_builds(engine_dir.path()),
+        [
+            ("docker-init.Dockerfile".to_string(), true),
+            ("cache-mount.Dockerfile".to_string(), false),
+            ("uv.Dockerfile".to_string(), false),
+        ]
+    );
+}

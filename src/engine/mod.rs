@@ -330,14 +330,28 @@ impl Engine {
         self.inspect_number(runner, image, "{{len .RootFS.Layers}}")
     }
 
-    /// Whether `image` came from a registry (it has a digest there), so that
-    /// `--pull` can refresh it; a local build or stand-in cannot be pulled.
-    pub fn has_registry_digest(
-        &self,
-        runner: &dyn Runner,
-        image: &str,
-    ) -> Result<bool, EngineError> {
-        Ok(self.inspect_number(runner, image, "{{len .RepoDigests}}")? > 0)
+    /// Whether `image` came from its own repository in a registry, so that
+    /// `--pull` can refresh it. A local build or stand-in cannot be pulled,
+    /// and neither can an image that has a digest only under another name
+    /// (a local `ghcr.io/...` tag of an image pushed to a mirror): BuildKit
+    /// would look for it where its name points.
+    pub fn can_pull(&self, runner: &dyn Runner, image: &str) -> Result<bool, EngineError> {
+        let out = self.call(
+            runner,
+            self.cmd([
+                "image",
+                "inspect",
+                "--format",
+                "{{range .RepoDigests}}{{println .}}{{end}}",
+                image,
+            ]),
+        )?;
+        let wanted = repository(image);
+        Ok(out.success
+            && out
+                .stdout
+                .lines()
+                .any(|digest| repository(digest.trim()) == wanted))
     }
 
     fn inspect_number(
@@ -453,6 +467,28 @@ impl std::io::Write for Counter {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// The repository an image reference names, as docker writes it in
+/// `RepoDigests`: tag and digest dropped, and Docker Hub's `docker.io/` and
+/// `library/` left out (`docker.io/library/python:3.13` is `python`).
+fn repository(reference: &str) -> &str {
+    let name = reference
+        .split_once('@')
+        .map_or(reference, |(name, _)| name);
+    let last_slash = name.rfind('/').map_or(0, |at| at + 1);
+    let name = match name[last_slash..].rfind(':') {
+        Some(colon) => &name[..last_slash + colon],
+        None => name,
+    };
+    ["docker.io/", "index.docker.io/"]
+        .iter()
+        .find_map(|hub| name.strip_prefix(hub))
+        .map_or(name, |path| {
+            path.strip_prefix("library/")
+                .filter(|rest| !rest.contains('/'))
+                .unwrap_or(path)
+        })
 }
 
 /// The last line of `text` that says something.
@@ -635,6 +671,27 @@ pub mod tests {
         assert!(engine(BuildKit::Buildx).prune_cache_mounts_cmd().is_some());
         for shared in ["remote", "docker-container", "kubernetes"] {
             assert!(on(shared).prune_cache_mounts_cmd().is_none(), "{shared}");
+        }
+    }
+
+    #[test]
+    fn a_repository_is_named_as_repo_digests_name_it() {
+        for (reference, repo) in [
+            ("python:3.13-slim", "python"),
+            ("docker.io/library/python:3.13-slim", "python"),
+            ("python@sha256:0123", "python"),
+            ("docker.io/astral/uv", "astral/uv"),
+            ("ghcr.io/astral-sh/uv:0.13.9", "ghcr.io/astral-sh/uv"),
+            (
+                "127.0.0.1:5000/astral-sh/uv:0.13.9",
+                "127.0.0.1:5000/astral-sh/uv",
+            ),
+            (
+                "127.0.0.1:5000/library/python",
+                "127.0.0.1:5000/library/python",
+            ),
+        ] {
+            assert_eq!(repository(reference), repo, "{reference}");
         }
     }
 

@@ -12,6 +12,7 @@ mod hashes;
 mod lock;
 mod measure;
 mod pipes;
+mod pull;
 mod serve;
 mod size;
 mod support;

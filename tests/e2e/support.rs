@@ -37,7 +37,7 @@ pub fn skip(why: &str) {
 pub fn engine() -> Option<Engine> {
     let candidates: Vec<PathBuf> = match std::env::var_os("DOCKWRIGHT_ENGINE") {
         Some(path) => vec![PathBuf::from(path)],
-        None => vec![PathBuf::from("/usr/bin/docker"), PathBuf::from("docker")],
+        None => vec![PathBuf::from("docker"), PathBuf::from("/usr/bin/docker")],
     };
     let found = candidates.into_iter().find(|program| {
         Command::new(program)

@@ -1,5 +1,6 @@
-//! A container engine that answers, the host packages the other chores need, and the
-//! environment that builds through the docker client dockwright picks for BuildKit.
+//! A container engine that answers (Docker 26 with buildx, from Debian 13 where needed), the
+//! local registry it mirrors Docker Hub from, the host packages the other chores need, and the
+//! environment that builds through the docker client first on PATH.
 
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
@@ -9,15 +10,16 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use duct::Expression;
 
-use crate::{builder, process, tools, workspace};
+use crate::{builder, process, registry, tools, trixie, workspace};
 
 const DAEMON_PID_FILE: &str = "/var/run/docker.pid";
 const START_TIMEOUT: Duration = Duration::from_secs(60);
+const STOP_TIMEOUT: Duration = Duration::from_secs(60);
 const INFO_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// An engine that answered `docker info`.
 pub struct Engine {
-    /// The client that answered; fine for everything but BuildKit builds.
+    /// The client that answered.
     pub docker: PathBuf,
 }
 
@@ -27,21 +29,32 @@ struct Need {
     reason: &'static str,
 }
 
-/// Makes sure an engine answers and that the fixtures' and tests' tools are present,
-/// installing what is missing when that can be done safely (root on Debian).
+/// Makes sure a dockerd that builds through buildx answers, with the local registry as its
+/// mirror, and that the fixtures' and tests' tools are present, installing what is missing when
+/// that can be done safely (root on Debian).
 pub fn ensure() -> Result<Engine> {
-    let answering = answering_client();
-    let needs = missing_packages(answering.is_some());
+    let needs = missing_packages();
     if !needs.is_empty() {
         install(&needs)?;
     }
-    let docker = match answering.or_else(answering_client) {
+    trixie::ensure(stop_daemon)?;
+    let reconfigured = registry::configure_mirror()?;
+    let docker = match answering_client() {
         Some(docker) => {
+            if reconfigured {
+                reload_daemon()?;
+            }
             println!("engine: `{} info` answers; using it", docker.display());
             docker
         }
         None => start_daemon()?,
     };
+    println!(
+        "engine: dockerd {}",
+        process::first_line(&docker, &["version", "--format", "{{.Server.Version}}"])
+            .unwrap_or_else(|| "(version unknown)".to_owned())
+    );
+    registry::ensure_running()?;
     tools::ensure(&tools::JUDGES)?;
     match dockwright::buildkit_docker() {
         Ok(client) => println!(
@@ -54,19 +67,15 @@ pub fn ensure() -> Result<Engine> {
     Ok(Engine { docker })
 }
 
-fn missing_packages(engine_answers: bool) -> Vec<Need> {
+/// Debian 12's packages that are missing; Docker comes from Debian 13 ([`trixie`]).
+fn missing_packages() -> Vec<Need> {
     let mut needs = Vec::new();
-    if !engine_answers && process::find("dockerd").is_none() {
+    // A machine with no engine at all gets both, as one with Debian 12's docker.io had.
+    if process::find("dockerd").is_none() && process::find("podman").is_none() {
         needs.push(Need {
-            package: "docker.io",
-            reason: "no container engine answers `docker info`",
+            package: "podman",
+            reason: "the second engine dockwright supports",
         });
-        if process::find("podman").is_none() {
-            needs.push(Need {
-                package: "podman",
-                reason: "the second engine dockwright supports",
-            });
-        }
     }
     if process::find("debootstrap").is_none() {
         needs.push(Need {
@@ -125,7 +134,7 @@ fn start_daemon() -> Result<PathBuf> {
     } else {
         let dockerd = process::find("dockerd").context(
             "no container engine answers and dockerd is not installed; \
-             help: `apt-get install -y docker.io`",
+             help: run `cargo xtask engine` as root on Debian, or install Docker Engine",
         )?;
         let log = open_log(&log_path)?;
         let dockerd = dockerd.as_os_str();
@@ -145,6 +154,47 @@ fn start_daemon() -> Result<PathBuf> {
         log_path.display()
     );
     Ok(docker)
+}
+
+/// Stops the dockerd that xtask started (its pid file says which) and waits until it is gone,
+/// so that its package can be replaced under it.
+fn stop_daemon() -> Result<()> {
+    let Some(pid) = running_daemon_pid() else {
+        return Ok(());
+    };
+    println!("engine: stopping dockerd (pid {pid}) to replace it");
+    process::shown("kill", &["-TERM", &pid.to_string()])
+        .run()
+        .with_context(|| format!("could not stop dockerd (pid {pid})"))?;
+    let deadline = Instant::now() + STOP_TIMEOUT;
+    while Path::new(&format!("/proc/{pid}")).exists() {
+        if Instant::now() > deadline {
+            bail!(
+                "dockerd (pid {pid}) did not stop within {} s; help: stop it yourself, then run \
+                 `cargo xtask engine` again",
+                STOP_TIMEOUT.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Ok(())
+}
+
+/// Makes a running dockerd read daemon.json again: `registry-mirrors` is among the settings it
+/// reloads on SIGHUP, so the builds and images it holds stay up.
+fn reload_daemon() -> Result<()> {
+    let Some(pid) = running_daemon_pid() else {
+        bail!(
+            "a dockerd that xtask did not start answers, and it reads daemon.json only when it \
+             starts; help: restart it (`sudo systemctl restart docker`), then run \
+             `cargo xtask engine` again"
+        );
+    };
+    println!("engine: dockerd (pid {pid}) reloads daemon.json");
+    process::shown("kill", &["-HUP", &pid.to_string()])
+        .run()
+        .with_context(|| format!("could not signal dockerd (pid {pid})"))?;
+    Ok(())
 }
 
 fn open_log(path: &Path) -> Result<File> {
@@ -197,11 +247,22 @@ pub struct BuildEnv {
 }
 
 impl BuildEnv {
-    /// BuildKit on, through a client that can do it, which is also the `docker` found first on
-    /// PATH, next to the tools xtask installed.
+    /// The docker client first on PATH, through its buildx plugin, as users build since Docker
+    /// 23; the tools xtask installed on PATH before it.
     pub fn new() -> Result<BuildEnv> {
-        let client = dockwright::buildkit_docker()?.program;
-        let path_prefix = vec![client_shim_dir(&client)?, tools::bin_dir()];
+        let client = dockwright::docker_candidates()
+            .into_iter()
+            .next()
+            .context("no docker client on PATH; help: run `cargo xtask engine`")?;
+        if !process::succeeds(&client, &["buildx", "version"]) {
+            bail!(
+                "`{} buildx version` fails: the docker client first on PATH has no buildx \
+                 plugin; help: run `cargo xtask engine` as root, which installs Debian 13's \
+                 docker-buildx",
+                client.display()
+            );
+        }
+        let path_prefix = vec![tools::bin_dir()];
         let inherited = std::env::var_os("PATH").unwrap_or_default();
         let path = std::env::join_paths(
             path_prefix
@@ -212,7 +273,6 @@ impl BuildEnv {
         .context("a directory in PATH contains ':'")?;
         Ok(BuildEnv {
             vars: vec![
-                ("DOCKER_BUILDKIT", "1".into()),
                 ("DOCKWRIGHT_ENGINE", client.into_os_string()),
                 ("PATH", path),
             ],
@@ -244,18 +304,4 @@ impl BuildEnv {
         words.push(format!("PATH={}:$PATH", prefix.join(":")));
         words.join(" ")
     }
-}
-
-/// `target/engine/bin`, holding only `docker` pointing at `client`: first on a PATH, it makes
-/// that client the `docker` without shadowing the rest of its directory.
-fn client_shim_dir(client: &Path) -> Result<PathBuf> {
-    let dir = workspace::target("engine").join("bin");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let link = dir.join("docker");
-    if std::fs::read_link(&link).ok().as_deref() != Some(client) {
-        let _ = std::fs::remove_file(&link);
-        std::os::unix::fs::symlink(client, &link)
-            .with_context(|| format!("linking {} to {}", link.display(), client.display()))?;
-    }
-    Ok(dir)
 }

@@ -4,11 +4,13 @@
 //!
 //! A fixture's root filesystem is cached as a tarball keyed by a hash of its recipe, and the
 //! imported image carries that hash in a label: an unchanged recipe costs one `docker image
-//! inspect` on the next run.
+//! inspect` on the next run, and a look at the local registry, where each fixture is published
+//! under its official name (`publish`).
 
 mod cache;
 mod debian;
 mod official;
+mod publish;
 mod wheel;
 
 use std::path::Path;
@@ -25,6 +27,8 @@ use cache::Cache;
 use debian::Rootfs;
 use official::OfficialBuild;
 use wheel::WheelFiles;
+
+pub use debian::host_mirror;
 
 /// The label holding the recipe hash of a fixture image.
 pub const RECIPE_LABEL: &str = "dockwright.fixture.recipe";
@@ -363,17 +367,30 @@ impl Drop for Turn<'_> {
     }
 }
 
+/// Makes sure the engine has the fixture with its current recipe, and the registry has it too.
 fn ensure_one(fixture: &Fixture, recipe: &dyn Recipe, host: &Host) -> Result<()> {
-    let started = Instant::now();
     let tag = fixture.tag;
     let description = recipe.describe(host)?;
     let image_key = cache::key(&[&description, &recipe.changes().join("\n")]);
     if image_label(host.engine, tag).as_deref() == Some(image_key.as_str()) {
         println!("[{tag}] up to date (recipe {image_key})");
-        return Ok(());
+    } else {
+        make(fixture, recipe, host, &description, &image_key)?;
     }
+    publish::publish(host.engine, tag)
+}
 
-    let tarball = host.cache.tarball(tag, &cache::key(&[&description]));
+/// Imports the fixture from its root filesystem, built first unless cached.
+fn make(
+    fixture: &Fixture,
+    recipe: &dyn Recipe,
+    host: &Host,
+    description: &str,
+    image_key: &str,
+) -> Result<()> {
+    let started = Instant::now();
+    let tag = fixture.tag;
+    let tarball = host.cache.tarball(tag, &cache::key(&[description]));
     if tarball.exists() {
         println!("[{tag}] root filesystem cached: {}", tarball.display());
     } else {
@@ -392,13 +409,7 @@ fn ensure_one(fixture: &Fixture, recipe: &dyn Recipe, host: &Host) -> Result<()>
     // Imported and checked under a staging name first: the tag keeps pointing at the previous
     // image, which someone may be building from, until the new one has passed.
     let staging = format!("{STAGING_REPOSITORY}:{image_key}");
-    import(
-        host.engine,
-        &staging,
-        &tarball,
-        recipe.changes(),
-        &image_key,
-    )?;
+    import(host.engine, &staging, &tarball, recipe.changes(), image_key)?;
     if let Err(error) = smoke_test(host.engine, &staging, fixture.smoke) {
         docker_quietly(host.engine, &["rmi", &staging]);
         // A broken tarball would otherwise be taken from the cache again on the next run.
@@ -411,8 +422,12 @@ fn ensure_one(fixture: &Fixture, recipe: &dyn Recipe, host: &Host) -> Result<()>
     if let Some(previous) =
         previous.filter(|previous| image_id(host.engine, tag).as_ref() != Some(previous))
     {
-        // Untagged, it would linger at a few hundred MB per recipe change. A container still
-        // using it makes this fail, which is fine.
+        // Untagged, it would linger at a few hundred MB per recipe change; its registry
+        // digests are references too, which keep `rmi` of its id from removing it. A container
+        // still using it makes this fail, which is fine.
+        for digest in publish::repo_digests(host.engine, &previous) {
+            docker_quietly(host.engine, &["rmi", &digest]);
+        }
         docker_quietly(host.engine, &["rmi", &previous]);
     }
     println!(

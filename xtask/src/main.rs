@@ -8,8 +8,10 @@ mod engine;
 mod fixtures;
 mod fuzz;
 mod process;
+mod registry;
 mod setup;
 mod tools;
+mod trixie;
 mod workspace;
 
 use std::io::IsTerminal;
@@ -30,9 +32,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Make sure a container engine answers, installing and starting Debian's docker.io if
-    /// needed, install the tools the tests judge with (hadolint, dive, chromium), and start the
-    /// remote BuildKit builder `dockwright-remote`
+    /// Make sure Docker 23+ with buildx answers, installing Debian 13's docker.io 26,
+    /// docker-buildx and docker-registry if needed, with a registry on 127.0.0.1:5000 as
+    /// dockerd's mirror; install the tools the tests judge with: hadolint, dive, chromium,
+    /// and start the remote BuildKit builder `dockwright-remote`
     Engine,
     /// Build local stand-ins for the registry base images (python:3.13-slim, ...)
     Fixtures,
@@ -60,6 +63,7 @@ enum Task {
 }
 
 fn main() -> ExitCode {
+    process::close_inherited_descriptors();
     let cli = Cli::parse();
     let outcome = match cli.task {
         Task::Engine => engine::ensure().map(drop),

@@ -110,6 +110,25 @@ pub fn find(name: &str) -> Option<PathBuf> {
     find_all(name, &extra).into_iter().next()
 }
 
+/// Closes every descriptor xtask inherited beyond stdin, stdout and stderr. The daemons it
+/// starts (dockerd, the registry) outlive it and would hold such a descriptor for as long as
+/// they run: the lock of a `flock` around `cargo xtask` would never be released. Called first
+/// thing in `main`, while nothing of xtask's own is open.
+pub fn close_inherited_descriptors() {
+    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else {
+        return;
+    };
+    let inherited: Vec<i32> = entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse().ok())
+        .filter(|fd| *fd > 2)
+        .collect();
+    for fd in inherited {
+        // The directory listing's own descriptor is among them, closed already: EBADF.
+        let _ = nix::unistd::close(fd);
+    }
+}
+
 pub fn is_root() -> bool {
     first_line("id", &["-u"]).as_deref() == Some("0")
 }
