@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::{docker, dockwright, engine, new_project, skip, text, Cleanup};
 
-const HELLO: &str = "hello world - v1.0.0";
+pub(crate) const HELLO: &str = "hello world - v1.0.0";
 
 /// GET / over plain HTTP, retried until the server is up or 30 s have passed.
 fn get_root(port: u16) -> String {
@@ -42,7 +42,13 @@ fn container_uid(engine: &Path, id: &str) -> Option<u32> {
 
 /// Runs `tag`, publishing `port` on 127.0.0.1 only, and checks the page and
 /// the user; `cleanup` removes the container should a check fail.
-fn serve_and_check(engine: &Path, cleanup: &mut Cleanup, tag: &str, port: u16, expect: &str) {
+pub(crate) fn serve_and_check(
+    engine: &Path,
+    cleanup: &mut Cleanup,
+    tag: &str,
+    port: u16,
+    expect: &str,
+) {
     let published = format!("127.0.0.1::{port}");
     let run = docker(engine, &["run", "-d", "-p", &published, tag]);
     assert!(
