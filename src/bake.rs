@@ -12,7 +12,8 @@ use std::fmt::Write as _;
 use serde::{Serialize, Serializer};
 
 use crate::catalogue::Catalogue;
-use crate::error::UserError;
+use crate::error::{printable, UserError};
+use crate::ladder::Rung;
 use crate::names;
 use crate::project::Project;
 
@@ -88,72 +89,12 @@ impl Bake {
         for name in &ladder {
             check_name(name, "variant")?;
         }
-        let profile = &project.config.project.profile;
-        check_name(profile, "profile")?;
-        if profile == "default" {
-            return Err(UserError::new(
-                "the profile `default` cannot name a bake group, since bake's `default` group is the project's profile",
-            )
-            .help("rename the profile in dockwright.toml"));
-        }
-        let mut groups = vec![
-            (
-                "default".to_string(),
-                Group {
-                    targets: vec![profile.clone()],
-                },
-            ),
-            (
-                profile.clone(),
-                Group {
-                    targets: ladder.iter().map(|n| n.to_string()).collect(),
-                },
-            ),
-        ];
-        for other in &catalogue.profiles {
-            if other.name != *profile && other.variants.iter().all(|v| ladder.contains(&v.as_str()))
-            {
-                groups.push((
-                    other.name.clone(),
-                    Group {
-                        targets: other.variants.clone(),
-                    },
-                ));
-            }
-        }
-        if let Some((name, _)) = groups
-            .iter()
-            .find(|(name, _)| ladder.contains(&name.as_str()))
-        {
-            return Err(UserError::new(format!(
-                "the variant `{name}` has the name of a bake group, so `docker buildx bake {name}` could not tell them apart"
-            ))
-            .help("rename the variant in dockwright.toml"));
-        }
+        let groups = groups(&project.config.project.profile, &ladder, catalogue)?;
         let targets = project
             .ladder
             .rungs
             .iter()
-            .map(|rung| {
-                let cache = |suffix: &str| {
-                    options
-                        .cache_ref
-                        .iter()
-                        .map(|r| format!("type=registry,ref={r}:{}{suffix}", rung.name))
-                        .collect()
-                };
-                let target = Target {
-                    context: ".".to_string(),
-                    dockerfile: rung.dockerfile.clone(),
-                    args: rung.facts.build_args.iter().cloned().collect(),
-                    labels: project.labels(rung).into_iter().collect(),
-                    tags: vec![rung.tag.clone()],
-                    cache_from: cache(""),
-                    cache_to: cache(",mode=max"),
-                    platforms: options.platforms.clone(),
-                };
-                (rung.name.clone(), target)
-            })
+            .map(|rung| (rung.name.clone(), target(project, rung, options)))
             .collect();
         Ok(Bake { groups, targets })
     }
@@ -200,6 +141,68 @@ impl Bake {
             out.push_str("}\n");
         }
         out
+    }
+}
+
+/// `default`, the project's `profile` (its `ladder` as dockwright.toml
+/// lists it), and each other profile of `catalogue` whose every variant
+/// the ladder has: a group of part of a ladder would build a ladder nobody
+/// chose.
+fn groups(
+    profile: &str,
+    ladder: &[&str],
+    catalogue: &Catalogue,
+) -> Result<Vec<(String, Group)>, UserError> {
+    check_name(profile, "profile")?;
+    if profile == "default" {
+        return Err(UserError::new(
+            "the profile `default` cannot name a bake group, since bake's `default` group is the project's profile",
+        )
+        .help("rename the profile in dockwright.toml"));
+    }
+    let group = |targets: Vec<String>| Group { targets };
+    let mut groups = vec![
+        ("default".to_string(), group(vec![profile.to_string()])),
+        (
+            profile.to_string(),
+            group(ladder.iter().map(|n| n.to_string()).collect()),
+        ),
+    ];
+    for other in &catalogue.profiles {
+        if other.name != profile && other.variants.iter().all(|v| ladder.contains(&v.as_str())) {
+            groups.push((other.name.clone(), group(other.variants.clone())));
+        }
+    }
+    if let Some((name, _)) = groups
+        .iter()
+        .find(|(name, _)| ladder.contains(&name.as_str()))
+    {
+        return Err(UserError::new(format!(
+            "the variant `{name}` has the name of a bake group, so `docker buildx bake {name}` could not tell them apart"
+        ))
+        .help("rename the variant in dockwright.toml"));
+    }
+    Ok(groups)
+}
+
+/// The build of `rung`, as `dockwright build` makes it, with `options`.
+fn target(project: &Project, rung: &Rung, options: &Options) -> Target {
+    let cache = |suffix: &str| {
+        options
+            .cache_ref
+            .iter()
+            .map(|r| format!("type=registry,ref={r}:{}{suffix}", rung.name))
+            .collect()
+    };
+    Target {
+        context: ".".to_string(),
+        dockerfile: rung.dockerfile.clone(),
+        args: rung.facts.build_args.iter().cloned().collect(),
+        labels: project.labels(rung).into_iter().collect(),
+        tags: vec![rung.tag.clone()],
+        cache_from: cache(""),
+        cache_to: cache(",mode=max"),
+        platforms: options.platforms.clone(),
     }
 }
 
@@ -257,7 +260,7 @@ fn check_name(name: &str, what: &str) -> Result<(), UserError> {
     }
     Err(UserError::new(format!(
         "the {what} `{}` cannot name a bake target or group, which take only letters, digits, `_` and `-`",
-        crate::error::printable(name)
+        printable(name)
     ))
     .help(format!("rename the {what} in dockwright.toml")))
 }
@@ -277,7 +280,7 @@ fn check_platform(platform: &str) -> Result<(), UserError> {
     }
     Err(UserError::new(format!(
         "`{}` is not a platform; write OS/ARCH, such as `linux/amd64` or `linux/arm64`, or OS/ARCH/VARIANT, such as `linux/arm/v7`",
-        crate::error::printable(platform)
+        printable(platform)
     )))
 }
 
@@ -287,7 +290,7 @@ fn check_cache_ref(reference: &str) -> Result<(), UserError> {
     let refuse = |why: String| {
         Err(UserError::new(format!(
             "`--cache-ref {}` {why}",
-            crate::error::printable(reference)
+            printable(reference)
         ))
         .help("give a repository such as `registry.example:5000/team/app-cache`; each variant's cache is kept under the tag of its name"))
     };
@@ -306,14 +309,14 @@ fn check_cache_ref(reference: &str) -> Result<(), UserError> {
         if !name_ok || port.is_empty() || !port.chars().all(|c| c.is_ascii_digit()) {
             return refuse(format!(
                 "does not start with a registry host such as `127.0.0.1:5000`: `{}` is not one",
-                crate::error::printable(registry)
+                printable(registry)
             ));
         }
     }
     if let Some(last) = parts.last().filter(|last| last.contains(':')) {
         return refuse(format!(
             "carries a tag (`{}`), but dockwright adds `:VARIANT` to it",
-            crate::error::printable(last)
+            printable(last)
         ));
     }
     if let Some(bad) = parts
@@ -322,7 +325,7 @@ fn check_cache_ref(reference: &str) -> Result<(), UserError> {
     {
         return refuse(format!(
             "has `{}` in its path, which is not a repository name: use lowercase letters and digits, with `.`, `_` or `-` between them",
-            crate::error::printable(bad)
+            printable(bad)
         ));
     }
     Ok(())
