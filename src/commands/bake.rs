@@ -102,11 +102,10 @@ pub fn bake(args: BakeArgs) -> anyhow::Result<i32> {
         ));
     }
     ui::print(&format!(
-        "Wrote `{}`: {} variant(s) as targets, and the groups {}; build them with `docker buildx bake [GROUP|TARGET...]` in `{}`",
+        "Wrote `{}`: {} variant(s) as targets, and the groups {}; build them with `docker buildx bake [GROUP|TARGET...]` in the project directory",
         bake::FILE,
         project.ladder.rungs.len(),
-        plan.groups().collect::<Vec<_>>().join(", "),
-        args.project.display()
+        plan.groups().collect::<Vec<_>>().join(", ")
     ))?;
     Ok(exit::OK)
 }
