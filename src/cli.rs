@@ -32,6 +32,8 @@ enum Command {
     Lock(commands::lock::LockArgs),
     /// Build the project's variants, tagged <project>:<variant>
     Build(commands::build::BuildArgs),
+    /// Write docker-bake.hcl: every variant as a buildx bake target, a group per profile, for any builder
+    Bake(commands::bake::BakeArgs),
     /// Rebuild variants with the cache after a real edit of the app (or, with --deps, the requirements)
     Rebuild(commands::rebuild::RebuildArgs),
     /// Measure every variant: cold build, image size, rebuilds after app and dependency edits
@@ -58,6 +60,7 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Init(args) => commands::new::init(args),
         Command::Lock(args) => commands::lock::lock(args),
         Command::Build(args) => commands::build::build(args),
+        Command::Bake(args) => commands::bake::bake(args),
         Command::Rebuild(args) => commands::rebuild::rebuild(args),
         Command::Measure(args) => commands::measure::measure(args),
         Command::Variants(args) => commands::variants::variants(args),

@@ -247,6 +247,8 @@ mod tests {
             ".dockwright-new-abc123/app.py",
             "pkg/.dockwright-x1y2.tmp",
             "dockerfiles/slim.Dockerfile",
+            "dockwright.toml",
+            "docker-bake.hcl",
         ] {
             assert!(docker_excludes(&own, path), "{path} goes into the context");
         }

@@ -423,6 +423,12 @@ fn recover_init(project: &Path, dir: &Path) -> io::Result<Option<String>> {
 // ---------------------------------------------------------------------------
 // What dockwright generated
 
+/// Whether the file at `path` (relative to `project`) is one dockwright
+/// generated and nobody changed since: dockwright's to replace.
+pub fn generated(project: &Path, path: &Path) -> bool {
+    fs::read(project.join(path)).is_ok_and(|bytes| Manifest::load(project).generated(path, &bytes))
+}
+
 #[derive(Default, Serialize, Deserialize)]
 pub struct Manifest {
     files: BTreeMap<PathBuf, String>,

@@ -5,6 +5,7 @@
 mod adopt;
 mod args;
 mod atomic;
+mod bake;
 mod build_runner;
 mod catalogue;
 mod cli;

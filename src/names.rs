@@ -202,8 +202,8 @@ pub fn validate(raw: &str) -> Result<ValidName, NameError> {
 }
 
 /// Docker's grammar for a path component, written out independently of
-/// `validate` for the tests that check it: `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`.
-#[cfg(test)]
+/// `validate` (the tests check one against the other), for the repositories
+/// users name: `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`.
 pub(crate) fn is_repository_component(name: &str) -> bool {
     let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
     let ends_ok = name.starts_with(alnum) && name.ends_with(alnum);

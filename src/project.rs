@@ -118,16 +118,22 @@ impl Project {
         self.ladder.selected().any(|rung| rung.facts.needs_buildkit)
     }
 
+    /// The labels of `rung`'s image, by which dockwright finds its own
+    /// images, whichever way they were built.
+    pub fn labels(&self, rung: &Rung) -> Vec<(String, String)> {
+        vec![
+            (PROJECT_LABEL.to_string(), self.name().to_string()),
+            (VARIANT_LABEL.to_string(), rung.name.clone()),
+        ]
+    }
+
     /// The build of `rung`, labelled so dockwright can find its own images.
     pub fn build_spec(&self, rung: &Rung, no_cache: bool, pull: bool) -> BuildSpec {
         BuildSpec {
             dockerfile: rung.path.clone(),
             context: self.dir.clone(),
             destination: Destination::Tag(rung.tag.clone()),
-            labels: vec![
-                (PROJECT_LABEL.to_string(), self.name().to_string()),
-                (VARIANT_LABEL.to_string(), rung.name.clone()),
-            ],
+            labels: self.labels(rung),
             build_args: rung.facts.build_args.clone(),
             no_cache,
             pull,

@@ -32,8 +32,8 @@ fn help_lists_the_subcommands() {
 fn every_subcommand_takes_version() {
     let tmp = tempdir();
     for command in [
-        "new", "init", "lock", "build", "rebuild", "measure", "variants", "report", "explain",
-        "tour", "compare",
+        "new", "init", "lock", "bake", "build", "rebuild", "measure", "variants", "report",
+        "explain", "tour", "compare",
     ] {
         let output = run(tmp.path(), &[command, "--version"]);
         assert_success(&output);
@@ -1361,6 +1361,211 @@ fn variants_outside_a_project_says_there_is_no_dockwright_toml() {
     let output = run(tmp.path(), &["variants"]);
     let message = assert_usage_error(&output);
     assert!(message.contains("no dockwright.toml"), "{message}");
+}
+
+// ---------------------------------------------------------------------------
+// bake
+
+/// The bake file's text, checked to hold every variant of `profile` as a
+/// target tagged and labelled as `build` does it.
+fn assert_bake_file(proj: &Path, profile: &str) -> String {
+    let text = read(proj.join("docker-bake.hcl"));
+    assert!(
+        text.contains(&format!(
+            "group \"default\" {{\n  targets = [\"{profile}\"]\n}}"
+        )),
+        "{text}"
+    );
+    for variant in ladder(profile) {
+        assert!(
+            text.contains(&format!("target \"{variant}\" {{")),
+            "{variant}:\n{text}"
+        );
+        assert!(
+            text.contains(&format!("\"dockwright.variant\" = \"{variant}\"")),
+            "{variant}:\n{text}"
+        );
+        assert!(
+            text.contains(&format!("tags       = [\"proj:{variant}\"]")),
+            "{variant}:\n{text}"
+        );
+    }
+    text
+}
+
+#[test]
+fn bake_writes_the_ladder_and_writes_it_again_while_nobody_edits_it() {
+    let tmp = tempdir();
+    let proj = new_project(
+        tmp.path(),
+        "proj",
+        &["--profile", "balanced", "--deps", "minimal", "--yes"],
+    );
+    let output = run(&proj, &["bake"]);
+    assert_success(&output);
+    assert!(
+        stdout(&output).starts_with("Wrote `docker-bake.hcl`: 3 variant(s)"),
+        "{}",
+        stdout(&output)
+    );
+    let first = assert_bake_file(&proj, "balanced");
+    assert!(
+        !first.contains("platforms") && !first.contains("cache-from"),
+        "{first}"
+    );
+    // Written by dockwright and unchanged: replaced without --force.
+    let output = run(
+        &proj,
+        &[
+            "bake",
+            "--platform",
+            "linux/amd64,linux/arm64",
+            "--cache-ref",
+            "127.0.0.1:5000/proj-cache",
+        ],
+    );
+    assert_success(&output);
+    let second = assert_bake_file(&proj, "balanced");
+    assert!(
+        second.contains("  platforms = [\"linux/amd64\", \"linux/arm64\"]\n"),
+        "{second}"
+    );
+    assert!(
+        second.contains(
+            "  cache-from = [\"type=registry,ref=127.0.0.1:5000/proj-cache:uv-minimal\"]\n"
+        ),
+        "{second}"
+    );
+    assert!(!proj.join(".dockwright/backup").exists());
+}
+
+#[test]
+fn bake_refuses_to_replace_a_file_it_did_not_write_unless_forced() {
+    let tmp = tempdir();
+    let proj = new_project(
+        tmp.path(),
+        "proj",
+        &["--profile", "size", "--deps", "minimal", "--yes"],
+    );
+    let mine = "target \"mine\" {\n  context = \".\"\n}\n";
+    write(proj.join("docker-bake.hcl"), mine);
+    let before = tree(&proj);
+    let message = assert_usage_error(&run(&proj, &["bake"]));
+    assert_eq!(message, "`docker-bake.hcl` exists and is not the one dockwright wrote (or was edited since); nothing was written");
+    assert_unchanged(&proj, &before);
+    // Edited after dockwright wrote it: the same.
+    fs::remove_file(proj.join("docker-bake.hcl")).unwrap();
+    assert_success(&run(&proj, &["bake"]));
+    let edited = format!("{}# mine\n", read(proj.join("docker-bake.hcl")));
+    write(proj.join("docker-bake.hcl"), &edited);
+    assert_usage_error(&run(&proj, &["bake"]));
+    assert_eq!(read(proj.join("docker-bake.hcl")), edited);
+    // --force keeps the user's file in the backup directory.
+    let output = run(&proj, &["bake", "--force"]);
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains("moved your `docker-bake.hcl` to `.dockwright/backup/"),
+        "{}",
+        stderr(&output)
+    );
+    assert_bake_file(&proj, "size");
+    let backups: Vec<PathBuf> = fs::read_dir(proj.join(".dockwright/backup"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(backups.len(), 1);
+    assert_eq!(read(backups[0].join("docker-bake.hcl")), edited);
+}
+
+#[test]
+fn bake_print_and_json_write_nothing() {
+    let tmp = tempdir();
+    let proj = new_project(
+        tmp.path(),
+        "proj",
+        &["--profile", "speed", "--deps", "minimal", "--yes"],
+    );
+    let before = tree(&proj);
+    let printed = run(&proj, &["bake", "--print"]);
+    assert_success(&printed);
+    assert!(
+        stdout(&printed).contains("target \"uv\" {"),
+        "{}",
+        stdout(&printed)
+    );
+    let json = run(
+        &proj,
+        &["bake", "--format", "json", "--platform", "linux/arm64"],
+    );
+    assert_success(&json);
+    let plan: serde_json::Value =
+        serde_json::from_str(&stdout(&json)).expect("bake --format json prints JSON");
+    assert_eq!(
+        plan["group"]["default"]["targets"],
+        serde_json::json!(["speed"])
+    );
+    assert_eq!(
+        plan["group"]["speed"]["targets"],
+        serde_json::json!(ladder("speed"))
+    );
+    assert_eq!(plan["target"]["uv"]["tags"], serde_json::json!(["proj:uv"]));
+    assert_eq!(
+        plan["target"]["uv"]["platforms"],
+        serde_json::json!(["linux/arm64"])
+    );
+    assert_unchanged(&proj, &before);
+}
+
+#[test]
+fn bake_refuses_bad_input_with_one_sentence_and_writes_nothing() {
+    let tmp = tempdir();
+    let proj = new_project(
+        tmp.path(),
+        "proj",
+        &["--profile", "balanced", "--deps", "minimal", "--yes"],
+    );
+    let before = tree(&proj);
+    for (args, expected) in [
+        (
+            &["bake", "--platform", "linux"][..],
+            "`linux` is not a platform",
+        ),
+        (
+            &["bake", "--platform", "linux/amd64,"],
+            "`` is not a platform",
+        ),
+        (
+            &["bake", "--cache-ref", "127.0.0.1:5000/proj-cache:v1"],
+            "carries a tag",
+        ),
+        (
+            &["bake", "--cache-ref", "Registry.example/Proj"],
+            "not a repository name",
+        ),
+        (
+            &["bake", "--base-set", "mirror"],
+            "dockwright.toml has no base set `mirror`",
+        ),
+    ] {
+        let message = assert_usage_error(&run(&proj, args));
+        assert!(message.contains(expected), "{args:?}: {message}");
+        assert_unchanged(&proj, &before);
+    }
+    // A variant bake cannot name: a dot is fine in a tag, not in a target.
+    let toml = read(proj.join("dockwright.toml"))
+        .replace("name = \"uv-minimal\"", "name = \"uv.minimal\"");
+    write(proj.join("dockwright.toml"), &toml);
+    let before = tree(&proj);
+    let message = assert_usage_error(&run(&proj, &["bake"]));
+    assert!(
+        message.starts_with("the variant `uv.minimal` cannot name a bake target"),
+        "{message}"
+    );
+    assert_unchanged(&proj, &before);
+    // Outside a project.
+    let message = assert_usage_error(&run(tmp.path(), &["bake"]));
+    assert!(message.contains("dockwright.toml"), "{message}");
 }
 
 // ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 //! `cargo xtask ci` sets DOCKWRIGHT_REQUIRE_ENGINE=1, which turns that skip
 //! into a failure.
 
+mod bake;
 mod builder;
 mod context;
 mod figures;
