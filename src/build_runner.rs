@@ -140,19 +140,23 @@ impl<'a> BuildRunner<'a> {
     /// current Dockerfile step on a live line labelled `label`.
     pub fn build(&mut self, spec: &BuildSpec, log: &mut Log, label: &str) -> anyhow::Result<Timed> {
         let mut spec = spec.clone();
+        // The image id goes to a folder of its own, made for this build: a
+        // file left by an earlier build cannot vouch for its image, and a
+        // full disk under the logs fails the log, which is said as such,
+        // not the id file.
+        let id_dir = tempfile::Builder::new()
+            .prefix("dockwright-iid-")
+            .tempdir()
+            .map_err(|err| {
+                WriteFailed::new(
+                    "create a folder for the image id in",
+                    &std::env::temp_dir(),
+                    err,
+                )
+            })?;
         let tag = match &spec.destination {
             Destination::Tag(tag) => {
-                let iidfile = log.path.with_extension("iid");
-                // A file left by the last build would vouch for its image.
-                match std::fs::remove_file(&iidfile) {
-                    Err(err) if err.kind() != io::ErrorKind::NotFound => {
-                        return Err(
-                            WriteFailed::new("remove the old image id", &iidfile, err).into()
-                        )
-                    }
-                    _ => {}
-                }
-                spec.iidfile = Some(iidfile);
+                spec.iidfile = Some(id_dir.path().join("image.iid"));
                 Some(tag.clone())
             }
             Destination::Directory(_) => None,
@@ -377,12 +381,14 @@ mod tests {
     #[test]
     fn an_id_left_by_the_last_build_does_not_vouch_for_this_one() {
         let dir = tempfile::tempdir().unwrap();
-        let log_path = dir.path().join("uv.log");
-        std::fs::write(log_path.with_extension("iid"), "sha256:0ld").unwrap();
-        let mut log = Log::create(&log_path).unwrap();
+        let mut log = Log::create(&dir.path().join("uv.log")).unwrap();
         let engine = engine(BuildKit::Buildx);
-        let fake = fake(Some("sha256:0ld"), None);
-        let timed = BuildRunner::new(&engine, &fake)
+        let first = fake(Some("sha256:0ld"), Some("sha256:0ld"));
+        let mut runner = BuildRunner::new(&engine, &first);
+        assert!(runner.build(&spec(), &mut log, "uv").unwrap().ok);
+        // The next build writes no id: the first one's must not count.
+        let second = fake(Some("sha256:0ld"), None);
+        let timed = BuildRunner::new(&engine, &second)
             .build(&spec(), &mut log, "uv")
             .unwrap();
         assert!(!timed.ok, "{timed:?}");
