@@ -28,8 +28,6 @@ use debian::Rootfs;
 use official::OfficialBuild;
 use wheel::WheelFiles;
 
-pub use debian::host_mirror;
-
 /// The label holding the recipe hash of a fixture image.
 pub const RECIPE_LABEL: &str = "dockwright.fixture.recipe";
 
@@ -269,7 +267,7 @@ pub fn ensure_all(engine: &Engine) -> Result<()> {
     let host = Host {
         engine,
         cache: Cache::open()?,
-        mirror: debian::host_mirror(),
+        mirror: crate::apt_mirror::host_mirror(),
     };
     println!(
         "fixtures: cache {}, Debian mirror {}",

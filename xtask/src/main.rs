@@ -1,5 +1,6 @@
 //! The project's own chores, in Rust rather than shell: `cargo xtask --help`.
 
+mod apt_mirror;
 mod bench;
 mod builder;
 mod ci;

@@ -100,7 +100,7 @@ fn download() -> Result<Vec<PathBuf>> {
         );
         return Ok(debs);
     }
-    let mirror = crate::fixtures::host_mirror();
+    let mirror = crate::apt_mirror::host_mirror();
     println!("engine: fetching Debian 13's .debs from {mirror} with a private apt configuration");
     for dir in [
         apt_dir.join("sources.list.d"),
