@@ -9,7 +9,7 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::*;
 
@@ -18,31 +18,6 @@ use common::*;
 const LOAD_PROGRESS: &str = include_str!("../src/engine/captured/build-load.txt");
 /// `docker buildx inspect` of that builder.
 const INSPECT_REMOTE: &str = include_str!("../src/engine/captured/inspect-remote.txt");
-
-fn project(parent: &Path) -> PathBuf {
-    new_project(
-        parent,
-        "proj",
-        &["--yes", "--profile", "size", "--deps", "minimal"],
-    )
-}
-
-/// `dockwright ARGS --engine CLIENT` in `project`, with no engine or
-/// builder settings from the environment of the test.
-fn with_client(project: &Path, client: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(project)
-        .args(args)
-        .arg("--engine")
-        .arg(client)
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("BUILDX_BUILDER")
-        .env_remove("DOCKWRIGHT_ENGINE")
-        .env_remove("DOCKWRIGHT_ENGINE_TIMEOUT")
-        .stdin(Stdio::null());
-    cmd
-}
 
 /// A docker 26 client with buildx that knows one builder, `ci`, with the
 /// `remote` driver. Its builds tag an image in the store (the id `image
@@ -74,17 +49,6 @@ build) echo "$*" >> "$here/builds"
 fn json(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|err| panic!("no JSON ({err}): {}", stderr(out)))
-}
-
-/// The one `error:` sentence of a command that exited 2.
-fn usage_error(out: &std::process::Output) -> String {
-    assert_no_panic(out);
-    let err = stderr(out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    err.lines()
-        .find_map(|line| line.strip_prefix("error: "))
-        .unwrap_or_else(|| panic!("no `error:` line:\n{err}"))
-        .to_string()
 }
 
 #[test]
@@ -210,7 +174,7 @@ fn the_builder_comes_from_the_flag_the_environment_or_dockwright_toml() {
     let out = with_client(&project, &client, &["build", "--builder", "nosuch"])
         .output()
         .unwrap();
-    let message = usage_error(&out);
+    let message = assert_usage_error(&out);
     assert!(
         message.contains("no builder \"nosuch\" found") && message.contains("docker buildx ls"),
         "{message}"
@@ -224,7 +188,7 @@ fn clients_without_buildx_and_bad_names_refuse_a_builder_in_one_sentence() {
     let client = fake_client(tmp.path(), "");
     let project = project(tmp.path());
     let before = tree(&project);
-    let old = usage_error(
+    let old = assert_usage_error(
         &with_client(&project, &client, &["measure", "--builder", "ci"])
             .output()
             .unwrap(),
@@ -233,7 +197,7 @@ fn clients_without_buildx_and_bad_names_refuse_a_builder_in_one_sentence() {
         old.contains("docker 20.10.24") && old.contains("buildx") && old.contains("--engine"),
         "{old}"
     );
-    let bad = usage_error(
+    let bad = assert_usage_error(
         &with_client(&project, &client, &["build", "--builder=-rm"])
             .output()
             .unwrap(),
@@ -250,7 +214,7 @@ fn clients_without_buildx_and_bad_names_refuse_a_builder_in_one_sentence() {
     )
     .unwrap();
     fs::set_permissions(&podman, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let refused = usage_error(
+    let refused = assert_usage_error(
         &with_client(&project, &podman, &["build", "--builder", "ci"])
             .output()
             .unwrap(),

@@ -19,35 +19,6 @@ fn hangs(subcommand: &str) -> String {
     format!(r#"{subcommand}) sleep 60 & echo $! > "$here/sleep.pid"; wait ;;"#)
 }
 
-/// A project to point dockwright at, in `parent`.
-fn project(parent: &Path) -> PathBuf {
-    new_project(
-        parent,
-        "proj",
-        &["--yes", "--profile", "size", "--deps", "minimal"],
-    )
-}
-
-/// `dockwright ARGS --engine CLIENT` in `project`, with no engine settings
-/// from the environment of the test.
-fn with_client(project: &Path, client: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(project)
-        .args(args)
-        .arg("--engine")
-        .arg(client)
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("DOCKWRIGHT_ENGINE")
-        .env_remove("DOCKWRIGHT_ENGINE_TIMEOUT")
-        .env_remove("DOCKER")
-        .env_remove("DOCKER_HOST")
-        .env_remove("DOCKER_CONTEXT")
-        .stdin(Stdio::null());
-    cmd
-}
-
-/// Waits for `child` for at most `limit`; kills it and panics past that.
 fn finish_within(mut child: Child, limit: Duration, what: &str) -> std::process::Output {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
@@ -440,7 +411,11 @@ fn client_with_digests(dir: &Path) -> PathBuf {
     '{{.Id}}') echo sha256:0 ;;
     *) echo 0 ;;
     esac ;;
-build) echo "$*" >> "$here/builds" ;;"#,
+build) echo "$*" >> "$here/builds"
+    while [ $# -gt 0 ]; do
+        if [ "$1" = --iidfile ]; then echo sha256:0 > "$2"; fi
+        shift
+    done ;;"#,
     )
 }
 

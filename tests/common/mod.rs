@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output, Stdio};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_dockwright");
 
@@ -391,4 +391,31 @@ pub fn timing(median: f64, min: f64, max: f64, samples: usize) -> serde_json::Va
 /// A time of one build, as a saved run keeps a cold build.
 pub fn single(seconds: f64) -> serde_json::Value {
     timing(seconds, seconds, seconds, 1)
+}
+
+/// A size-profile project with minimal dependencies in `parent`, for tests
+/// that point dockwright at a stand-in engine client.
+pub fn project(parent: &Path) -> PathBuf {
+    new_project(
+        parent,
+        "proj",
+        &["--yes", "--profile", "size", "--deps", "minimal"],
+    )
+}
+
+/// `dockwright ARGS --engine CLIENT` in `project`, with no engine or
+/// builder settings from the environment of the test.
+pub fn with_client(project: &Path, client: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(project)
+        .args(args)
+        .arg("--engine")
+        .arg(client)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("BUILDX_BUILDER")
+        .env_remove("DOCKWRIGHT_ENGINE")
+        .env_remove("DOCKWRIGHT_ENGINE_TIMEOUT")
+        .stdin(Stdio::null());
+    cmd
 }
