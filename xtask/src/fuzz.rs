@@ -46,6 +46,11 @@ pub fn run(seconds: f64) -> Result<()> {
             inputs += count;
         }
     }
+    // A run of no target would pass without fuzzing anything: the targets
+    // once moved from the binary into the library and ran zero inputs.
+    if targets == 0 {
+        bail!("no `{FILTER}` target ran: the library's test binary has none; check that src/lib.rs still declares `mod fuzz`");
+    }
     println!(
         "fuzz: {inputs} inputs over {targets} targets in {:.0} s; nothing found",
         started.elapsed().as_secs_f64()
@@ -69,7 +74,15 @@ fn targets() -> Result<usize> {
 }
 
 fn test_args() -> Vec<&'static str> {
-    vec!["test", "--release", "--bin", "dockwright", FILTER, "--"]
+    vec![
+        "test",
+        "--release",
+        "--lib",
+        "-p",
+        "dockwright",
+        FILTER,
+        "--",
+    ]
 }
 
 /// N from a target's closing line, `fuzz NAME: N inputs in S s`, which
