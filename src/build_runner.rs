@@ -8,11 +8,14 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::engine::{progress, BuildSpec, Cmd, Destination, Engine, EngineError, Runner};
+use crate::engine::{
+    progress, reference, BuildSpec, Builder, Cmd, Destination, Engine, EngineError, Runner,
+};
 use crate::error::WriteFailed;
 use crate::figures;
 use crate::interrupt;
 use crate::ladder::Rung;
+use crate::results::BaseImage;
 use crate::ui::Activity;
 
 /// A build log that remembers why a write to it failed: a full disk shows
@@ -72,6 +75,9 @@ pub struct BuildRunner<'a> {
     pub runner: &'a dyn Runner,
     /// Every engine command run so far, as a shell would show it.
     pub commands: Vec<String>,
+    /// The base images the last build resolved in a registry, each with
+    /// the digest it resolved to, as its progress said.
+    resolved: Vec<(String, String)>,
 }
 
 /// How one build went.
@@ -94,6 +100,7 @@ impl<'a> BuildRunner<'a> {
             engine,
             runner,
             commands: Vec::new(),
+            resolved: Vec::new(),
         }
     }
 
@@ -103,18 +110,54 @@ impl<'a> BuildRunner<'a> {
         self.missing(&rung.facts.bases)
     }
 
-    /// Why one of the base images `bases` cannot be built from here.
+    /// Why one of the base images `bases` cannot be built from here. A
+    /// builder outside the daemon takes every base from a registry, so it is
+    /// asked; the daemon's own builds take a base from its store, or pull it.
     pub fn missing(&mut self, bases: &[String]) -> Result<Option<String>, EngineError> {
+        let outside = self.engine.builder.as_ref().is_some_and(Builder::loads);
         for base in bases {
-            if !self.engine.has_image(self.runner, base)? {
-                if let Err(why) = self.engine.pull(self.runner, base) {
-                    return Ok(Some(format!(
-                        "base image `{base}` is not here and cannot be pulled ({why})"
-                    )));
-                }
+            let why = if outside {
+                self.engine.resolve(self.runner, base)?.err()
+            } else if self.engine.has_image(self.runner, base)? {
+                None
+            } else {
+                self.engine.pull(self.runner, base).err()
+            };
+            if let Some(why) = why {
+                return Ok(Some(unavailable(base, outside, &why)));
             }
         }
         Ok(None)
+    }
+
+    /// The base images `bases` as the last build used them: each with the
+    /// digest it is pinned to, or that the build resolved it to in a
+    /// registry, or, taken from the engine's store, the digest it was
+    /// pulled with there (or else its local id).
+    pub fn used(&self, bases: &[String]) -> Result<Vec<BaseImage>, EngineError> {
+        let mut used = Vec::new();
+        for base in bases {
+            let resolved = reference::digest(base).map(str::to_string).or_else(|| {
+                self.resolved
+                    .iter()
+                    .find(|(name, _)| reference::same_image(name, base))
+                    .map(|(_, digest)| digest.clone())
+            });
+            let digest = match resolved {
+                Some(digest) => Some(digest),
+                None => self.engine.repo_digest(self.runner, base)?,
+            };
+            let local_id = match digest {
+                Some(_) => None,
+                None => self.engine.image_id(self.runner, base)?,
+            };
+            used.push(BaseImage {
+                image: base.clone(),
+                digest,
+                local_id,
+            });
+        }
+        Ok(used)
     }
 
     /// Whether every image that `rung` reads can be refreshed from a
@@ -159,7 +202,7 @@ impl<'a> BuildRunner<'a> {
                 spec.iidfile = Some(id_dir.path().join("image.iid"));
                 Some(tag.clone())
             }
-            Destination::Directory(_) => None,
+            Destination::Directory(_) | Destination::Nowhere => None,
         };
         let cmd = self.engine.build_cmd(&spec);
         log.line(&format!("$ {cmd}"))?;
@@ -167,8 +210,13 @@ impl<'a> BuildRunner<'a> {
         let activity = Activity::start(label);
         let started = Instant::now();
         let mut load = progress::LoadClock::default();
+        let resolved = &mut self.resolved;
+        resolved.clear();
         let streamed = self.runner.stream(&cmd, log, &mut |line| {
             load.line(line);
+            if let Some((name, digest)) = progress::resolved(line) {
+                resolved.push((name.to_string(), digest.to_string()));
+            }
             if let Some(current) = progress::step(line) {
                 activity.step(&current);
             }
@@ -235,7 +283,7 @@ impl<'a> BuildRunner<'a> {
         if built.is_some() && built.as_ref().map(bare) == stored.as_ref().map(bare) {
             return Ok(None);
         }
-        let short = |id: &String| bare(id).chars().take(12).collect::<String>();
+        let short = |id: &String| reference::short(id).to_string();
         let found = match (&built, &stored) {
             (None, None) => "left no image in the engine's store".to_string(),
             (None, Some(old)) => format!(
@@ -262,6 +310,23 @@ impl<'a> BuildRunner<'a> {
                 "the build on the active buildx builder {found}, so dockwright reports no figures for it; pass `--builder NAME` with that builder's name from `docker buildx ls`, so that dockwright loads the image with `--load`"
             ),
         }))
+    }
+}
+
+/// Why the base image `base` cannot be built from, as the builder (a
+/// builder `outside` the daemon, or the daemon) said `why`.
+fn unavailable(base: &str, outside: bool, why: &str) -> String {
+    let cannot = if outside {
+        "cannot be resolved in a registry by the builder"
+    } else {
+        "is not in the engine's store and cannot be pulled"
+    };
+    match reference::digest(base) {
+        Some(digest) => format!(
+            "the pinned base image `{}` (digest {digest}) {cannot} ({why}); if the registry no longer holds that digest, pin what the tag points at now with `dockwright pin`, or drop `@{digest}` from dockwright.toml",
+            reference::without_digest(base)
+        ),
+        None => format!("base image `{base}` {cannot} ({why})"),
     }
 }
 
@@ -317,6 +382,94 @@ mod tests {
         BuildRunner::new(engine, fake)
             .build(&spec(), &mut log, "uv")
             .unwrap()
+    }
+
+    const DIGESTS: &str =
+        "/usr/bin/docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}'";
+
+    /// A base resolved in a registry by the build is recorded with the
+    /// digest its progress showed; one taken from the store, with the digest
+    /// it was pulled with there, or else its local id.
+    #[test]
+    fn the_bases_a_build_used_are_recorded_with_their_digests() {
+        let slim = "python:3.13-slim";
+        let uv = "ghcr.io/astral-sh/uv:0.13.9";
+        let full = "python:3.13";
+        let fake = Fake::new(&[
+            (&format!("{DIGESTS} {uv}"), true, "\n", ""),
+            (
+                &format!("/usr/bin/docker image inspect --format '{{{{.Id}}}}' {uv}"),
+                true,
+                "sha256:1d\n",
+                "",
+            ),
+            (
+                &format!("{DIGESTS} {full}"),
+                true,
+                "127.0.0.1:5000/library/python@sha256:0th\npython@sha256:f0\n",
+                "",
+            ),
+        ])
+        .building(|_, line| {
+            line("#5 [build 1/4] FROM docker.io/library/python:3.13-slim@sha256:5a");
+            line("#6 [stage-1 1/2] FROM docker.io/library/python:3.13");
+            true
+        });
+        let engine = engine(BuildKit::Buildx);
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = Log::create(&dir.path().join("uv.log")).unwrap();
+        let mut runner = BuildRunner::new(&engine, &fake);
+        let spec = BuildSpec {
+            destination: Destination::Nowhere,
+            ..spec()
+        };
+        runner.build(&spec, &mut log, "uv").unwrap();
+        let pinned = format!("{slim}@sha256:9e");
+        let bases = [slim, uv, full, &pinned].map(str::to_string);
+        let used = runner.used(&bases).unwrap();
+        let found: Vec<(Option<&str>, Option<&str>)> = used
+            .iter()
+            .map(|base| (base.digest.as_deref(), base.local_id.as_deref()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Some("sha256:5a"), None),
+                (None, Some("sha256:1d")),
+                (Some("sha256:f0"), None),
+                (Some("sha256:9e"), None),
+            ]
+        );
+    }
+
+    /// A pinned base that the engine can neither find nor pull is named
+    /// with its digest and the fix.
+    #[test]
+    fn a_pinned_base_that_cannot_be_had_is_named_with_its_digest() {
+        let pinned = "python:3.13-slim@sha256:00";
+        let fake = Fake::new(&[
+            (
+                &format!("/usr/bin/docker image inspect --format '{{{{.Id}}}}' {pinned}"),
+                false,
+                "",
+                "Error: No such image",
+            ),
+            (
+                &format!("/usr/bin/docker pull {pinned}"),
+                false,
+                "",
+                "Error response from daemon: manifest unknown",
+            ),
+        ]);
+        let engine = engine(BuildKit::Builtin);
+        let why = BuildRunner::new(&engine, &fake)
+            .missing(&[pinned.to_string()])
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            why,
+            "the pinned base image `python:3.13-slim` (digest sha256:00) is not in the engine's store and cannot be pulled (Error response from daemon: manifest unknown); if the registry no longer holds that digest, pin what the tag points at now with `dockwright pin`, or drop `@sha256:00` from dockwright.toml"
+        );
     }
 
     #[test]

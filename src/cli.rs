@@ -30,6 +30,8 @@ enum Command {
     Init(commands::new::InitArgs),
     /// Pin every package, with its hashes, resolved inside the project's slim image, into requirements.lock; the variants then install from it
     Lock(commands::lock::LockArgs),
+    /// Pin each base image the variants build from to the digest its tag has in the registry now, in dockwright.toml
+    Pin(commands::pin::PinArgs),
     /// Build the project's variants, tagged <project>:<variant>
     Build(commands::build::BuildArgs),
     /// Write docker-bake.hcl: every variant as a buildx bake target, a group per profile, for any builder
@@ -59,6 +61,7 @@ pub fn run() -> anyhow::Result<i32> {
         Command::New(args) => commands::new::new(args),
         Command::Init(args) => commands::new::init(args),
         Command::Lock(args) => commands::lock::lock(args),
+        Command::Pin(args) => commands::pin::pin(args),
         Command::Build(args) => commands::build::build(args),
         Command::Bake(args) => commands::bake::bake(args),
         Command::Rebuild(args) => commands::rebuild::rebuild(args),

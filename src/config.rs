@@ -128,6 +128,18 @@ pub struct BaseSet {
     pub uv: Option<String>,
 }
 
+impl BaseSet {
+    /// The image the set puts in `role`'s place, if it names one.
+    fn get(&self, role: Role) -> Option<&String> {
+        match role {
+            Role::Full => self.full.as_ref(),
+            Role::Slim => self.slim.as_ref(),
+            Role::Alpine => self.alpine.as_ref(),
+            Role::Uv => self.uv.as_ref(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Project {
@@ -155,7 +167,55 @@ pub struct Images {
     pub uv: String,
 }
 
+/// The part a base image plays in the Dockerfiles: the key it has in
+/// `[images]` and the build argument it is passed through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Full,
+    Slim,
+    Alpine,
+    Uv,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Full, Role::Slim, Role::Alpine, Role::Uv];
+
+    /// Its key in `[images]` and `[base-sets.NAME]`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Full => "full",
+            Role::Slim => "slim",
+            Role::Alpine => "alpine",
+            Role::Uv => "uv",
+        }
+    }
+
+    /// The build argument through which the Dockerfiles receive it.
+    pub fn build_arg(self) -> &'static str {
+        match self {
+            Role::Full => "PYTHON_FULL_IMAGE",
+            Role::Slim => "PYTHON_SLIM_IMAGE",
+            Role::Alpine => "PYTHON_ALPINE_IMAGE",
+            Role::Uv => "UV_IMAGE",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.key() == key)
+    }
+}
+
 impl Images {
+    /// The image that plays `role`.
+    pub fn get(&self, role: Role) -> &str {
+        match role {
+            Role::Full => &self.full,
+            Role::Slim => &self.slim,
+            Role::Alpine => &self.alpine,
+            Role::Uv => &self.uv,
+        }
+    }
+
     /// The official images for Python `python`.
     pub fn for_python(python: &str) -> Images {
         Images {
@@ -211,6 +271,18 @@ impl Config {
             alpine: pick(&set.alpine, &self.images.alpine),
             uv: pick(&set.uv, &self.images.uv),
         })
+    }
+
+    /// The table that sets `role`'s image when building from `base_set`:
+    /// the base set's, if it names one for that role, else `[images]`.
+    pub fn table_of(&self, base_set: Option<&str>, role: Role) -> Vec<String> {
+        let set = base_set.and_then(|name| Some((name, self.base_sets.get(name)?)));
+        match set {
+            Some((name, set)) if set.get(role).is_some() => {
+                vec!["base-sets".to_string(), name.to_string()]
+            }
+            _ => vec!["images".to_string()],
+        }
     }
 
     /// Reads `dir/dockwright.toml`, after finishing or undoing whatever a

@@ -4,18 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::Images;
-
-/// Reads one base-image setting.
-type Setting = fn(&Images) -> &str;
-
-/// Build arguments through which dockwright passes the base-image settings.
-pub const IMAGE_ARGS: &[(&str, Setting)] = &[
-    ("PYTHON_FULL_IMAGE", |i| &i.full),
-    ("PYTHON_SLIM_IMAGE", |i| &i.slim),
-    ("PYTHON_ALPINE_IMAGE", |i| &i.alpine),
-    ("UV_IMAGE", |i| &i.uv),
-];
+use crate::config::{Images, Role};
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Facts {
@@ -50,9 +39,9 @@ pub fn facts(text: &str, images: &Images) -> Facts {
                         Some((name, value)) => (name, Some(value.trim_matches('"'))),
                         None => (*arg, None),
                     };
-                    let setting = IMAGE_ARGS.iter().find(|(n, _)| *n == name);
+                    let setting = Role::ALL.into_iter().find(|role| role.build_arg() == name);
                     let value = setting
-                        .map(|(_, get)| get(images).to_string())
+                        .map(|role| images.get(role).to_string())
                         .or(default.map(str::to_string));
                     if let Some(value) = value {
                         if setting.is_some() && !build_args.iter().any(|(n, _)| n == name) {

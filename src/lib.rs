@@ -30,6 +30,7 @@ mod lock;
 mod lockfile;
 mod measure;
 mod names;
+mod pin;
 pub mod pipe_table;
 mod poetry;
 mod presets;

@@ -153,6 +153,7 @@ pub fn variant(
         return Ok(failed(result, "cold build", log_path, cold.problem));
     }
     result.cold_seconds = Some(Timing::single(cold.seconds));
+    result.bases = build_runner.used(&rung.facts.bases)?;
     let mut loads: Vec<f64> = cold.load_seconds.into_iter().collect();
     result.load_seconds = stats::timing(&loads);
     let engine = build_runner.engine;

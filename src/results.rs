@@ -194,6 +194,46 @@ pub struct VariantResult {
     /// dockwright kept it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dockerfile: Option<String>,
+    /// The base images the cold build read, each with the registry digest
+    /// it was built on; empty for a variant that was not built, and in runs
+    /// saved before dockwright recorded them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bases: Vec<BaseImage>,
+}
+
+/// A base image as a build used it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaseImage {
+    /// As the Dockerfile names it, build arguments resolved: `python:3.13-slim`,
+    /// or `python:3.13-slim@sha256:...` when pinned.
+    pub image: String,
+    /// The registry digest (`sha256:...`) of the manifest built on; absent
+    /// for an image built or loaded into the engine's store rather than
+    /// pulled, which a registry cannot give again.
+    pub digest: Option<String>,
+    /// That local image's id, when it has no registry digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_id: Option<String>,
+}
+
+impl BaseImage {
+    /// The image and what it was built on, in one phrase:
+    /// `python:3.13-slim@sha256:2661…`, or `uv:0.13.9 (local image 7ca2…)`.
+    pub fn describe(&self) -> String {
+        use crate::engine::reference::{short, without_digest};
+        let name = without_digest(&self.image);
+        match (&self.digest, &self.local_id) {
+            (Some(digest), _) => format!("{name}@sha256:{}…", short(digest)),
+            (None, Some(id)) => format!("{name} (local image {}, no registry digest)", short(id)),
+            (None, None) => format!("{name} (digest unknown)"),
+        }
+    }
+
+    /// What the image was built on, to tell two runs' bases apart: the
+    /// registry digest, else the local image id.
+    pub fn identity(&self) -> Option<&str> {
+        self.digest.as_deref().or(self.local_id.as_deref())
+    }
 }
 
 impl VariantResult {
@@ -212,6 +252,7 @@ impl VariantResult {
             load_seconds: None,
             log: None,
             dockerfile: None,
+            bases: Vec::new(),
         }
     }
 
@@ -265,6 +306,18 @@ pub fn runs_dir(project: &Path) -> PathBuf {
 }
 
 impl Run {
+    /// The base images the run's variants were built on, each once, in the
+    /// order the variants first used them.
+    pub fn bases(&self) -> Vec<&BaseImage> {
+        let mut bases: Vec<&BaseImage> = Vec::new();
+        for base in self.variants.iter().flat_map(|v| &v.bases) {
+            if !bases.contains(&base) {
+                bases.push(base);
+            }
+        }
+        bases
+    }
+
     /// Writes the run to `path` whole or not at all (see `atomic`), so a
     /// reader never sees half a file and a failure leaves the last good copy.
     pub fn save(&self, path: &Path) -> Result<(), WriteFailed> {
@@ -488,6 +541,18 @@ mod tests {
         variant.load_seconds = Some(Timing::single(1.0));
         variant.log = Some("uv.log".into());
         variant.dockerfile = Some("FROM scratch\n".into());
+        variant.bases = vec![
+            BaseImage {
+                image: "python:3.13-slim".into(),
+                digest: Some(format!("sha256:{}", "1".repeat(64))),
+                local_id: None,
+            },
+            BaseImage {
+                image: "ghcr.io/astral-sh/uv:0.13.9".into(),
+                digest: None,
+                local_id: Some(format!("sha256:{}", "2".repeat(64))),
+            },
+        ];
         let mut run = Run::sample(3, vec![variant]);
         run.engine.buildx_builder = Some("dockwright-remote".into());
         run.engine.buildx_driver = Some("remote".into());
@@ -530,6 +595,30 @@ mod tests {
             "the README's saved-run section lacks {missing:?}"
         );
         assert!(section.contains(&format!("the format of the file: {SCHEMA_VERSION}")));
+    }
+
+    #[test]
+    fn a_base_image_says_what_it_was_built_on() {
+        let bases = &full_run().variants[0].bases;
+        assert_eq!(bases[0].describe(), "python:3.13-slim@sha256:111111111111…");
+        assert_eq!(
+            bases[1].describe(),
+            "ghcr.io/astral-sh/uv:0.13.9 (local image 222222222222, no registry digest)"
+        );
+        let pinned = BaseImage {
+            image: format!("python:3.13-slim@sha256:{}", "3".repeat(64)),
+            digest: Some(format!("sha256:{}", "3".repeat(64))),
+            local_id: None,
+        };
+        assert_eq!(pinned.describe(), "python:3.13-slim@sha256:333333333333…");
+    }
+
+    #[test]
+    fn a_run_lists_each_base_once() {
+        let mut run = full_run();
+        let again = run.variants[0].clone();
+        run.variants.push(again);
+        assert_eq!(run.bases().len(), 2);
     }
 
     #[test]

@@ -34,7 +34,12 @@ buildx) case "$2" in
     version) echo 'github.com/docker/buildx 0.13.1' ;;
     inspect) if [ "$3" = ci ]; then cat "$here/inspect.txt"; else echo "ERROR: no builder \"$3\" found" >&2; exit 1; fi ;;
     esac ;;
-build) echo "$*" >> "$here/builds"
+build) case "$*" in *type=cacheonly*)
+        for arg; do case "$arg" in BASE=*) echo '#4 [1/1] FROM '"${arg#BASE=}"'@sha256:5eed' >&2 ;; esac; done
+        exit 0 ;;
+    esac
+    echo "$*" >> "$here/builds"
+    echo '#3 [1/2] FROM docker.io/library/python:3.13-slim@sha256:5eed'
     load=; iid=
     while [ $# -gt 0 ]; do
         case "$1" in --load) load=1 ;; --iidfile) iid=$2; shift ;; esac
@@ -129,6 +134,14 @@ fn a_remote_builder_loads_its_images_and_the_load_is_timed_apart() {
     );
     for variant in run["variants"].as_array().unwrap() {
         assert_eq!(variant["status"], "ok", "{variant}");
+        // The builder resolved the slim image in a registry, by digest.
+        let slim = variant["bases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|base| base["image"] == "python:3.13-slim")
+            .unwrap_or_else(|| panic!("no slim base recorded: {variant}"));
+        assert_eq!(slim["digest"], "sha256:5eed", "{variant}");
         let load = &variant["load_seconds"];
         let builds = 1 + 2 * run["repeats"].as_u64().unwrap();
         assert_eq!(load["samples"].as_u64(), Some(builds), "{variant}");

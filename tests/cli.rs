@@ -1847,3 +1847,59 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .expect("sha256sum runs");
     String::from_utf8(out.stdout).unwrap()[..64].to_string()
 }
+
+/// `pin --remove` needs no engine: it takes the digests out of the values
+/// that have them, and leaves every other byte of dockwright.toml alone.
+#[test]
+fn pin_remove_drops_the_digests_and_keeps_the_rest_of_the_file() {
+    let tmp = tempdir();
+    let dir = new_project(tmp.path(), "pinned", &["--profile", "balanced"]);
+    let settings = dir.join("dockwright.toml");
+    let digest = format!("sha256:{}", "a".repeat(64));
+    let original = read(&settings);
+    let pinned = original.replace(
+        "slim = \"python:3.13-slim\"",
+        &format!("slim = \"python:3.13-slim@{digest}\"  # pinned by hand"),
+    );
+    assert_ne!(pinned, original);
+    write(&settings, &pinned);
+    let output = run(&dir, &["pin", "--remove", "--format", "json"]);
+    assert_success(&output);
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let slim = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["image"] == "slim")
+        .unwrap();
+    assert_eq!(slim["before"], format!("python:3.13-slim@{digest}"));
+    assert_eq!(slim["after"], "python:3.13-slim");
+    assert_eq!(slim["changed"], true);
+    assert_eq!(
+        read(&settings),
+        original.replace(
+            "slim = \"python:3.13-slim\"",
+            "slim = \"python:3.13-slim\"  # pinned by hand"
+        )
+    );
+}
+
+#[test]
+fn pin_refuses_an_unknown_image_and_a_missing_project() {
+    let tmp = tempdir();
+    let output = run(tmp.path(), &["pin", "bogus"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("invalid value 'bogus'")
+            && stderr(&output).contains("possible values: full, slim, alpine, uv"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run(tmp.path(), &["pin", "--remove"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no dockwright.toml"),
+        "{}",
+        stderr(&output)
+    );
+}

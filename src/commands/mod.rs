@@ -7,6 +7,7 @@ pub mod explain;
 pub mod lock;
 pub mod measure;
 pub mod new;
+pub mod pin;
 pub mod rebuild;
 pub mod report;
 pub mod tour;

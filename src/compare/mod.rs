@@ -11,7 +11,8 @@ use serde::Serialize;
 
 pub use render::render;
 
-use crate::results::{Run, Status, Timing, VariantResult};
+use crate::engine::reference;
+use crate::results::{BaseImage, Run, Status, Timing, VariantResult};
 use crate::stats::NOISE_FLOOR_SECONDS;
 
 /// With a single time on either side, a change under this many percent of
@@ -236,6 +237,31 @@ fn notes(a: &Run, b: &Run) -> Vec<String> {
             "The runs were built from different base images, {} and {}.",
             set(a),
             set(b)
+        ));
+    }
+    let moved: Vec<String> = a
+        .bases()
+        .into_iter()
+        .filter_map(|before| {
+            let name = reference::without_digest(&before.image);
+            let after = b
+                .bases()
+                .into_iter()
+                .find(|after| reference::same_image(&after.image, name))?;
+            (before.identity() != after.identity()).then(|| {
+                let id = |base: &BaseImage| match (&base.digest, &base.local_id) {
+                    (Some(digest), _) => format!("sha256:{}…", reference::short(digest)),
+                    (None, Some(id)) => format!("local image {}", reference::short(id)),
+                    (None, None) => "an image of unknown digest".to_string(),
+                };
+                format!("{name} was {} and then {}", id(before), id(after))
+            })
+        })
+        .collect();
+    if !moved.is_empty() {
+        notes.push(format!(
+            "The runs were built on different base images: {}; some of the change may be theirs.",
+            moved.join(", ")
         ));
     }
     if a.lock_sha256 != b.lock_sha256 {

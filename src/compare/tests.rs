@@ -197,3 +197,41 @@ fn different_machines_are_noted() {
         comparison.notes
     );
 }
+
+#[test]
+fn runs_built_on_different_images_of_one_name_are_noted() {
+    let built_on = |image: &str, digest: Option<&str>, local_id: Option<&str>| {
+        let mut v = variant("uv", 100, 1.0, 1);
+        v.bases = vec![BaseImage {
+            image: image.into(),
+            digest: digest.map(|d| format!("sha256:{}", d.repeat(64))),
+            local_id: local_id.map(|d| format!("sha256:{}", d.repeat(64))),
+        }];
+        run(1, vec![v])
+    };
+    let notes =
+        |a: &Run, b: &Run| Comparison::new(Path::new("a.json"), a, Path::new("b.json"), b).notes;
+    let tag = built_on("python:3.13-slim", Some("a"), None);
+    let pinned = built_on(
+        &format!("python:3.13-slim@sha256:{}", "a".repeat(64)),
+        Some("a"),
+        None,
+    );
+    assert!(notes(&tag, &pinned).is_empty(), "one image, pinned or not");
+    let moved = built_on("docker.io/library/python:3.13-slim", Some("b"), None);
+    assert_eq!(
+        notes(&tag, &moved),
+        ["The runs were built on different base images: python:3.13-slim was sha256:aaaaaaaaaaaa… and then sha256:bbbbbbbbbbbb…; some of the change may be theirs."]
+    );
+    let local = built_on("python:3.13-slim", None, Some("c"));
+    assert!(
+        notes(&local, &tag)[0].contains("was local image cccccccccccc and then sha256:aaaa"),
+        "{:?}",
+        notes(&local, &tag)
+    );
+    let unrecorded = run(1, vec![variant("uv", 100, 1.0, 1)]);
+    assert!(
+        notes(&unrecorded, &tag).is_empty(),
+        "an old run recorded none"
+    );
+}

@@ -8,6 +8,7 @@ mod detect;
 #[cfg(test)]
 pub mod fake;
 pub mod progress;
+pub mod reference;
 mod runner;
 
 use std::path::{Path, PathBuf};
@@ -264,6 +265,7 @@ impl Engine {
                 "--output".into(),
                 format!("type=local,dest={}", dir.display()),
             ]),
+            Destination::Nowhere => args.extend(["--output".into(), "type=cacheonly".into()]),
         }
         for (key, value) in &spec.labels {
             args.extend(["--label".into(), format!("{key}={value}")]);
@@ -336,6 +338,18 @@ impl Engine {
     /// (a local `ghcr.io/...` tag of an image pushed to a mirror): BuildKit
     /// would look for it where its name points.
     pub fn can_pull(&self, runner: &dyn Runner, image: &str) -> Result<bool, EngineError> {
+        Ok(self.repo_digest(runner, image)?.is_some())
+    }
+
+    /// The registry digest `image` has in the engine's store: the
+    /// `RepoDigests` entry of its own repository (`python@sha256:...` for
+    /// `python:3.13-slim`). `None` for an image that was built or loaded
+    /// here rather than pulled, or is not here at all.
+    pub fn repo_digest(
+        &self,
+        runner: &dyn Runner,
+        image: &str,
+    ) -> Result<Option<String>, EngineError> {
         let out = self.call(
             runner,
             self.cmd([
@@ -346,12 +360,78 @@ impl Engine {
                 image,
             ]),
         )?;
-        let wanted = repository(image);
-        Ok(out.success
-            && out
-                .stdout
-                .lines()
-                .any(|digest| repository(digest.trim()) == wanted))
+        let wanted = reference::repository(image);
+        Ok(out
+            .success
+            .then(|| {
+                out.stdout
+                    .lines()
+                    .map(str::trim)
+                    .find(|entry| reference::repository(entry) == wanted)
+                    .and_then(reference::digest)
+                    .map(str::to_string)
+            })
+            .flatten())
+    }
+
+    /// The digest the registry gives `image` (a tag, or a pinned
+    /// `name@sha256:...`) now, asked the way this engine's builds would ask:
+    /// through the chosen buildx builder (its own registry mirrors and
+    /// credentials) with a build that only resolves the image, or else by
+    /// pulling it. `Err` says why it cannot be resolved, in the engine's
+    /// words.
+    pub fn resolve(
+        &self,
+        runner: &dyn Runner,
+        image: &str,
+    ) -> Result<Result<String, String>, EngineError> {
+        if self.buildkit != BuildKit::Buildx {
+            if let Err(why) = self.pull(runner, image) {
+                return Ok(Err(why));
+            }
+            return Ok(self.repo_digest(runner, image)?.ok_or_else(|| {
+                format!("the engine pulled `{image}` but recorded no digest for it")
+            }));
+        }
+        let context = tempfile::Builder::new()
+            .prefix("dockwright-resolve-")
+            .tempdir()
+            .map_err(|err| EngineError::Stopped {
+                program: self.program.display().to_string(),
+                detail: format!("cannot make a folder to resolve `{image}` in ({err})"),
+            })?;
+        let dockerfile = context.path().join("Dockerfile");
+        std::fs::write(&dockerfile, "ARG BASE=scratch\nFROM ${BASE}\n").map_err(|err| {
+            EngineError::Stopped {
+                program: self.program.display().to_string(),
+                detail: format!("cannot write `{}` ({err})", dockerfile.display()),
+            }
+        })?;
+        let mut cmd = self.build_cmd(&BuildSpec {
+            dockerfile,
+            context: context.path().to_path_buf(),
+            destination: Destination::Nowhere,
+            labels: Vec::new(),
+            build_args: vec![("BASE".to_string(), image.to_string())],
+            no_cache: false,
+            pull: true,
+            iidfile: None,
+        });
+        cmd.timeout = Some(self.patience.pull());
+        let out = self.call(runner, cmd)?;
+        let found = out
+            .stderr
+            .lines()
+            .chain(out.stdout.lines())
+            .filter_map(progress::resolved)
+            .find(|(name, _)| reference::same_image(name, image))
+            .map(|(_, digest)| digest.to_string());
+        Ok(match found {
+            Some(digest) if out.success => Ok(digest),
+            _ => Err(last_line(&out.stderr)
+                .trim_start_matches("ERROR: ")
+                .to_string()),
+        })
     }
 
     fn inspect_number(
@@ -453,6 +533,9 @@ pub enum Destination {
     /// The files of the last stage, exported into this directory (BuildKit,
     /// or podman).
     Directory(PathBuf),
+    /// Only the builder's cache (buildx): a build run for what its output
+    /// says.
+    Nowhere,
 }
 
 /// A sink that only counts what is written to it.
@@ -467,28 +550,6 @@ impl std::io::Write for Counter {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-/// The repository an image reference names, as docker writes it in
-/// `RepoDigests`: tag and digest dropped, and Docker Hub's `docker.io/` and
-/// `library/` left out (`docker.io/library/python:3.13` is `python`).
-fn repository(reference: &str) -> &str {
-    let name = reference
-        .split_once('@')
-        .map_or(reference, |(name, _)| name);
-    let last_slash = name.rfind('/').map_or(0, |at| at + 1);
-    let name = match name[last_slash..].rfind(':') {
-        Some(colon) => &name[..last_slash + colon],
-        None => name,
-    };
-    ["docker.io/", "index.docker.io/"]
-        .iter()
-        .find_map(|hub| name.strip_prefix(hub))
-        .map_or(name, |path| {
-            path.strip_prefix("library/")
-                .filter(|rest| !rest.contains('/'))
-                .unwrap_or(path)
-        })
 }
 
 /// The last line of `text` that says something.
@@ -674,25 +735,45 @@ pub mod tests {
         }
     }
 
+    /// Without buildx, a tag is resolved by pulling it: the digest is the
+    /// one recorded under its own repository, not a mirror's.
     #[test]
-    fn a_repository_is_named_as_repo_digests_name_it() {
-        for (reference, repo) in [
-            ("python:3.13-slim", "python"),
-            ("docker.io/library/python:3.13-slim", "python"),
-            ("python@sha256:0123", "python"),
-            ("docker.io/astral/uv", "astral/uv"),
-            ("ghcr.io/astral-sh/uv:0.13.9", "ghcr.io/astral-sh/uv"),
+    fn a_pull_resolves_a_tag_to_its_own_repositorys_digest() {
+        let digests =
+            "/usr/bin/docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}'";
+        let fake = fake::Fake::new(&[
+            ("/usr/bin/docker pull python:3.13-slim", true, "", ""),
             (
-                "127.0.0.1:5000/astral-sh/uv:0.13.9",
-                "127.0.0.1:5000/astral-sh/uv",
+                &format!("{digests} python:3.13-slim"),
+                true,
+                "127.0.0.1:5000/library/python@sha256:0th\npython@sha256:f0\n",
+                "",
+            ),
+            ("/usr/bin/docker pull uv:1", true, "", ""),
+            (
+                &format!("{digests} uv:1"),
+                true,
+                "other/uv@sha256:0th\n",
+                "",
             ),
             (
-                "127.0.0.1:5000/library/python",
-                "127.0.0.1:5000/library/python",
+                "/usr/bin/docker pull gone:1",
+                false,
+                "",
+                "Error response from daemon: manifest unknown\n",
             ),
-        ] {
-            assert_eq!(repository(reference), repo, "{reference}");
-        }
+        ]);
+        let engine = engine(BuildKit::Podman);
+        let resolve = |image: &str| engine.resolve(&fake, image).unwrap();
+        assert_eq!(resolve("python:3.13-slim"), Ok("sha256:f0".to_string()));
+        assert_eq!(
+            resolve("uv:1"),
+            Err("the engine pulled `uv:1` but recorded no digest for it".to_string())
+        );
+        assert_eq!(
+            resolve("gone:1"),
+            Err("Error response from daemon: manifest unknown".to_string())
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Reading a build's output as it streams: which Dockerfile step is running,
-//! and how long loading the image into the engine's store took.
+//! which registry digest each base image resolved to, and how long loading
+//! the image into the engine's store took.
 
 /// The step a line of build output announces, as `[2/5] RUN pip install ...`.
 /// Understands BuildKit's plain progress, the legacy builder and podman.
@@ -13,6 +14,21 @@ pub fn step(line: &str) -> Option<String> {
         .or_else(|| line.strip_prefix("STEP "))?;
     let (count, instruction) = rest.split_once(':')?;
     Some(format!("[{}] {}", count.trim(), instruction.trim()))
+}
+
+/// The base image a line of BuildKit's plain progress resolved, and the
+/// registry digest it resolved to: `#4 [build 1/3] FROM
+/// docker.io/library/python:3.13-slim@sha256:...`. A base taken from the
+/// engine's own store, unresolved, shows no digest.
+pub fn resolved(line: &str) -> Option<(&str, &str)> {
+    let (_, rest) = line.strip_prefix('#')?.split_once(' ')?;
+    let (_, instruction) = rest.strip_prefix('[')?.split_once("] ")?;
+    let reference = instruction
+        .strip_prefix("FROM ")?
+        .split_whitespace()
+        .next()?;
+    let (name, digest) = reference.split_once('@')?;
+    digest.starts_with("sha256:").then_some((name, digest))
 }
 
 /// The steps of BuildKit's plain progress that move a finished image from a
@@ -82,6 +98,36 @@ mod tests {
         assert!((load - 1.6).abs() < 1e-9, "{load}");
         let unfinished = "#6 exporting to docker image format\n#6 sending tarball\n#6 ERROR: EOF\n";
         assert_eq!(load_of(unfinished), None);
+    }
+
+    #[test]
+    fn a_base_resolved_in_a_registry_shows_its_digest() {
+        let digests = |output: &str| -> Vec<(String, String)> {
+            output
+                .lines()
+                .filter_map(resolved)
+                .map(|(name, digest)| (name.to_string(), digest.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            digests(include_str!("captured/probe-remote.txt")),
+            [(
+                "ghcr.io/astral-sh/uv:0.13.9".to_string(),
+                "sha256:8c68e2b4ab058283a84b22cd6cfc538a27fea81845a38c72cb936ba036801eca"
+                    .to_string()
+            )]
+        );
+        assert_eq!(digests(include_str!("captured/probe-pull.txt")).len(), 1);
+        assert_eq!(
+            resolved("#9 [build 1/4] FROM docker.io/library/python:3.13-slim@sha256:2661 3"),
+            Some(("docker.io/library/python:3.13-slim", "sha256:2661"))
+        );
+        // Taken from the daemon's store: no digest, nothing resolved.
+        assert_eq!(
+            resolved("#4 [1/2] FROM docker.io/library/python:3.13-slim"),
+            None
+        );
+        assert!(digests(include_str!("captured/build-default.txt")).is_empty());
     }
 
     #[test]

@@ -277,9 +277,17 @@ fn environment(report: &Report) -> Vec<Fact> {
         },
         Fact {
             label: "base images",
-            value: match &run.base_set {
-                Some(set) => format!("base set `{set}` of dockwright.toml"),
-                None => "[images] of dockwright.toml".to_string(),
+            value: {
+                let set = match &run.base_set {
+                    Some(set) => format!("base set `{set}` of dockwright.toml"),
+                    None => "[images] of dockwright.toml".to_string(),
+                };
+                let bases: Vec<String> = run.bases().iter().map(|base| base.describe()).collect();
+                if bases.is_empty() {
+                    set
+                } else {
+                    format!("{set}: {}", bases.join(", "))
+                }
             },
         },
         Fact {

@@ -204,6 +204,7 @@ impl<'a> Report<'a> {
                 .iter()
                 .filter_map(note)
                 .chain(loads(run))
+                .chain(bases(run))
                 .collect(),
             summary: Summary::new(run, baseline),
         }
@@ -245,6 +246,13 @@ fn loads(run: &Run) -> Option<String> {
             timed.join(", ")
         )
     })
+}
+
+/// The base images the run was built on, with their digests, when the run
+/// recorded them.
+fn bases(run: &Run) -> Option<String> {
+    let bases: Vec<String> = run.bases().iter().map(|base| base.describe()).collect();
+    (!bases.is_empty()).then(|| format!("Built on {}", bases.join(", ")))
 }
 
 fn note(variant: &VariantResult) -> Option<String> {

@@ -191,6 +191,26 @@ fn loads_from_a_builder_are_said_apart_from_the_build_times() {
 }
 
 #[test]
+fn the_base_images_built_on_end_the_notes() {
+    let mut run = sample_run(1);
+    assert!(Report::new(&run)
+        .notes
+        .iter()
+        .all(|note| !note.starts_with("Built on")));
+    for v in &mut run.variants {
+        v.bases = vec![crate::results::BaseImage {
+            image: "python:3.13-slim".into(),
+            digest: Some(format!("sha256:{}", "ab".repeat(32))),
+            local_id: None,
+        }];
+    }
+    assert_eq!(
+        Report::new(&run).notes.last().unwrap(),
+        "Built on python:3.13-slim@sha256:abababababab…"
+    );
+}
+
+#[test]
 fn variants_that_did_not_finish_show_their_status_and_reason() {
     let run = sample_run(1);
     let report = Report::new(&run);

@@ -11,7 +11,7 @@ use crate::serve::{serve_and_check, HELLO};
 use crate::support::{docker, dockwright, engine, scaffold, skip, text, Cleanup};
 
 /// The builder `cargo xtask engine` registers.
-const REMOTE: &str = "dockwright-remote";
+pub const REMOTE: &str = "dockwright-remote";
 
 /// A client at `dir/docker` that runs the one in `DOCKWRIGHT_TEST_REAL_CLIENT`
 /// with a build's `-t TAG` left out: the build succeeds and tags nothing,
@@ -35,7 +35,7 @@ exec "$DOCKWRIGHT_TEST_REAL_CLIENT" "$@"
     path
 }
 
-fn json(out: &std::process::Output, what: &str) -> serde_json::Value {
+pub fn json(out: &std::process::Output, what: &str) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|err| panic!("{what} printed no JSON ({err}): {}", text(&out.stderr)))
 }
@@ -92,7 +92,7 @@ fn a_build_that_tags_nothing_fails_instead_of_sizing_the_older_image() {
 
 /// Whether the builder `cargo xtask engine` starts answers; without it the
 /// test is skipped, or fails when DOCKWRIGHT_REQUIRE_ENGINE is set.
-fn remote_builder(engine: &Path) -> bool {
+pub fn remote_builder(engine: &Path) -> bool {
     let inspect = docker(engine, &["buildx", "inspect", "--bootstrap", REMOTE]);
     if inspect.status.success() {
         return true;
@@ -159,6 +159,13 @@ fn measure_on_the_remote_builder_loads_times_and_serves_each_image() {
             assert!(median > 0.0, "{}: {key} is not positive: {v}", v["name"]);
         }
         assert!(v["image_bytes"].as_u64().unwrap_or(0) > 0, "{v}");
+        // A remote builder takes every base from a registry, by digest.
+        let bases = v["bases"].as_array().unwrap();
+        assert!(!bases.is_empty(), "{v}");
+        for base in bases {
+            let digest = base["digest"].as_str().unwrap_or_default();
+            assert!(digest.starts_with("sha256:"), "{base}");
+        }
         let tag = format!("{}:{}", project.name, v["name"].as_str().unwrap());
         serve_and_check(&engine, &mut cleanup, &tag, 5000, HELLO);
     }

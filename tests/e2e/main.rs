@@ -12,6 +12,7 @@ mod full_disk;
 mod hashes;
 mod lock;
 mod measure;
+mod pin;
 mod pipes;
 mod pull;
 mod serve;

@@ -12,7 +12,7 @@ use crate::support::{docker, dockwright, engine, scaffold, skip, text};
 const UV: &str = "ghcr.io/astral-sh/uv:0.13.9";
 
 /// Every `REPOSITORY@DIGEST` the local `image` carries.
-fn digests(engine: &Path, image: &str) -> Vec<String> {
+pub fn digests(engine: &Path, image: &str) -> Vec<String> {
     let format = "{{range .RepoDigests}}{{println .}}{{end}}";
     let out = docker(engine, &["image", "inspect", "--format", format, image]);
     text(&out.stdout).lines().map(str::to_string).collect()

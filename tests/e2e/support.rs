@@ -8,9 +8,10 @@ use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-/// One end-to-end test at a time: the daemon of Debian's docker.io 20.10
-/// panics ("failed to get edge", moby/moby#42414) when a build is cancelled
-/// while another one shares its steps, and these tests cancel builds.
+/// One end-to-end test at a time: their timings must not share the engine
+/// with another test's builds, and some of them cancel builds, which the
+/// daemon of Debian's docker.io 20.10 could not bear while another build
+/// shared their steps ("failed to get edge", moby/moby#42414).
 static ENGINE: Mutex<()> = Mutex::new(());
 
 /// The engine client, held by one test at a time.
