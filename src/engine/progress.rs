@@ -118,6 +118,8 @@ mod tests {
             )]
         );
         assert_eq!(digests(include_str!("captured/probe-pull.txt")).len(), 1);
+        // A base the builder could not resolve shows no FROM line at all.
+        assert!(digests(include_str!("captured/probe-unreachable.txt")).is_empty());
         assert_eq!(
             resolved("#9 [build 1/4] FROM docker.io/library/python:3.13-slim@sha256:2661 3"),
             Some(("docker.io/library/python:3.13-slim", "sha256:2661"))
