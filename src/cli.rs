@@ -11,6 +11,7 @@ Exit codes:
   0    success
   1    a variant failed to build
   2    usage or environment error (the message says how to fix it)
+  3    a budget is broken (`dockwright check`)
   130  interrupted (Ctrl-C); finished work and your files are kept";
 
 /// Scaffold Python container images that are slim and fast, and measure why
@@ -48,6 +49,8 @@ enum Command {
     Explain(commands::explain::ExplainArgs),
     /// The workshop: explain, build and measure each step in turn, the table growing as it goes
     Tour(commands::tour::TourArgs),
+    /// Judge the budgets of dockwright.toml on a fresh measurement or a saved run; exit 3 when one is broken
+    Check(commands::check::CheckArgs),
     /// Compare two saved measure runs: size and time changes per variant, noise told apart
     Compare(commands::compare::CompareArgs),
 }
@@ -63,6 +66,7 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Lock(args) => commands::lock::lock(args),
         Command::Pin(args) => commands::pin::pin(args),
         Command::Build(args) => commands::build::build(args),
+        Command::Check(args) => commands::check::check(args),
         Command::Bake(args) => commands::bake::bake(args),
         Command::Rebuild(args) => commands::rebuild::rebuild(args),
         Command::Measure(args) => commands::measure::measure(args),

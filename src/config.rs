@@ -13,7 +13,7 @@ pub const FILE_NAME: &str = "dockwright.toml";
 pub const UV_IMAGE: &str = "ghcr.io/astral-sh/uv:0.13.9";
 pub const DEFAULT_PORT: u16 = 5000;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub project: Project,
@@ -34,6 +34,10 @@ pub struct Config {
     pub runtime: Runtime,
     #[serde(default, skip_serializing_if = "EngineSettings::is_empty")]
     pub engine: EngineSettings,
+    /// Limits on sizes and build times that `dockwright check` enforces
+    /// (see `budgets`), read there from this table.
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    pub budgets: toml::Table,
 }
 
 /// How the project is built: `[engine]`.
@@ -273,6 +277,11 @@ impl Config {
         })
     }
 
+    /// The budgets of `[budgets]`, or the sentence that says which is wrong.
+    pub fn budgets(&self) -> Result<crate::budgets::Budgets, String> {
+        crate::budgets::Budgets::parse(&self.budgets)
+    }
+
     /// The table that sets `role`'s image when building from `base_set`:
     /// the base set's, if it names one for that role, else `[images]`.
     pub fn table_of(&self, base_set: Option<&str>, role: Role) -> Vec<String> {
@@ -338,6 +347,9 @@ impl Config {
                 "`{}` [runtime]: {problem}",
                 path.display()
             )));
+        }
+        if let Err(problem) = config.budgets() {
+            return Err(UserError::new(format!("`{}`: {problem}", path.display())));
         }
         if config.variants.is_empty() {
             return Err(UserError::new(format!(

@@ -6,6 +6,7 @@ mod adopt;
 mod args;
 mod atomic;
 mod bake;
+mod budgets;
 mod build_runner;
 mod catalogue;
 mod cli;

@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::args::{prepare, EngineArgs, OutputArgs};
-use crate::engine::System;
+use crate::engine::{Engine, System};
 use crate::interrupt::Hold;
 use crate::measure::{EditKind, Measurement, Options};
+use crate::project::Project;
 use crate::report::{self, Format};
+use crate::results::Run;
 use crate::ui;
 
 #[derive(Args, Debug)]
@@ -39,6 +41,33 @@ pub struct MeasureArgs {
 
 pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
     let (project, engine) = prepare(&args.project, &args.variants, &args.engine)?;
+    let measured = measure_selected(&project, &engine, args.runs as usize, !args.no_pull)?;
+    if args.output.json() {
+        ui::print(&report::render(&measured.run, Format::Json)?)?;
+    } else {
+        ui::print(&report::render(&measured.run, Format::Table)?)?;
+        ui::note(&format!("Saved in {}", measured.results.display()));
+    }
+    Ok(measured.exit_code)
+}
+
+/// A finished measure run: the run, where it is saved, and the exit code it
+/// ends with.
+pub struct Measured {
+    pub run: Run,
+    pub results: PathBuf,
+    pub exit_code: i32,
+}
+
+/// Measures `project`'s selected variants on `engine`, each warm rebuild
+/// `repeats` times, refreshing base images first if `pull`; the run is
+/// saved after every variant.
+pub fn measure_selected(
+    project: &Project,
+    engine: &Engine,
+    repeats: usize,
+    pull: bool,
+) -> anyhow::Result<Measured> {
     let config = &project.config;
     // The dependency edit comes after each cold build: a line it cannot make
     // (a package the project lists, hash-checking mode without hashes) is
@@ -50,21 +79,21 @@ pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
     )?;
     let _hold = Hold::new();
     let options = Options {
-        repeats: args.runs as usize,
-        pull: !args.no_pull,
+        repeats,
+        pull,
         edits: &[EditKind::App, EditKind::Deps],
     };
-    let mut measurement = Measurement::start("measure", &project, &engine, &System, options)?;
+    let mut measurement = Measurement::start("measure", project, engine, &System, options)?;
     measurement.run.extra_dependency =
         Some(crate::requirements::without_options(&extra).to_string());
     for rung in project.ladder.selected() {
         measurement.measure(rung)?;
     }
-    if args.output.json() {
-        ui::print(&report::render(&measurement.run, Format::Json)?)?;
-    } else {
-        ui::print(&report::render(&measurement.run, Format::Table)?)?;
-        ui::note(&format!("Saved in {}", measurement.results().display()));
-    }
-    Ok(measurement.finish())
+    let results = measurement.results().to_path_buf();
+    let run = measurement.run.clone();
+    Ok(Measured {
+        run,
+        results,
+        exit_code: measurement.finish(),
+    })
 }

@@ -2,6 +2,7 @@
 
 pub mod bake;
 pub mod build;
+pub mod check;
 pub mod compare;
 pub mod explain;
 pub mod lock;

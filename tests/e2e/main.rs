@@ -6,6 +6,7 @@
 
 mod bake;
 mod builder;
+mod check;
 mod context;
 mod figures;
 mod full_disk;

