@@ -16,6 +16,8 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// `dockwright check`: a budget is broken.
     pub const BUDGET_BROKEN: i32 = 3;
+    /// `dockwright compare --fail-on-regression`: a real change the wrong way.
+    pub const REGRESSION: i32 = 3;
     pub const INTERRUPTED: i32 = 130;
 }
 

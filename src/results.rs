@@ -32,6 +32,7 @@ pub fn state_subdir(project: &Path, parts: &[&str]) -> Result<PathBuf, WriteFail
     Ok(dir)
 }
 const RUNS_DIR: &str = "runs";
+const BASELINES_DIR: &str = "baselines";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -300,6 +301,44 @@ impl Run {
     }
 }
 
+/// Where a project's baselines are kept: copies of saved runs, under the
+/// names `dockwright baseline save` gave them.
+pub fn baselines_dir(project: &Path) -> PathBuf {
+    project.join(STATE_DIR).join(BASELINES_DIR)
+}
+
+/// The baselines saved in `project`, by name, sorted.
+pub fn baselines(project: &Path) -> Vec<(String, PathBuf)> {
+    let mut found: Vec<(String, PathBuf)> = fs::read_dir(baselines_dir(project))
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .map(|p| (id(&p), p))
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
+/// The baseline saved as `name`, or the error that lists the saved ones.
+pub fn baseline(project: &Path, name: &str) -> Result<PathBuf, UserError> {
+    let saved = baselines(project);
+    if let Some((_, path)) = saved.iter().find(|(n, _)| n == name) {
+        return Ok(path.clone());
+    }
+    let known = if saved.is_empty() {
+        "there are none yet".to_string()
+    } else {
+        let names: Vec<&str> = saved.iter().map(|(n, _)| n.as_str()).collect();
+        format!("the saved ones are {}", names.join(", "))
+    };
+    Err(UserError::new(format!("there is no baseline `{name}` in this project; {known}"))
+        .help(format!("save one from a run with `dockwright baseline save {name}` (the newest run, or `--run ID`)")))
+}
+
 /// Where a project's runs are kept.
 pub fn runs_dir(project: &Path) -> PathBuf {
     project.join(STATE_DIR).join(RUNS_DIR)
@@ -437,6 +476,41 @@ pub fn saved_runs(project: &Path) -> Vec<PathBuf> {
         .unwrap_or_default();
     runs.sort();
     runs
+}
+
+/// A run given as a results file, or as the id of one of the `saved` runs.
+pub fn find(project: &Path, saved: &[PathBuf], run: &str) -> Result<PathBuf, UserError> {
+    let path = Path::new(run);
+    if path.is_file() {
+        return Ok(path.to_path_buf());
+    }
+    let id_of_run = run.strip_suffix(".json").unwrap_or(run);
+    if let Some(found) = saved.iter().find(|p| id(p) == id_of_run) {
+        return Ok(found.clone());
+    }
+    let dir = runs_dir(project);
+    let err = if saved.is_empty() {
+        UserError::new(format!(
+            "`{run}` is neither a results file nor a saved run, and `{}` holds no runs",
+            dir.display()
+        ))
+        .help("run `dockwright measure` to save one, or give the path of a results file")
+    } else {
+        let ids: Vec<String> = saved.iter().map(|p| id(p)).collect();
+        UserError::new(format!(
+            "`{run}` is neither a results file nor a saved run; the runs in `{}` are {}",
+            dir.display(),
+            ids.join(", ")
+        ))
+    };
+    Err(err)
+}
+
+/// A saved run's id: its file name without `.json`.
+pub fn id(path: &Path) -> String {
+    path.file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The newest saved run that reads, for views that can do without the very

@@ -343,3 +343,78 @@ fn compare_says_when_the_runs_were_built_from_different_locks() {
     let table = compare(&proj, &[]);
     assert!(!table.contains("different dependencies"), "{table}");
 }
+
+#[test]
+fn fail_on_regression_exits_3_only_for_a_real_change_the_wrong_way() {
+    let tmp = tempdir();
+    let proj = project_with_two_runs(tmp.path());
+    // Older to newer: multi-stage no longer finishes.
+    let out = run(&proj, &["compare", "--fail-on-regression"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 regression(s) from 2026-03-20T090000Z to 2026-03-21T140211Z: multi-stage failed in B, after finishing in A"),
+        "{}",
+        stderr(&out)
+    );
+    // Newer to older, docker-init's faster deps-edit rebuild is lost: real.
+    let back = run(&proj, &["compare", NEWER, OLDER, "--fail-on-regression"]);
+    assert_eq!(back.status.code(), Some(3), "{}", stderr(&back));
+    assert!(
+        stderr(&back).contains("docker-init: deps-edit rebuild +"),
+        "{}",
+        stderr(&back)
+    );
+    // A run against itself, and without the flag: no gate.
+    let same = run(&proj, &["compare", NEWER, NEWER, "--fail-on-regression"]);
+    assert_success(&same);
+    assert!(stderr(&same).contains("No regression"), "{}", stderr(&same));
+    assert_success(&run(&proj, &["compare"]));
+}
+
+#[test]
+fn a_saved_baseline_is_compared_with_the_newest_run() {
+    let tmp = tempdir();
+    let proj = project_with_two_runs(tmp.path());
+    let saved = run(&proj, &["baseline", "save", "main", "--run", OLDER]);
+    assert_success(&saved);
+    assert!(
+        stdout(&saved).contains(&format!("run {OLDER}")),
+        "{}",
+        stdout(&saved)
+    );
+    // The baseline is a copy: it outlives the run it was saved from.
+    std::fs::remove_file(proj.join(".dockwright/runs").join(format!("{OLDER}.json"))).unwrap();
+    save(&proj, "2026-03-22T100000Z", &newer());
+    let out = run(
+        &proj,
+        &["compare", "--baseline", "main", "--format", "json"],
+    );
+    assert_success(&out);
+    let comparison: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(comparison["a"]["id"], "main");
+    assert_eq!(comparison["b"]["id"], "2026-03-22T100000Z");
+    let listed = run(&proj, &["baseline", "list"]);
+    assert_success(&listed);
+    assert!(
+        stdout(&listed).starts_with("main  2026-03-20T09:00:00Z"),
+        "{}",
+        stdout(&listed)
+    );
+    for (args, says) in [
+        (
+            vec!["compare", "--baseline", "nosuch"],
+            "there is no baseline `nosuch` in this project; the saved ones are main",
+        ),
+        (
+            vec!["baseline", "save", "../x"],
+            "`../x` cannot name a baseline",
+        ),
+        (
+            vec!["baseline", "save", "x", "--run", "nosuch"],
+            "`nosuch` is neither a results file nor a saved run",
+        ),
+    ] {
+        let message = assert_usage_error(&run(&proj, &args));
+        assert!(message.contains(says), "{args:?}: {message}");
+    }
+}

@@ -6,7 +6,7 @@ use clap::Args;
 
 use crate::compare::{self, Comparison, Format};
 use crate::error::{exit, UserError};
-use crate::results::{self, runs_dir, Run};
+use crate::results::{self, find, id, runs_dir, Run};
 use crate::ui;
 
 #[derive(Args, Debug)]
@@ -30,28 +30,61 @@ pub struct CompareArgs {
     /// How to print the comparison
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Compare with the baseline saved as NAME (`dockwright baseline save NAME`) as A; the one run
+    /// given, or the newest, is B
+    #[arg(long, value_name = "NAME", conflicts_with = "run_b")]
+    baseline: Option<String>,
+    /// Exit with 3 when a change is real by the noise rule and goes the wrong way: a larger
+    /// image, a slower build, or a variant that no longer finishes
+    #[arg(long)]
+    fail_on_regression: bool,
 }
 
 pub fn compare(args: CompareArgs) -> anyhow::Result<i32> {
     let saved = results::saved_runs(&args.project);
-    let (a, b) = match (&args.run_a, &args.run_b) {
-        (Some(a), Some(b)) => (
-            find(&args.project, &saved, a)?,
-            find(&args.project, &saved, b)?,
+    let (a, b) = match (&args.baseline, &args.run_a, &args.run_b) {
+        (Some(name), run, _) => (
+            results::baseline(&args.project, name)?,
+            match run {
+                Some(b) => find(&args.project, &saved, b)?,
+                None => newest(&args.project, &saved, 1)?,
+            },
         ),
-        (Some(a), None) => (
-            find(&args.project, &saved, a)?,
-            newest(&args.project, &saved, 1)?,
-        ),
-        (None, _) => (
-            newest(&args.project, &saved, 2)?,
-            newest(&args.project, &saved, 1)?,
-        ),
+        (None, run_a, run_b) => runs(&args.project, &saved, run_a, run_b)?,
     };
     let (run_a, run_b) = (Run::load(&a)?, Run::load(&b)?);
     let comparison = Comparison::new(&a, &run_a, &b, &run_b);
     ui::print(&compare::render(&comparison, args.format)?)?;
-    Ok(exit::OK)
+    if !args.fail_on_regression {
+        return Ok(exit::OK);
+    }
+    let regressions = comparison.regressions();
+    if regressions.is_empty() {
+        ui::note("No regression: nothing got larger or slower by more than the noise.");
+        return Ok(exit::OK);
+    }
+    ui::note(&format!(
+        "{} regression(s) from {} to {}: {}",
+        regressions.len(),
+        comparison.a.id,
+        comparison.b.id,
+        regressions.join("; ")
+    ));
+    Ok(exit::REGRESSION)
+}
+
+/// Runs A and B as given: both, A with the newest as B, or the two newest.
+fn runs(
+    project: &Path,
+    saved: &[PathBuf],
+    run_a: &Option<String>,
+    run_b: &Option<String>,
+) -> Result<(PathBuf, PathBuf), UserError> {
+    Ok(match (run_a, run_b) {
+        (Some(a), Some(b)) => (find(project, saved, a)?, find(project, saved, b)?),
+        (Some(a), None) => (find(project, saved, a)?, newest(project, saved, 1)?),
+        (None, _) => (newest(project, saved, 2)?, newest(project, saved, 1)?),
+    })
 }
 
 /// The `nth` newest of the `saved` runs (1 for the newest), or an error
@@ -74,39 +107,4 @@ fn newest(project: &Path, saved: &[PathBuf], nth: usize) -> Result<PathBuf, User
         ))
         .help("run `dockwright measure` again to save another, or name two results files: `dockwright compare FILE_A FILE_B`"),
     })
-}
-
-/// A run given as a results file, or as the id of one of the `saved` runs.
-fn find(project: &Path, saved: &[PathBuf], run: &str) -> Result<PathBuf, UserError> {
-    let path = Path::new(run);
-    if path.is_file() {
-        return Ok(path.to_path_buf());
-    }
-    let id_of_run = run.strip_suffix(".json").unwrap_or(run);
-    if let Some(found) = saved.iter().find(|p| id(p) == id_of_run) {
-        return Ok(found.clone());
-    }
-    let dir = runs_dir(project);
-    let err = if saved.is_empty() {
-        UserError::new(format!(
-            "`{run}` is neither a results file nor a saved run, and `{}` holds no runs",
-            dir.display()
-        ))
-        .help("run `dockwright measure` to save one, or give the path of a results file")
-    } else {
-        let ids: Vec<String> = saved.iter().map(|p| id(p)).collect();
-        UserError::new(format!(
-            "`{run}` is neither a results file nor a saved run; the runs in `{}` are {}",
-            dir.display(),
-            ids.join(", ")
-        ))
-    };
-    Err(err)
-}
-
-/// A saved run's id: its file name without `.json`.
-fn id(path: &Path) -> String {
-    path.file_stem()
-        .map(|stem| stem.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }

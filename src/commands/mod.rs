@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bake;
+pub mod baseline;
 pub mod build;
 pub mod check;
 pub mod compare;

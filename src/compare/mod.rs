@@ -185,13 +185,51 @@ impl Comparison {
     }
 }
 
+impl Comparison {
+    /// The changes from A to B that are real by the noise rule and go the
+    /// wrong way: a larger image, a slower build, a variant that finished in
+    /// A and not in B. Each is one phrase.
+    pub fn regressions(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        for v in &self.variants {
+            if v.status_a == Status::Ok && v.status_b != Status::Ok {
+                found.push(format!(
+                    "{} {} in B, after finishing in A",
+                    v.name, v.status_b
+                ));
+                continue;
+            }
+            if let (Some(Verdict::Larger), Some(bytes)) =
+                (v.image_bytes.verdict, v.image_bytes.bytes)
+            {
+                found.push(format!(
+                    "{}: image {}",
+                    v.name,
+                    crate::figures::size_change(bytes)
+                ));
+            }
+            for (label, time) in [
+                ("cold build", &v.cold_seconds),
+                ("app-edit rebuild", &v.app_rebuild_seconds),
+                ("deps-edit rebuild", &v.deps_rebuild_seconds),
+            ] {
+                if let (Some(Verdict::Slower), Some(seconds)) = (time.verdict, time.seconds) {
+                    found.push(format!(
+                        "{}: {label} {}",
+                        v.name,
+                        crate::figures::seconds_change(seconds)
+                    ));
+                }
+            }
+        }
+        found
+    }
+}
+
 impl Side {
     fn new(path: &Path, run: &Run) -> Side {
         Side {
-            id: path
-                .file_stem()
-                .map(|stem| stem.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            id: crate::results::id(path),
             path: path.to_path_buf(),
             date: run.date.clone(),
             project: run.project.clone(),

@@ -235,3 +235,40 @@ fn runs_built_on_different_images_of_one_name_are_noted() {
         "an old run recorded none"
     );
 }
+
+#[test]
+fn only_real_changes_the_wrong_way_are_regressions() {
+    let a = run(
+        3,
+        vec![
+            variant("docker-init", 200, 6.0, 3),
+            variant("uv", 100, 1.0, 3),
+            variant("slim", 100, 1.0, 3),
+        ],
+    );
+    let mut failed = variant("slim", 100, 1.0, 3);
+    failed.status = Status::Failed;
+    let b = run(
+        3,
+        vec![
+            // Smaller and faster: progress, not a regression.
+            variant("docker-init", 150, 3.0, 3),
+            // Larger, and its rebuild slower by more than the noise.
+            variant("uv", 110, 2.0, 3),
+            failed,
+        ],
+    );
+    let comparison = Comparison::new(Path::new("a.json"), &a, Path::new("b.json"), &b);
+    assert_eq!(
+        comparison.regressions(),
+        [
+            "uv: image +10 B",
+            "uv: app-edit rebuild +1.0 s",
+            "slim failed in B, after finishing in A",
+        ]
+    );
+    let noisy = run(3, vec![variant("uv", 100, 1.05, 3)]);
+    let calm = run(3, vec![variant("uv", 100, 1.0, 3)]);
+    let within_noise = Comparison::new(Path::new("a.json"), &calm, Path::new("b.json"), &noisy);
+    assert!(within_noise.regressions().is_empty());
+}
