@@ -9,7 +9,7 @@ use crate::ui;
 const EXIT_CODES: &str = "\
 Exit codes:
   0    success
-  1    a variant failed to build
+  1    a variant failed to build (`doctor`: a check failed)
   2    usage or environment error (the message says how to fix it)
   3    a budget is broken (`dockwright check`), or a regression (`compare --fail-on-regression`)
   130  interrupted (Ctrl-C); finished work and your files are kept";
@@ -51,6 +51,8 @@ enum Command {
     Tour(commands::tour::TourArgs),
     /// Judge the budgets of dockwright.toml on a fresh measurement or a saved run; exit 3 when one is broken
     Check(commands::check::CheckArgs),
+    /// Check that everything builds and measurements need is here: engine, builder, base images, PyPI, disk
+    Doctor(commands::doctor::DoctorArgs),
     /// Keep a saved run under a name, for `compare --baseline NAME`
     Baseline(commands::baseline::BaselineArgs),
     /// Compare two saved measure runs: size and time changes per variant, noise told apart
@@ -70,6 +72,7 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Build(args) => commands::build::build(args),
         Command::Check(args) => commands::check::check(args),
         Command::Baseline(args) => commands::baseline::baseline(args),
+        Command::Doctor(args) => commands::doctor::doctor(args),
         Command::Bake(args) => commands::bake::bake(args),
         Command::Rebuild(args) => commands::rebuild::rebuild(args),
         Command::Measure(args) => commands::measure::measure(args),

@@ -13,6 +13,8 @@ use crate::ui;
 pub mod exit {
     pub const OK: i32 = 0;
     pub const VARIANT_FAILED: i32 = 1;
+    /// `dockwright doctor`: a check failed.
+    pub const CHECK_FAILED: i32 = 1;
     pub const USAGE: i32 = 2;
     /// `dockwright check`: a budget is broken.
     pub const BUDGET_BROKEN: i32 = 3;

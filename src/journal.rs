@@ -109,6 +109,12 @@ fn lock_path(project: &Path) -> PathBuf {
     project.join(STATE_DIR).join(LOCK)
 }
 
+/// How many changes a killed dockwright left unfinished in `project`'s
+/// journal, as `recover` would find them (and without recovering them).
+pub fn pending(project: &Path) -> usize {
+    fs::read_dir(journal_dir(project)).map_or(0, |entries| entries.flatten().count())
+}
+
 /// Finishes or undoes whatever a killed dockwright left in `project`'s
 /// journal, and says what it did on stderr. Does nothing while another
 /// dockwright holds the project's lock: its journal is live.

@@ -16,6 +16,7 @@ mod config;
 mod deps;
 mod diff;
 mod dockerfile;
+mod doctor;
 mod edit;
 mod engine;
 mod error;

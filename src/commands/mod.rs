@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod build;
 pub mod check;
 pub mod compare;
+pub mod doctor;
 pub mod explain;
 pub mod lock;
 pub mod measure;

@@ -37,7 +37,7 @@ fn valid_name(name: &str) -> bool {
 
 /// The driver in `docker buildx inspect NAME`'s output: the builder's own
 /// `Driver:` line, which comes before its nodes.
-fn driver_in(inspect: &str) -> Option<String> {
+pub(super) fn driver_in(inspect: &str) -> Option<String> {
     inspect
         .lines()
         .take_while(|line| !line.starts_with("Nodes:"))

@@ -7,6 +7,7 @@ mod builder;
 mod detect;
 #[cfg(test)]
 pub mod fake;
+mod health;
 pub mod progress;
 pub mod reference;
 mod runner;
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 pub use builder::Builder;
 pub use detect::detect;
+pub use health::Reach;
 pub use runner::{Cmd, Output, Runner, System};
 
 /// Which engine a client talks to.

@@ -8,6 +8,7 @@ mod bake;
 mod builder;
 mod check;
 mod context;
+mod doctor;
 mod figures;
 mod full_disk;
 mod hashes;
