@@ -53,6 +53,8 @@ enum Command {
     Check(commands::check::CheckArgs),
     /// Check that everything builds and measurements need is here: engine, builder, base images, PyPI, disk
     Doctor(commands::doctor::DoctorArgs),
+    /// Remove this project's images, and its saved runs and logs older than --older-than; nothing else
+    Clean(commands::clean::CleanArgs),
     /// Keep a saved run under a name, for `compare --baseline NAME`
     Baseline(commands::baseline::BaselineArgs),
     /// Compare two saved measure runs: size and time changes per variant, noise told apart
@@ -73,6 +75,7 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Check(args) => commands::check::check(args),
         Command::Baseline(args) => commands::baseline::baseline(args),
         Command::Doctor(args) => commands::doctor::doctor(args),
+        Command::Clean(args) => commands::clean::clean(args),
         Command::Bake(args) => commands::bake::bake(args),
         Command::Rebuild(args) => commands::rebuild::rebuild(args),
         Command::Measure(args) => commands::measure::measure(args),

@@ -13,7 +13,7 @@ use crate::ui;
 pub mod exit {
     pub const OK: i32 = 0;
     pub const VARIANT_FAILED: i32 = 1;
-    /// `dockwright doctor`: a check failed.
+    /// `dockwright doctor`: a check failed; `clean`: something could not be removed.
     pub const CHECK_FAILED: i32 = 1;
     pub const USAGE: i32 = 2;
     /// `dockwright check`: a budget is broken.

@@ -9,6 +9,7 @@ mod bake;
 mod budgets;
 mod build_runner;
 mod catalogue;
+mod clean;
 mod cli;
 mod commands;
 mod compare;

@@ -4,6 +4,7 @@ pub mod bake;
 pub mod baseline;
 pub mod build;
 pub mod check;
+pub mod clean;
 pub mod compare;
 pub mod doctor;
 pub mod explain;

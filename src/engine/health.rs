@@ -1,6 +1,7 @@
-//! What `dockwright doctor` asks the engine beyond what builds need: the
-//! active buildx builder, where the engine keeps its data, and whether a
-//! container from a base image reaches PyPI over TLS.
+//! What `dockwright doctor` and `clean` ask the engine beyond what builds
+//! need: the active buildx builder, where the engine keeps its data, whether
+//! a container from a base image reaches PyPI over TLS, and the images that
+//! carry a label.
 
 use super::builder::driver_in;
 use super::{last_line, BuildKit, Builder, Engine, EngineError, Kind, Runner};
@@ -88,6 +89,63 @@ impl Engine {
             self.cmd(["context", "inspect", "--format", format, &name]),
         )?;
         Ok(Some((name, host.stdout.trim().to_string())))
+    }
+
+    /// The images labelled `key=value`, each once: its id, its tags and its
+    /// size in bytes.
+    pub fn labelled_images(
+        &self,
+        runner: &dyn Runner,
+        key: &str,
+        value: &str,
+    ) -> Result<Vec<(String, Vec<String>, u64)>, EngineError> {
+        let filter = format!("label={key}={value}");
+        let format = "{{.ID}}\t{{.Repository}}:{{.Tag}}";
+        let out = self.call(
+            runner,
+            self.cmd([
+                "images",
+                "--no-trunc",
+                "--filter",
+                &filter,
+                "--format",
+                format,
+            ]),
+        )?;
+        if !out.success {
+            return Err(EngineError::Stopped {
+                program: self.program.display().to_string(),
+                detail: format!(
+                    "`images --filter {filter}` failed: {}",
+                    last_line(&out.stderr)
+                ),
+            });
+        }
+        let mut found: Vec<(String, Vec<String>, u64)> = Vec::new();
+        for line in out.stdout.lines() {
+            let Some((id, name)) = line.split_once('\t') else {
+                continue;
+            };
+            let name = (!name.contains("<none>")).then(|| name.to_string());
+            match found.iter_mut().find(|(known, _, _)| known == id) {
+                Some((_, names, _)) => names.extend(name),
+                None => found.push((id.to_string(), name.into_iter().collect(), 0)),
+            }
+        }
+        for (id, _, bytes) in &mut found {
+            *bytes = self.image_size(runner, id)?;
+        }
+        Ok(found)
+    }
+
+    /// Removes the image `id` with all its tags; `Err` gives the engine's
+    /// words.
+    pub fn remove_image(&self, runner: &dyn Runner, id: &str) -> Result<(), String> {
+        match self.call(runner, self.cmd(["rmi", "--force", id])) {
+            Ok(out) if out.success => Ok(()),
+            Ok(out) => Err(last_line(&out.stderr)),
+            Err(err) => Err(err.to_string()),
+        }
     }
 
     /// Whether a container of `image` reaches PyPI over HTTPS.

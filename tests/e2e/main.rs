@@ -7,6 +7,7 @@
 mod bake;
 mod builder;
 mod check;
+mod clean;
 mod context;
 mod doctor;
 mod figures;
