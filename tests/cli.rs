@@ -1364,6 +1364,102 @@ fn variants_outside_a_project_says_there_is_no_dockwright_toml() {
 }
 
 // ---------------------------------------------------------------------------
+// --quiet and --verbose
+
+/// A stand-in client whose builds print one line of output, as BuildKit's
+/// plain progress would, and make the image `image inspect` finds.
+fn chatty_client(dir: &Path) -> PathBuf {
+    fake_client(
+        dir,
+        r#"build) echo '#5 [2/2] RUN echo said-by-the-build'
+    while [ $# -gt 0 ]; do
+        if [ "$1" = --iidfile ]; then echo sha256:0 > "$2"; fi
+        shift
+    done ;;"#,
+    )
+}
+
+/// `dockwright build --json minimal-final` with `flags`, through `client`.
+fn build_with(project: &Path, client: &Path, flags: &[&str]) -> Output {
+    let mut args = flags.to_vec();
+    args.extend(["build", "--json", "minimal-final"]);
+    let output = with_client(project, client, &args).output().unwrap();
+    assert_success(&output);
+    output
+}
+
+/// What `build --json` printed, less the times, which differ run to run.
+fn results_without_times(output: &Output) -> serde_json::Value {
+    let mut results: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    for variant in results.as_array_mut().unwrap() {
+        variant.as_object_mut().unwrap().remove("seconds");
+    }
+    results
+}
+
+#[test]
+fn quiet_leaves_stderr_to_errors_and_warnings_and_stdout_as_it_was() {
+    let tmp = tempdir();
+    let client = chatty_client(tmp.path());
+    let project = project(tmp.path());
+    let usual = build_with(&project, &client, &[]);
+    assert!(
+        stderr(&usual).contains("variant(s) of `proj` with"),
+        "{}",
+        stderr(&usual)
+    );
+    for flag in ["-q", "--quiet"] {
+        let quiet = build_with(&project, &client, &[flag]);
+        assert_eq!(stderr(&quiet), "", "{flag}");
+        assert_eq!(results_without_times(&quiet), results_without_times(&usual));
+    }
+    // An error is still said, after the subcommand as before it.
+    let output = run(tmp.path(), &["variants", "--quiet", "--project", "nowhere"]);
+    let message = assert_usage_error(&output);
+    assert!(message.contains("no dockwright.toml"), "{message}");
+}
+
+#[test]
+fn verbose_shows_the_build_output_that_the_log_keeps() {
+    let tmp = tempdir();
+    let client = chatty_client(tmp.path());
+    let project = project(tmp.path());
+    let line = "#5 [2/2] RUN echo said-by-the-build";
+    let usual = build_with(&project, &client, &[]);
+    assert!(!stderr(&usual).contains(line), "{}", stderr(&usual));
+    for flag in ["-v", "--verbose"] {
+        let verbose = build_with(&project, &client, &[flag]);
+        let err = stderr(&verbose);
+        assert!(err.lines().any(|l| l == line), "{flag}:\n{err}");
+        assert!(err.contains("variant(s) of `proj` with"), "{err}");
+        assert_eq!(
+            results_without_times(&verbose),
+            results_without_times(&usual)
+        );
+        let log = &results_without_times(&verbose)[0]["log"];
+        assert!(read(log.as_str().unwrap()).contains(line), "{log}");
+    }
+}
+
+#[test]
+fn quiet_and_verbose_refuse_each_other() {
+    let tmp = tempdir();
+    for args in [
+        ["-q", "variants", "-v"],
+        ["variants", "--verbose", "--quiet"],
+    ] {
+        let output = run(tmp.path(), &args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output).contains("'--quiet' cannot be used with '--verbose'"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert_eq!(stdout(&output), "");
+    }
+}
+
+// ---------------------------------------------------------------------------
 // bake
 
 /// The bake file's text, checked to hold every variant of `profile` as a

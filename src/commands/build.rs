@@ -62,7 +62,7 @@ pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
             log: None,
         };
         if let Some(why) = build_runner.missing_base(rung)? {
-            ui::note(&format!("{}: skipped: {why}", rung.name));
+            ui::alert(&format!("{}: skipped: {why}", rung.name));
             built.reason = Some(why);
             results.push(built);
             continue;
@@ -78,12 +78,12 @@ pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
             built.image_bytes = Some(engine.image_size(&System, &rung.tag)?);
         } else if let Some(problem) = timed.problem {
             built.status = Status::Failed;
-            ui::note(&format!("{}: {problem}", rung.name));
+            ui::alert(&format!("{}: {problem}", rung.name));
             built.reason = Some(problem);
         } else {
             built.status = Status::Failed;
             let tail = log_tail(&log_path, 8);
-            ui::note(&tail);
+            ui::alert(&tail);
             built.reason = Some(format!("the build failed; the end of its log:\n{tail}"));
         }
         built.log = Some(log_path);
