@@ -95,6 +95,21 @@ enum Command {
     Tour(commands::tour::TourArgs),
     /// Compare two saved measure runs: size and time changes per variant, noise told apart
     Compare(commands::compare::CompareArgs),
+    /// Print the completion script for a shell: bash, zsh, fish or powershell (elvish too)
+    #[command(after_help = COMPLETIONS)]
+    Completions(commands::completions::CompletionsArgs),
+}
+
+const COMPLETIONS: &str = "\
+Examples:
+  dockwright completions bash > ~/.local/share/bash-completion/completions/dockwright
+  dockwright completions zsh > ~/.zfunc/_dockwright    # with fpath+=~/.zfunc before compinit
+  dockwright completions fish > ~/.config/fish/completions/dockwright.fish
+  dockwright completions powershell >> $PROFILE";
+
+/// The whole command line as clap knows it: for `cargo xtask man`.
+pub fn command() -> clap::Command {
+    Cli::command()
 }
 
 /// Runs the command line; returns the exit code.
@@ -117,5 +132,6 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Explain(args) => commands::explain::explain(args),
         Command::Tour(args) => commands::tour::tour(args),
         Command::Compare(args) => commands::compare::compare(args),
+        Command::Completions(args) => commands::completions::completions(args, command()),
     }
 }

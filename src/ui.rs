@@ -14,7 +14,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub enum Colour {
     /// On a terminal, unless the environment says otherwise
     Auto,
+    /// Always, into a pipe or a file too
     Always,
+    /// Never, whatever the environment says
     Never,
 }
 

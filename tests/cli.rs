@@ -32,8 +32,19 @@ fn help_lists_the_subcommands() {
 fn every_subcommand_takes_version() {
     let tmp = tempdir();
     for command in [
-        "new", "init", "lock", "bake", "build", "rebuild", "measure", "variants", "report",
-        "explain", "tour", "compare",
+        "new",
+        "init",
+        "lock",
+        "bake",
+        "build",
+        "rebuild",
+        "measure",
+        "variants",
+        "report",
+        "explain",
+        "tour",
+        "compare",
+        "completions",
     ] {
         let output = run(tmp.path(), &[command, "--version"]);
         assert_success(&output);
@@ -1361,6 +1372,80 @@ fn variants_outside_a_project_says_there_is_no_dockwright_toml() {
     let output = run(tmp.path(), &["variants"]);
     let message = assert_usage_error(&output);
     assert!(message.contains("no dockwright.toml"), "{message}");
+}
+
+// ---------------------------------------------------------------------------
+// completions
+
+const SUBCOMMANDS: [&str; 14] = [
+    "new",
+    "init",
+    "lock",
+    "pin",
+    "build",
+    "bake",
+    "rebuild",
+    "measure",
+    "variants",
+    "report",
+    "explain",
+    "tour",
+    "compare",
+    "completions",
+];
+
+/// How `shell`'s completion script offers `command` after `dockwright`.
+fn offer(shell: &str, command: &str) -> String {
+    match shell {
+        "bash" => format!("dockwright,{command})"),
+        "zsh" => format!("'{command}:"),
+        "fish" => format!("-a \"{command}\""),
+        "powershell" => format!("'dockwright;{command}'"),
+        _ => unreachable!("no test of {shell}"),
+    }
+}
+
+#[test]
+fn completions_prints_each_shells_script_naming_every_subcommand() {
+    let tmp = tempdir();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let output = run(tmp.path(), &["completions", shell]);
+        assert_success(&output);
+        assert_eq!(stderr(&output), "", "{shell}");
+        let script = stdout(&output);
+        for command in SUBCOMMANDS {
+            let wanted = offer(shell, command);
+            assert!(script.contains(&wanted), "{shell} lacks `{wanted}`");
+        }
+    }
+}
+
+#[test]
+fn the_bash_completion_script_is_valid_bash() {
+    let tmp = tempdir();
+    let output = run(tmp.path(), &["completions", "bash"]);
+    assert_success(&output);
+    let script = tmp.path().join("dockwright.bash");
+    fs::write(&script, &output.stdout).unwrap();
+    let checked = Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(checked.status.success(), "{}", stderr(&checked));
+}
+
+#[test]
+fn completions_refuses_an_unknown_shell() {
+    let tmp = tempdir();
+    let output = run(tmp.path(), &["completions", "tcsh"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("possible values: bash"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(stdout(&output), "");
 }
 
 // ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 pub mod bake;
 pub mod build;
 pub mod compare;
+pub mod completions;
 pub mod explain;
 pub mod lock;
 pub mod measure;
