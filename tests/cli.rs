@@ -2084,3 +2084,96 @@ fn pin_refuses_an_unknown_image_and_a_missing_project() {
         stderr(&output)
     );
 }
+
+// ---------------------------------------------------------------------------
+// Finding the project from inside it
+
+#[test]
+fn variants_from_a_folder_inside_the_project_finds_the_project_above() {
+    let tmp = tempdir();
+    let dir = new_project(tmp.path(), "found", &["--yes", "--profile", "size"]);
+    let at_root = run(&dir, &["variants", "--json"]);
+    assert_success(&at_root);
+    let deeper = dir.join("static/css");
+    fs::create_dir_all(&deeper).unwrap();
+    for inside in [dir.join("dockerfiles"), deeper] {
+        let output = run(&inside, &["variants", "--json"]);
+        assert_success(&output);
+        assert_eq!(stdout(&output), stdout(&at_root), "{}", inside.display());
+    }
+}
+
+#[test]
+fn an_explicit_project_is_that_directory_and_no_other() {
+    let tmp = tempdir();
+    let dir = new_project(tmp.path(), "exact", &["--yes", "--profile", "size"]);
+    let output = run(&dir.join("dockerfiles"), &["variants", "--project", "."]);
+    let message = assert_usage_error(&output);
+    assert_eq!(message, "no dockwright.toml in `.`");
+}
+
+#[test]
+fn pin_remove_from_a_subfolder_edits_the_projects_dockwright_toml() {
+    let tmp = tempdir();
+    let dir = new_project(tmp.path(), "pinned", &["--yes", "--profile", "size"]);
+    let settings = dir.join("dockwright.toml");
+    let original = read(&settings);
+    let digest = format!("sha256:{}", "b".repeat(64));
+    let pinned = original.replace(
+        "slim = \"python:3.13-slim\"",
+        &format!("slim = \"python:3.13-slim@{digest}\""),
+    );
+    assert_ne!(pinned, original);
+    write(&settings, &pinned);
+    let inside = dir.join("dockerfiles");
+    let output = run(&inside, &["pin", "--remove"]);
+    assert_success(&output);
+    assert_eq!(read(&settings), original);
+    assert!(!inside.join("dockwright.toml").exists());
+}
+
+#[test]
+fn outside_any_project_the_error_names_where_the_search_started() {
+    let tmp = tempdir();
+    let here = tmp.path().canonicalize().unwrap();
+    let output = run(&here, &["variants"]);
+    let message = assert_usage_error(&output);
+    assert_eq!(
+        message,
+        format!(
+            "no dockwright.toml in `{}` or any directory above it",
+            here.display()
+        )
+    );
+    assert!(
+        stderr(&output)
+            .contains("help: run this inside a dockwright project, pass `--project DIR`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// A project above the ceiling, as a stray dockwright.toml in /tmp would
+/// be, is not found: the search ends with the error, not in that project.
+#[test]
+fn the_search_does_not_go_up_into_a_ceiling_directory() {
+    let tmp = tempdir();
+    let above = new_project(tmp.path(), "above", &["--yes", "--profile", "size"])
+        .canonicalize()
+        .unwrap();
+    let empty = above.join("empty");
+    fs::create_dir(&empty).unwrap();
+    // Below the tests' usual ceiling, the project above is found...
+    assert_success(&run(&empty, &["variants"]));
+    // ...and not with the ceiling between them.
+    let output = dockwright(&empty)
+        .arg("variants")
+        .env("DOCKWRIGHT_CEILING_DIRECTORIES", &above)
+        .output()
+        .unwrap();
+    let message = assert_usage_error(&output);
+    assert!(
+        message.starts_with(&format!("no dockwright.toml in `{}`", empty.display())),
+        "{message}"
+    );
+}

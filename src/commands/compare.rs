@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use crate::args::ProjectArgs;
 use crate::compare::{self, Comparison, Format};
 use crate::error::{exit, UserError};
 use crate::results::{self, runs_dir, Run};
@@ -24,29 +25,20 @@ pub struct CompareArgs {
     run_a: Option<String>,
     /// The run to compare with, as a results file or a run id [default: the newest]
     run_b: Option<String>,
-    /// The project directory, whose .dockwright/runs/ holds the runs
-    #[arg(long, default_value = ".")]
-    project: PathBuf,
+    #[command(flatten)]
+    project: ProjectArgs,
     /// How to print the comparison
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
 
 pub fn compare(args: CompareArgs) -> anyhow::Result<i32> {
-    let saved = results::saved_runs(&args.project);
+    let dir = args.project.runs_dir();
+    let saved = results::saved_runs(&dir);
     let (a, b) = match (&args.run_a, &args.run_b) {
-        (Some(a), Some(b)) => (
-            find(&args.project, &saved, a)?,
-            find(&args.project, &saved, b)?,
-        ),
-        (Some(a), None) => (
-            find(&args.project, &saved, a)?,
-            newest(&args.project, &saved, 1)?,
-        ),
-        (None, _) => (
-            newest(&args.project, &saved, 2)?,
-            newest(&args.project, &saved, 1)?,
-        ),
+        (Some(a), Some(b)) => (find(&dir, &saved, a)?, find(&dir, &saved, b)?),
+        (Some(a), None) => (find(&dir, &saved, a)?, newest(&dir, &saved, 1)?),
+        (None, _) => (newest(&dir, &saved, 2)?, newest(&dir, &saved, 1)?),
     };
     let (run_a, run_b) = (Run::load(&a)?, Run::load(&b)?);
     let comparison = Comparison::new(&a, &run_a, &b, &run_b);

@@ -1,11 +1,9 @@
 //! `dockwright measure`: the article's experiment, done properly, ending in
 //! one table.
 
-use std::path::PathBuf;
-
 use clap::Args;
 
-use crate::args::{prepare, EngineArgs, OutputArgs};
+use crate::args::{prepare, EngineArgs, OutputArgs, ProjectArgs};
 use crate::engine::System;
 use crate::interrupt::Hold;
 use crate::measure::{EditKind, Measurement, Options};
@@ -22,9 +20,8 @@ after every variant in .dockwright/runs/; `dockwright report` shows them again."
 pub struct MeasureArgs {
     /// Variants to measure [default: all, in ladder order]
     variants: Vec<String>,
-    /// The project directory
-    #[arg(long, default_value = ".")]
-    project: PathBuf,
+    #[command(flatten)]
+    project: ProjectArgs,
     #[command(flatten)]
     engine: EngineArgs,
     /// How many times to repeat each warm rebuild (median, min and max are reported)
@@ -38,7 +35,7 @@ pub struct MeasureArgs {
 }
 
 pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
-    let (project, engine) = prepare(&args.project, &args.variants, &args.engine)?;
+    let (project, engine) = prepare(&args.project.dir()?, &args.variants, &args.engine)?;
     let config = &project.config;
     // The dependency edit comes after each cold build: a line it cannot make
     // (a package the project lists, hash-checking mode without hashes) is
