@@ -22,8 +22,11 @@ const CEILINGS: &str = "DOCKWRIGHT_CEILING_DIRECTORIES";
 /// The project that `start` is in: the nearest of it and the directories
 /// above it that holds dockwright.toml, as cargo finds Cargo.toml. It is
 /// given relative to `start` (`.`, `..`, ...), so that what the commands
-/// print about it reads as it did with `--project .`. The search stops
-/// below the directories that DOCKWRIGHT_CEILING_DIRECTORIES lists.
+/// print about it reads as it did with `--project .`. A directory with a
+/// change that a killed `init` left half-done (and no dockwright.toml yet)
+/// is a project too, so that the next command there finishes or undoes it.
+/// The search stops below the directories DOCKWRIGHT_CEILING_DIRECTORIES
+/// lists.
 pub fn find_project(start: &Path) -> Result<PathBuf, UserError> {
     let ceilings: Vec<PathBuf> = std::env::var_os(CEILINGS)
         .map(|list| {
@@ -45,7 +48,7 @@ pub fn find_project(start: &Path) -> Result<PathBuf, UserError> {
                 relative.join("..")
             };
         }
-        if dir.join(FILE_NAME).is_file() {
+        if dir.join(FILE_NAME).is_file() || crate::journal::pending(dir) {
             return Ok(relative);
         }
     }

@@ -109,6 +109,12 @@ fn lock_path(project: &Path) -> PathBuf {
     project.join(STATE_DIR).join(LOCK)
 }
 
+/// Whether `dir` holds changes a killed dockwright left to finish or undo:
+/// the search for a project stops there, so that the next command does.
+pub fn pending(dir: &Path) -> bool {
+    fs::read_dir(journal_dir(dir)).is_ok_and(|mut entries| entries.next().is_some())
+}
+
 /// Finishes or undoes whatever a killed dockwright left in `project`'s
 /// journal, and says what it did on stderr. Does nothing while another
 /// dockwright holds the project's lock: its journal is live.
