@@ -5,13 +5,46 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use crate::config::EngineSettings;
+use crate::config::{self, EngineSettings};
 use crate::engine::{self, Engine, Runner, System};
-use crate::error::warn;
+use crate::error::{warn, UserError};
 use crate::lockfile;
 use crate::project::{Project, Selection};
 use crate::results::EngineInfo;
 use crate::ui;
+
+/// `--project DIR`, which every command that works on a project takes.
+#[derive(Args, Debug)]
+pub struct ProjectArgs {
+    /// The project directory [default: the nearest directory holding dockwright.toml, from the
+    /// current one up]
+    #[arg(long, value_name = "DIR")]
+    project: Option<PathBuf>,
+}
+
+impl ProjectArgs {
+    /// `--project DIR` exactly as given, else the project the current
+    /// directory is in (see `config::find_project`).
+    pub fn dir(&self) -> Result<PathBuf, UserError> {
+        match &self.project {
+            Some(dir) => Ok(dir.clone()),
+            None => {
+                let here = std::env::current_dir().map_err(|err| {
+                    UserError::new(format!("cannot read the current directory ({err})"))
+                        .help("change to a directory that exists, or pass `--project DIR`")
+                })?;
+                config::find_project(&here)
+            }
+        }
+    }
+
+    /// For the commands that read only saved runs, which need no
+    /// dockwright.toml: `dir`, else the current directory, whose runs
+    /// (or their absence) the command then speaks of.
+    pub fn runs_dir(&self) -> PathBuf {
+        self.dir().unwrap_or_else(|_| PathBuf::from("."))
+    }
+}
 
 #[derive(Args, Debug)]
 pub struct EngineArgs {

@@ -213,6 +213,7 @@ impl<'a> BuildRunner<'a> {
         let resolved = &mut self.resolved;
         resolved.clear();
         let streamed = self.runner.stream(&cmd, log, &mut |line| {
+            activity.output(line);
             load.line(line);
             if let Some((name, digest)) = progress::resolved(line) {
                 resolved.push((name.to_string(), digest.to_string()));

@@ -1,6 +1,7 @@
 //! The command line: the subcommands and their dispatch.
 
-use clap::{Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::commands;
 use crate::interrupt;
@@ -19,8 +20,52 @@ Exit codes:
 #[derive(Parser)]
 #[command(name = "dockwright", version, propagate_version = true, after_help = EXIT_CODES)]
 struct Cli {
+    #[command(flatten)]
+    global: Global,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The flags every subcommand takes, as cargo's and ripgrep's do.
+#[derive(Args)]
+struct Global {
+    /// When to colour the output; `auto` colours a terminal unless NO_COLOR (set and not
+    /// empty), CLICOLOR=0 or TERM=dumb says not to, and colours anything with CLICOLOR_FORCE.
+    /// `always` and `never` win over the environment
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = ui::Colour::Auto
+    )]
+    color: ui::Colour,
+    /// Say only errors and warnings on stderr: no progress, no notes. The results on stdout stay
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Also show each build's output on stderr as it runs (the build log under
+    /// .dockwright/logs/ has it either way)
+    #[arg(short, long, global = true)]
+    verbose: bool,
+}
+
+impl Global {
+    /// `--quiet`, `--verbose` or neither; both is a usage error. clap's
+    /// `conflicts_with` misses a pair given on either side of the
+    /// subcommand (`-q build -v`), so the check is here, after parsing.
+    fn verbosity(&self) -> ui::Verbosity {
+        match (self.quiet, self.verbose) {
+            (true, true) => Cli::command()
+                .error(
+                    ErrorKind::ArgumentConflict,
+                    "the argument '--quiet' cannot be used with '--verbose'",
+                )
+                .exit(),
+            (true, false) => ui::Verbosity::Quiet,
+            (false, true) => ui::Verbosity::Verbose,
+            (false, false) => ui::Verbosity::Normal,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -59,12 +104,28 @@ enum Command {
     Baseline(commands::baseline::BaselineArgs),
     /// Compare two saved measure runs: size and time changes per variant, noise told apart
     Compare(commands::compare::CompareArgs),
+    /// Print the completion script for a shell: bash, zsh, fish or powershell (elvish too)
+    #[command(after_help = COMPLETIONS)]
+    Completions(commands::completions::CompletionsArgs),
+}
+
+const COMPLETIONS: &str = "\
+Examples:
+  dockwright completions bash > ~/.local/share/bash-completion/completions/dockwright
+  dockwright completions zsh > ~/.zfunc/_dockwright    # with fpath+=~/.zfunc before compinit
+  dockwright completions fish > ~/.config/fish/completions/dockwright.fish
+  dockwright completions powershell >> $PROFILE";
+
+/// The whole command line as clap knows it: for `cargo xtask man`.
+pub fn command() -> clap::Command {
+    Cli::command()
 }
 
 /// Runs the command line; returns the exit code.
 pub fn run() -> anyhow::Result<i32> {
-    ui::decide_colours();
     let cli = Cli::parse();
+    ui::set_verbosity(cli.global.verbosity());
+    ui::decide_colours(cli.global.color);
     interrupt::install();
     match cli.command {
         Command::New(args) => commands::new::new(args),
@@ -84,5 +145,6 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Explain(args) => commands::explain::explain(args),
         Command::Tour(args) => commands::tour::tour(args),
         Command::Compare(args) => commands::compare::compare(args),
+        Command::Completions(args) => commands::completions::completions(args, command()),
     }
 }

@@ -13,6 +13,52 @@ pub const FILE_NAME: &str = "dockwright.toml";
 pub const UV_IMAGE: &str = "ghcr.io/astral-sh/uv:0.13.9";
 pub const DEFAULT_PORT: u16 = 5000;
 
+const NO_PROJECT_HELP: &str = "run this inside a dockwright project, pass `--project DIR`, or create one with `dockwright new` or `dockwright init`";
+
+/// Directories the search for a project does not go up into, as git's
+/// GIT_CEILING_DIRECTORIES: a list of absolute paths, `:`-separated.
+const CEILINGS: &str = "DOCKWRIGHT_CEILING_DIRECTORIES";
+
+/// The project that `start` is in: the nearest of it and the directories
+/// above it that holds dockwright.toml, as cargo finds Cargo.toml. It is
+/// given relative to `start` (`.`, `..`, ...), so that what the commands
+/// print about it reads as it did with `--project .`. A directory with a
+/// change that a killed `init` left half-done (and no dockwright.toml yet)
+/// is a project too, so that the next command there finishes or undoes it.
+/// The search stops below the directories DOCKWRIGHT_CEILING_DIRECTORIES
+/// lists.
+pub fn find_project(start: &Path) -> Result<PathBuf, UserError> {
+    let ceilings: Vec<PathBuf> = std::env::var_os(CEILINGS)
+        .map(|list| {
+            std::env::split_paths(&list)
+                .filter(|dir| dir.is_absolute())
+                .filter_map(|dir| dir.canonicalize().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut relative = PathBuf::from(".");
+    for (depth, dir) in start.ancestors().enumerate() {
+        if depth > 0 {
+            if ceilings.iter().any(|ceiling| ceiling == dir) {
+                break;
+            }
+            relative = if depth == 1 {
+                PathBuf::from("..")
+            } else {
+                relative.join("..")
+            };
+        }
+        if dir.join(FILE_NAME).is_file() || crate::journal::pending(dir) > 0 {
+            return Ok(relative);
+        }
+    }
+    Err(UserError::new(format!(
+        "no {FILE_NAME} in `{}` or any directory above it",
+        start.display()
+    ))
+    .help(NO_PROJECT_HELP))
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -304,7 +350,7 @@ impl Config {
                 "no {FILE_NAME} in `{}`",
                 display_dir(dir).display()
             ))
-            .help("run this inside a dockwright project, pass `--project DIR`, or create one with `dockwright new` or `dockwright init`"),
+            .help(NO_PROJECT_HELP),
             _ => UserError::new(format!("cannot read `{}` ({err})", path.display())),
         })?;
         Config::parse(&text, &path)
@@ -531,6 +577,27 @@ fn display_dir(dir: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_project_is_found_above_relative_to_where_the_search_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("proj");
+        let deep = root.join("dockerfiles/sub");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(root.join(FILE_NAME), "").unwrap();
+        assert_eq!(find_project(&root).unwrap(), Path::new("."));
+        assert_eq!(
+            find_project(&root.join("dockerfiles")).unwrap(),
+            Path::new("..")
+        );
+        assert_eq!(find_project(&deep).unwrap(), Path::new("../.."));
+        assert_eq!(
+            deep.join(find_project(&deep).unwrap())
+                .canonicalize()
+                .unwrap(),
+            root.canonicalize().unwrap()
+        );
+    }
 
     #[test]
     fn a_missing_file_says_how_to_make_one() {

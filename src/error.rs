@@ -134,10 +134,10 @@ pub struct Interrupted;
 pub fn report(err: &anyhow::Error) {
     let red = console::Style::new().red().bold();
     if err.downcast_ref::<Interrupted>().is_some() {
-        ui::note(&format!("{} interrupted", red.apply_to("error:")));
+        ui::alert(&format!("{} interrupted", red.apply_to("error:")));
         return;
     }
-    ui::note(&format!("{} {err:#}", red.apply_to("error:")));
+    ui::alert(&format!("{} {err:#}", red.apply_to("error:")));
     let help = match err.downcast_ref::<WriteFailed>() {
         Some(failed) => Some(failed.help()),
         None => err
@@ -146,7 +146,7 @@ pub fn report(err: &anyhow::Error) {
     };
     if let Some(help) = help {
         let cyan = console::Style::new().cyan().bold();
-        ui::note(&format!("{} {help}", cyan.apply_to("help:")));
+        ui::alert(&format!("{} {help}", cyan.apply_to("help:")));
     }
 }
 
@@ -175,7 +175,7 @@ pub fn printable(text: &str) -> String {
 /// Prints a warning on stderr.
 pub fn warn(message: &str) {
     let yellow = console::Style::new().yellow().bold();
-    ui::note(&format!("{} {message}", yellow.apply_to("warning:")));
+    ui::alert(&format!("{} {message}", yellow.apply_to("warning:")));
 }
 
 #[cfg(test)]

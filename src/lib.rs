@@ -55,6 +55,12 @@ mod ui;
 pub use engine::{buildkit_docker, docker_candidates};
 pub use results::{EngineInfo, Host};
 
+/// The command line's definition (subcommands, flags and their help), for
+/// `cargo xtask man` to write the man pages from.
+pub fn cli_command() -> clap::Command {
+    cli::command()
+}
+
 /// Runs the command line in `std::env::args` and returns the exit code,
 /// having reported any error on stderr.
 pub fn main_exit_code() -> i32 {

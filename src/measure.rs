@@ -197,12 +197,12 @@ fn failed(
     result.status = Status::Failed;
     result.reason = Some(match problem {
         Some(problem) => {
-            ui::note(&format!("{}: {problem}", result.name));
+            ui::alert(&format!("{}: {problem}", result.name));
             problem
         }
         None => {
             let tail = log_tail(log_path, 10);
-            ui::note(&tail);
+            ui::alert(&tail);
             format!(
                 "the {what} failed; the end of {}:\n{tail}",
                 log_path.display()

@@ -259,7 +259,7 @@ impl VariantResult {
 
     /// A variant left out of a run, and why; said on stderr as it happens.
     pub fn skipped(name: &str, recommended: bool, why: &str) -> VariantResult {
-        ui::note(&format!("{name}: skipped: {why}"));
+        ui::alert(&format!("{name}: skipped: {why}"));
         let mut result = VariantResult::new(name, recommended);
         result.status = Status::Skipped;
         result.reason = Some(why.to_string());

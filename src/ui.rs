@@ -1,12 +1,53 @@
 //! What the user sees while work goes on: a live line per build on a
-//! terminal, plain lines otherwise.
+//! terminal, plain lines otherwise. `--color`, `--quiet` and `--verbose`
+//! are decided here once, for every command: nothing else reads them.
 
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
+use clap::ValueEnum;
 use console::Term;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// `--color`: whether to colour the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Colour {
+    /// On a terminal, unless the environment says otherwise
+    Auto,
+    /// Always, into a pipe or a file too
+    Always,
+    /// Never, whatever the environment says
+    Never,
+}
+
+/// How much dockwright says on stderr besides errors and warnings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verbosity {
+    /// `--quiet`: no progress and no notes.
+    Quiet = 0,
+    Normal = 1,
+    /// `--verbose`: every build's output too.
+    Verbose = 2,
+}
+
+static VERBOSITY: AtomicU8 = AtomicU8::new(Verbosity::Normal as u8);
+
+/// Sets how much is said on stderr, for the rest of the command.
+pub fn set_verbosity(verbosity: Verbosity) {
+    VERBOSITY.store(verbosity as u8, Ordering::Relaxed);
+}
+
+fn verbosity() -> Verbosity {
+    match VERBOSITY.load(Ordering::Relaxed) {
+        0 => Verbosity::Quiet,
+        2 => Verbosity::Verbose,
+        _ => Verbosity::Normal,
+    }
+}
+
 /// The live line of one build: spinner, variant, elapsed time, current step.
+/// With `--verbose`, plain lines and the build's own output instead; with
+/// `--quiet`, nothing.
 pub struct Activity {
     bar: ProgressBar,
     live: bool,
@@ -14,7 +55,7 @@ pub struct Activity {
 
 impl Activity {
     pub fn start(label: &str) -> Activity {
-        let live = console::Term::stderr().is_term();
+        let live = verbosity() == Verbosity::Normal && console::Term::stderr().is_term();
         let bar = if live {
             ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
         } else {
@@ -37,6 +78,14 @@ impl Activity {
         self.bar.set_message(step.to_string());
     }
 
+    /// One line of the build's output, shown as it comes with `--verbose`
+    /// (the build log has it either way).
+    pub fn output(&self, line: &str) {
+        if verbosity() == Verbosity::Verbose {
+            to_stderr(&format!("{line}\n"));
+        }
+    }
+
     /// Ends the live line and leaves `summary` in its place.
     pub fn finish(self, ok: bool, summary: &str) {
         self.bar.finish_and_clear();
@@ -56,12 +105,18 @@ impl Activity {
     }
 }
 
-/// Decides once, for stdout and stderr, whether to colour: never when
+/// Decides once, for stdout and stderr, whether to colour: as `--color`
+/// says, which wins over the environment; with `auto`, never when
 /// `NO_COLOR` holds a value, always with `CLICOLOR_FORCE`, otherwise on a
 /// terminal that is not dumb unless `CLICOLOR=0`. console makes this choice
 /// itself, but takes an empty `NO_COLOR` for a request too, which the
 /// convention (no-color.org) says it is not.
-pub fn decide_colours() {
+pub fn decide_colours(choice: Colour) {
+    if choice != Colour::Auto {
+        console::set_colors_enabled(choice == Colour::Always);
+        console::set_colors_enabled_stderr(choice == Colour::Always);
+        return;
+    }
     let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
     let no_color = set("NO_COLOR").is_some();
     let forced = set("CLICOLOR_FORCE").is_some_and(|v| v != "0");
@@ -92,9 +147,17 @@ pub fn print(text: &str) -> std::io::Result<()> {
     }
 }
 
-/// Writes `text` and a newline on stderr, where progress, notes, warnings
-/// and errors go.
+/// Writes `text` and a newline on stderr, where progress and notes go;
+/// `--quiet` drops it.
 pub fn note(text: &str) {
+    if verbosity() != Verbosity::Quiet {
+        to_stderr(&format!("{text}\n"));
+    }
+}
+
+/// Writes `text` and a newline on stderr even with `--quiet`: an error, a
+/// warning, or why a variant failed or was skipped.
+pub fn alert(text: &str) {
     to_stderr(&format!("{text}\n"));
 }
 

@@ -32,8 +32,19 @@ fn help_lists_the_subcommands() {
 fn every_subcommand_takes_version() {
     let tmp = tempdir();
     for command in [
-        "new", "init", "lock", "bake", "build", "rebuild", "measure", "variants", "report",
-        "explain", "tour", "compare",
+        "new",
+        "init",
+        "lock",
+        "bake",
+        "build",
+        "rebuild",
+        "measure",
+        "variants",
+        "report",
+        "explain",
+        "tour",
+        "compare",
+        "completions",
     ] {
         let output = run(tmp.path(), &[command, "--version"]);
         assert_success(&output);
@@ -1364,6 +1375,176 @@ fn variants_outside_a_project_says_there_is_no_dockwright_toml() {
 }
 
 // ---------------------------------------------------------------------------
+// completions
+
+const SUBCOMMANDS: [&str; 14] = [
+    "new",
+    "init",
+    "lock",
+    "pin",
+    "build",
+    "bake",
+    "rebuild",
+    "measure",
+    "variants",
+    "report",
+    "explain",
+    "tour",
+    "compare",
+    "completions",
+];
+
+/// How `shell`'s completion script offers `command` after `dockwright`.
+fn offer(shell: &str, command: &str) -> String {
+    match shell {
+        "bash" => format!("dockwright,{command})"),
+        "zsh" => format!("'{command}:"),
+        "fish" => format!("-a \"{command}\""),
+        "powershell" => format!("'dockwright;{command}'"),
+        _ => unreachable!("no test of {shell}"),
+    }
+}
+
+#[test]
+fn completions_prints_each_shells_script_naming_every_subcommand() {
+    let tmp = tempdir();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let output = run(tmp.path(), &["completions", shell]);
+        assert_success(&output);
+        assert_eq!(stderr(&output), "", "{shell}");
+        let script = stdout(&output);
+        for command in SUBCOMMANDS {
+            let wanted = offer(shell, command);
+            assert!(script.contains(&wanted), "{shell} lacks `{wanted}`");
+        }
+    }
+}
+
+#[test]
+fn the_bash_completion_script_is_valid_bash() {
+    let tmp = tempdir();
+    let output = run(tmp.path(), &["completions", "bash"]);
+    assert_success(&output);
+    let script = tmp.path().join("dockwright.bash");
+    fs::write(&script, &output.stdout).unwrap();
+    let checked = Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(checked.status.success(), "{}", stderr(&checked));
+}
+
+#[test]
+fn completions_refuses_an_unknown_shell() {
+    let tmp = tempdir();
+    let output = run(tmp.path(), &["completions", "tcsh"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("possible values: bash"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(stdout(&output), "");
+}
+
+// ---------------------------------------------------------------------------
+// --quiet and --verbose
+
+/// A stand-in client whose builds print one line of output, as BuildKit's
+/// plain progress would, and make the image `image inspect` finds.
+fn chatty_client(dir: &Path) -> PathBuf {
+    fake_client(
+        dir,
+        r#"build) echo '#5 [2/2] RUN echo said-by-the-build'
+    while [ $# -gt 0 ]; do
+        if [ "$1" = --iidfile ]; then echo sha256:0 > "$2"; fi
+        shift
+    done ;;"#,
+    )
+}
+
+/// `dockwright build --json minimal-final` with `flags`, through `client`.
+fn build_with(project: &Path, client: &Path, flags: &[&str]) -> Output {
+    let mut args = flags.to_vec();
+    args.extend(["build", "--json", "minimal-final"]);
+    let output = with_client(project, client, &args).output().unwrap();
+    assert_success(&output);
+    output
+}
+
+/// What `build --json` printed, less the times, which differ run to run.
+fn results_without_times(output: &Output) -> serde_json::Value {
+    let mut results: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    for variant in results.as_array_mut().unwrap() {
+        variant.as_object_mut().unwrap().remove("seconds");
+    }
+    results
+}
+
+#[test]
+fn quiet_leaves_stderr_to_errors_and_warnings_and_stdout_as_it_was() {
+    let tmp = tempdir();
+    let client = chatty_client(tmp.path());
+    let project = project(tmp.path());
+    let usual = build_with(&project, &client, &[]);
+    assert!(
+        stderr(&usual).contains("variant(s) of `proj` with"),
+        "{}",
+        stderr(&usual)
+    );
+    for flag in ["-q", "--quiet"] {
+        let quiet = build_with(&project, &client, &[flag]);
+        assert_eq!(stderr(&quiet), "", "{flag}");
+        assert_eq!(results_without_times(&quiet), results_without_times(&usual));
+    }
+    // An error is still said, after the subcommand as before it.
+    let output = run(tmp.path(), &["variants", "--quiet", "--project", "nowhere"]);
+    let message = assert_usage_error(&output);
+    assert!(message.contains("no dockwright.toml"), "{message}");
+}
+
+#[test]
+fn verbose_shows_the_build_output_that_the_log_keeps() {
+    let tmp = tempdir();
+    let client = chatty_client(tmp.path());
+    let project = project(tmp.path());
+    let line = "#5 [2/2] RUN echo said-by-the-build";
+    let usual = build_with(&project, &client, &[]);
+    assert!(!stderr(&usual).contains(line), "{}", stderr(&usual));
+    for flag in ["-v", "--verbose"] {
+        let verbose = build_with(&project, &client, &[flag]);
+        let err = stderr(&verbose);
+        assert!(err.lines().any(|l| l == line), "{flag}:\n{err}");
+        assert!(err.contains("variant(s) of `proj` with"), "{err}");
+        assert_eq!(
+            results_without_times(&verbose),
+            results_without_times(&usual)
+        );
+        let log = &results_without_times(&verbose)[0]["log"];
+        assert!(read(log.as_str().unwrap()).contains(line), "{log}");
+    }
+}
+
+#[test]
+fn quiet_and_verbose_refuse_each_other() {
+    let tmp = tempdir();
+    for args in [
+        ["-q", "variants", "-v"],
+        ["variants", "--verbose", "--quiet"],
+    ] {
+        let output = run(tmp.path(), &args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output).contains("'--quiet' cannot be used with '--verbose'"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert_eq!(stdout(&output), "");
+    }
+}
+
+// ---------------------------------------------------------------------------
 // bake
 
 /// The bake file's text, checked to hold every variant of `profile` as a
@@ -1901,5 +2082,98 @@ fn pin_refuses_an_unknown_image_and_a_missing_project() {
         stderr(&output).contains("no dockwright.toml"),
         "{}",
         stderr(&output)
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Finding the project from inside it
+
+#[test]
+fn variants_from_a_folder_inside_the_project_finds_the_project_above() {
+    let tmp = tempdir();
+    let dir = new_project(tmp.path(), "found", &["--yes", "--profile", "size"]);
+    let at_root = run(&dir, &["variants", "--json"]);
+    assert_success(&at_root);
+    let deeper = dir.join("static/css");
+    fs::create_dir_all(&deeper).unwrap();
+    for inside in [dir.join("dockerfiles"), deeper] {
+        let output = run(&inside, &["variants", "--json"]);
+        assert_success(&output);
+        assert_eq!(stdout(&output), stdout(&at_root), "{}", inside.display());
+    }
+}
+
+#[test]
+fn an_explicit_project_is_that_directory_and_no_other() {
+    let tmp = tempdir();
+    let dir = new_project(tmp.path(), "exact", &["--yes", "--profile", "size"]);
+    let output = run(&dir.join("dockerfiles"), &["variants", "--project", "."]);
+    let message = assert_usage_error(&output);
+    assert_eq!(message, "no dockwright.toml in `.`");
+}
+
+#[test]
+fn pin_remove_from_a_subfolder_edits_the_projects_dockwright_toml() {
+    let tmp = tempdir();
+    let dir = new_project(tmp.path(), "pinned", &["--yes", "--profile", "size"]);
+    let settings = dir.join("dockwright.toml");
+    let original = read(&settings);
+    let digest = format!("sha256:{}", "b".repeat(64));
+    let pinned = original.replace(
+        "slim = \"python:3.13-slim\"",
+        &format!("slim = \"python:3.13-slim@{digest}\""),
+    );
+    assert_ne!(pinned, original);
+    write(&settings, &pinned);
+    let inside = dir.join("dockerfiles");
+    let output = run(&inside, &["pin", "--remove"]);
+    assert_success(&output);
+    assert_eq!(read(&settings), original);
+    assert!(!inside.join("dockwright.toml").exists());
+}
+
+#[test]
+fn outside_any_project_the_error_names_where_the_search_started() {
+    let tmp = tempdir();
+    let here = tmp.path().canonicalize().unwrap();
+    let output = run(&here, &["variants"]);
+    let message = assert_usage_error(&output);
+    assert_eq!(
+        message,
+        format!(
+            "no dockwright.toml in `{}` or any directory above it",
+            here.display()
+        )
+    );
+    assert!(
+        stderr(&output)
+            .contains("help: run this inside a dockwright project, pass `--project DIR`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// A project above the ceiling, as a stray dockwright.toml in /tmp would
+/// be, is not found: the search ends with the error, not in that project.
+#[test]
+fn the_search_does_not_go_up_into_a_ceiling_directory() {
+    let tmp = tempdir();
+    let above = new_project(tmp.path(), "above", &["--yes", "--profile", "size"])
+        .canonicalize()
+        .unwrap();
+    let empty = above.join("empty");
+    fs::create_dir(&empty).unwrap();
+    // Below the tests' usual ceiling, the project above is found...
+    assert_success(&run(&empty, &["variants"]));
+    // ...and not with the ceiling between them.
+    let output = dockwright(&empty)
+        .arg("variants")
+        .env("DOCKWRIGHT_CEILING_DIRECTORIES", &above)
+        .output()
+        .unwrap();
+    let message = assert_usage_error(&output);
+    assert!(
+        message.starts_with(&format!("no dockwright.toml in `{}`", empty.display())),
+        "{message}"
     );
 }

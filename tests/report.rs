@@ -356,6 +356,65 @@ fn piped_output_keeps_the_bars_without_colour() {
     assert!(uv.contains(BARS), "{uv}");
 }
 
+/// `dockwright report ARGS` into a pipe, in a project with a saved run,
+/// with `env` set and the other colour variables unset.
+fn piped_report(args: &[&str], env: &[(&str, &str)]) -> String {
+    let tmp = tempdir();
+    save(
+        tmp.path(),
+        "2026-03-21T14-02-11Z.json",
+        &saved_run("demo", "2026-03-21T14:02:11Z"),
+    );
+    let mut command = dockwright(tmp.path());
+    command
+        .arg("report")
+        .args(args)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().unwrap();
+    assert_success(&output);
+    stdout(&output)
+}
+
+#[test]
+fn color_always_colours_a_pipe_and_never_wins_over_clicolor_force() {
+    let always = piped_report(&["--color", "always"], &[("NO_COLOR", "1")]);
+    assert!(always.contains("\x1b["), "not coloured:\n{always}");
+    let never = piped_report(&["--color", "never"], &[("CLICOLOR_FORCE", "1")]);
+    assert!(!never.contains('\x1b'), "coloured:\n{never}");
+    assert_eq!(console::strip_ansi_codes(&always), never);
+}
+
+#[test]
+fn color_auto_keeps_the_environment_rules_where_an_empty_no_color_refuses_nothing() {
+    let forced = [("CLICOLOR_FORCE", "1"), ("NO_COLOR", "")];
+    let coloured = piped_report(&["--color", "auto"], &forced);
+    assert!(coloured.contains("\x1b["), "not coloured:\n{coloured}");
+    let refused = [("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")];
+    let plain = piped_report(&["--color", "auto"], &refused);
+    assert!(!plain.contains('\x1b'), "coloured:\n{plain}");
+}
+
+#[test]
+fn color_is_a_flag_of_every_subcommand_and_colours_errors_too() {
+    let tmp = tempdir();
+    let output = dockwright(tmp.path())
+        .args(["report", "--run", "missing.json", "--color=always"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("\x1b["), "not coloured:\n{err}");
+    assert!(
+        console::strip_ansi_codes(&err).starts_with("error: "),
+        "{err}"
+    );
+}
+
 #[test]
 fn an_html_report_through_a_symlink_keeps_the_link() {
     let tmp = tempdir();

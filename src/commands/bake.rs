@@ -1,10 +1,11 @@
 //! `dockwright bake`: write the ladder as `docker-bake.hcl`, for `docker
 //! buildx bake` to build on any builder.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap::{Args, ValueEnum};
 
+use crate::args::ProjectArgs;
 use crate::bake::{self, Bake, Options};
 use crate::catalogue::Catalogue;
 use crate::error::{exit, warn, UserError};
@@ -25,9 +26,8 @@ Example, the ladder for two platforms on a team's builder, its cache in a regist
   dockwright bake --platform linux/amd64,linux/arm64 --cache-ref registry.example/team/hello-cache
   docker buildx bake --builder team --push")]
 pub struct BakeArgs {
-    /// The project directory
-    #[arg(long, default_value = ".")]
-    project: PathBuf,
+    #[command(flatten)]
+    project: ProjectArgs,
     /// Give the targets the base images of `[base-sets.NAME]` in dockwright.toml instead of `[images]`
     #[arg(long, value_name = "NAME")]
     base_set: Option<String>,
@@ -57,7 +57,7 @@ enum Form {
 
 pub fn bake(args: BakeArgs) -> anyhow::Result<i32> {
     let project = Project::open(
-        &args.project,
+        &args.project.dir()?,
         Selection::Build(&[]),
         args.base_set.as_deref(),
     )?;

@@ -2,10 +2,10 @@
 //! --baseline NAME` to measure later runs against.
 
 use std::fs;
-use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use crate::args::ProjectArgs;
 use crate::atomic;
 use crate::error::{exit, UserError, WriteFailed};
 use crate::results::{self, baselines, baselines_dir, find, id, latest, saved_runs, Run};
@@ -15,9 +15,6 @@ use crate::ui;
 pub struct BaselineArgs {
     #[command(subcommand)]
     command: BaselineCommand,
-    /// The project directory
-    #[arg(long, default_value = ".", global = true)]
-    project: PathBuf,
 }
 
 #[derive(Subcommand, Debug)]
@@ -29,15 +26,22 @@ enum BaselineCommand {
         /// The run to keep, as a results file or a run id [default: the newest]
         #[arg(long, value_name = "RUN")]
         run: Option<String>,
+        #[command(flatten)]
+        project: ProjectArgs,
     },
     /// List the saved baselines, each with the run it holds
-    List,
+    List {
+        #[command(flatten)]
+        project: ProjectArgs,
+    },
 }
 
 pub fn baseline(args: BaselineArgs) -> anyhow::Result<i32> {
     match args.command {
-        BaselineCommand::Save { name, run } => save(&args.project, &name, run.as_deref()),
-        BaselineCommand::List => list(&args.project),
+        BaselineCommand::Save { name, run, project } => {
+            save(&project.runs_dir(), &name, run.as_deref())
+        }
+        BaselineCommand::List { project } => list(&project.runs_dir()),
     }
 }
 

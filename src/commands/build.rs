@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use crate::args::{prepare, EngineArgs, OutputArgs};
+use crate::args::{prepare, EngineArgs, OutputArgs, ProjectArgs};
 use crate::build_runner::{log_tail, BuildRunner, Log};
 use crate::engine::System;
 use crate::error::exit;
@@ -18,9 +18,8 @@ use crate::ui;
 pub struct BuildArgs {
     /// Variants to build, in ladder order whatever the order given [default: all]
     variants: Vec<String>,
-    /// The project directory
-    #[arg(long, default_value = ".")]
-    project: PathBuf,
+    #[command(flatten)]
+    project: ProjectArgs,
     #[command(flatten)]
     engine: EngineArgs,
     /// Build without the engine's layer cache
@@ -46,7 +45,7 @@ struct Built {
 }
 
 pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
-    let (project, engine) = prepare(&args.project, &args.variants, &args.engine)?;
+    let (project, engine) = prepare(&args.project.dir()?, &args.variants, &args.engine)?;
     let logs = results::state_subdir(&project.dir, &["logs"])?;
     let mut build_runner = BuildRunner::new(&engine, &System);
     let mut results = Vec::new();
@@ -62,7 +61,7 @@ pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
             log: None,
         };
         if let Some(why) = build_runner.missing_base(rung)? {
-            ui::note(&format!("{}: skipped: {why}", rung.name));
+            ui::alert(&format!("{}: skipped: {why}", rung.name));
             built.reason = Some(why);
             results.push(built);
             continue;
@@ -78,12 +77,12 @@ pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
             built.image_bytes = Some(engine.image_size(&System, &rung.tag)?);
         } else if let Some(problem) = timed.problem {
             built.status = Status::Failed;
-            ui::note(&format!("{}: {problem}", rung.name));
+            ui::alert(&format!("{}: {problem}", rung.name));
             built.reason = Some(problem);
         } else {
             built.status = Status::Failed;
             let tail = log_tail(&log_path, 8);
-            ui::note(&tail);
+            ui::alert(&tail);
             built.reason = Some(format!("the build failed; the end of its log:\n{tail}"));
         }
         built.log = Some(log_path);

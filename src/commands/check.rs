@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use crate::args::EngineArgs;
+use crate::args::{EngineArgs, ProjectArgs};
 use crate::budgets::{self, render, Budgets, Judged};
 use crate::commands::measure::measure_selected;
 use crate::config::Config;
@@ -32,9 +32,8 @@ that file.
 Exit codes: 0 all budgets hold, 3 a budget is broken, 1 a build failed, 2 usage or environment \
 error.")]
 pub struct CheckArgs {
-    /// The project directory
-    #[arg(long, default_value = ".")]
-    project: PathBuf,
+    #[command(flatten)]
+    project: ProjectArgs,
     /// Judge a saved run instead of measuring: `latest`, or a file in .dockwright/runs/
     #[arg(long, value_name = "RUN")]
     run: Option<String>,
@@ -61,7 +60,8 @@ enum CheckFormat {
 }
 
 pub fn check(args: CheckArgs) -> anyhow::Result<i32> {
-    let config = Config::load(&args.project)?;
+    let dir = args.project.dir()?;
+    let config = Config::load(&dir)?;
     let budgets = config.budgets().map_err(UserError::new)?;
     if budgets.is_empty() {
         return Err(UserError::new("dockwright.toml sets no budgets, so there is nothing to check")
@@ -82,11 +82,11 @@ pub fn check(args: CheckArgs) -> anyhow::Result<i32> {
     }
     let (run, path, measured_code) = match args.run.as_deref() {
         Some("latest") => {
-            let (path, run) = results::latest(&args.project)?;
+            let (path, run) = results::latest(&dir)?;
             (run, path, exit::OK)
         }
         Some(file) => (Run::load(Path::new(file))?, PathBuf::from(file), exit::OK),
-        None => measure(&args, &budgets)?,
+        None => measure(&args, &dir, &budgets)?,
     };
     let judged = budgets::judge(&budgets, &run);
     let shown = path.display().to_string();
@@ -106,8 +106,8 @@ pub fn check(args: CheckArgs) -> anyhow::Result<i32> {
 
 /// Measures what the budgets need: the recommended variant, the variants
 /// that have budgets of their own, and the baseline for ratios.
-fn measure(args: &CheckArgs, budgets: &Budgets) -> anyhow::Result<(Run, PathBuf, i32)> {
-    let all = Project::open(&args.project, Selection::Nothing, args.engine.base_set())?;
+fn measure(args: &CheckArgs, dir: &Path, budgets: &Budgets) -> anyhow::Result<(Run, PathBuf, i32)> {
+    let all = Project::open(dir, Selection::Nothing, args.engine.base_set())?;
     let names: Vec<String> = all
         .ladder
         .rungs
@@ -119,11 +119,7 @@ fn measure(args: &CheckArgs, budgets: &Budgets) -> anyhow::Result<(Run, PathBuf,
         })
         .map(|rung| rung.name.clone())
         .collect();
-    let project = Project::open(
-        &args.project,
-        Selection::Build(&names),
-        args.engine.base_set(),
-    )?;
+    let project = Project::open(dir, Selection::Build(&names), args.engine.base_set())?;
     let engine = args.engine.start(&project)?;
     let measured = measure_selected(&project, &engine, args.runs as usize, !args.no_pull)?;
     ui::note(&format!("Saved in {}", measured.results.display()));
@@ -135,7 +131,7 @@ fn measure(args: &CheckArgs, budgets: &Budgets) -> anyhow::Result<(Run, PathBuf,
 fn tell_ci(judged: &[Judged]) {
     if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
         for line in render::github_errors(judged) {
-            ui::note(&line);
+            ui::alert(&line);
         }
     }
     let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {

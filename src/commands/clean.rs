@@ -1,12 +1,11 @@
 //! `dockwright clean`: remove what dockwright made for this project, and
 //! nothing else.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
 
-use crate::args::{EngineArgs, OutputArgs};
+use crate::args::{EngineArgs, OutputArgs, ProjectArgs};
 use crate::clean::{self, Item, Kind};
 use crate::config::Config;
 use crate::engine::System;
@@ -22,9 +21,8 @@ newest run and every baseline are kept. Images of other projects, and any image 
 label, are never touched. Build-cache mounts are not removed: dockwright's Dockerfiles do not \
 give them ids of their own yet, so they cannot be told from other projects' mounts.")]
 pub struct CleanArgs {
-    /// The project directory
-    #[arg(long, default_value = ".")]
-    project: PathBuf,
+    #[command(flatten)]
+    project: ProjectArgs,
     /// List what would go, and the space it frees, without removing anything
     #[arg(long)]
     dry_run: bool,
@@ -38,8 +36,9 @@ pub struct CleanArgs {
 }
 
 pub fn clean(args: CleanArgs) -> anyhow::Result<i32> {
-    let config = Config::load(&args.project)?;
-    let dir = args.project.canonicalize()?;
+    let project = args.project.dir()?;
+    let config = Config::load(&project)?;
+    let dir = project.canonicalize()?;
     let engine = args.engine.detect(&System, false, &config.engine)?;
     let items = clean::plan(
         &engine,

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use crate::args::ProjectArgs;
 use crate::compare::{self, Comparison, Format};
 use crate::error::{exit, UserError};
 use crate::results::{self, find, id, runs_dir, Run};
@@ -24,9 +25,8 @@ pub struct CompareArgs {
     run_a: Option<String>,
     /// The run to compare with, as a results file or a run id [default: the newest]
     run_b: Option<String>,
-    /// The project directory, whose .dockwright/runs/ holds the runs
-    #[arg(long, default_value = ".")]
-    project: PathBuf,
+    #[command(flatten)]
+    project: ProjectArgs,
     /// How to print the comparison
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -41,16 +41,17 @@ pub struct CompareArgs {
 }
 
 pub fn compare(args: CompareArgs) -> anyhow::Result<i32> {
-    let saved = results::saved_runs(&args.project);
+    let dir = args.project.runs_dir();
+    let saved = results::saved_runs(&dir);
     let (a, b) = match (&args.baseline, &args.run_a, &args.run_b) {
         (Some(name), run, _) => (
-            results::baseline(&args.project, name)?,
+            results::baseline(&dir, name)?,
             match run {
-                Some(b) => find(&args.project, &saved, b)?,
-                None => newest(&args.project, &saved, 1)?,
+                Some(b) => find(&dir, &saved, b)?,
+                None => newest(&dir, &saved, 1)?,
             },
         ),
-        (None, run_a, run_b) => runs(&args.project, &saved, run_a, run_b)?,
+        (None, run_a, run_b) => runs(&dir, &saved, run_a, run_b)?,
     };
     let (run_a, run_b) = (Run::load(&a)?, Run::load(&b)?);
     let comparison = Comparison::new(&a, &run_a, &b, &run_b);
@@ -63,7 +64,7 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<i32> {
         ui::note("No regression: nothing got larger or slower by more than the noise.");
         return Ok(exit::OK);
     }
-    ui::note(&format!(
+    ui::alert(&format!(
         "{} regression(s) from {} to {}: {}",
         regressions.len(),
         comparison.a.id,

@@ -1,11 +1,9 @@
 //! `dockwright doctor`: one line per check of what builds and measurements
 //! need here, ✓ or ✗, each ✗ with its fix.
 
-use std::path::PathBuf;
-
 use clap::Args;
 
-use crate::args::{EngineArgs, OutputArgs};
+use crate::args::{EngineArgs, OutputArgs, ProjectArgs};
 use crate::doctor::{self, Outcome};
 use crate::engine::System;
 use crate::error::exit;
@@ -19,9 +17,8 @@ the variants read (here or pullable), PyPI over HTTPS from a container of the sl
 (a proxy that re-signs TLS shows here), free disk under the engine's data root, and hadolint \
 (optional). Nothing is changed. Exits 1 when a check fails.")]
 pub struct DoctorArgs {
-    /// The project directory
-    #[arg(long, default_value = ".")]
-    project: PathBuf,
+    #[command(flatten)]
+    project: ProjectArgs,
     #[command(flatten)]
     engine: EngineArgs,
     #[command(flatten)]
@@ -29,7 +26,7 @@ pub struct DoctorArgs {
 }
 
 pub fn doctor(args: DoctorArgs) -> anyhow::Result<i32> {
-    let checks = doctor::run(&args.project, &args.engine, &System);
+    let checks = doctor::run(&args.project.runs_dir(), &args.engine, &System);
     let failed = checks.iter().filter(|c| c.outcome == Outcome::Fail).count();
     if args.output.json() {
         ui::print(&serde_json::to_string_pretty(&checks)?)?;

@@ -1,11 +1,9 @@
 //! `dockwright explain`: what a step of the ladder changes and why, or the
 //! whole ladder at a glance.
 
-use std::path::PathBuf;
-
 use clap::Args;
 
-use crate::args::OutputArgs;
+use crate::args::{OutputArgs, ProjectArgs};
 use crate::error::exit;
 use crate::explain::{self, Explainer};
 use crate::project::{Project, Selection};
@@ -21,15 +19,14 @@ image size and app-edit rebuild. The explanations come from scaffolds/variants/N
 pub struct ExplainArgs {
     /// The variant to explain [default: list the whole ladder]
     variant: Option<String>,
-    /// The project directory
-    #[arg(long, default_value = ".")]
-    project: PathBuf,
+    #[command(flatten)]
+    project: ProjectArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
 
 pub fn explain(args: ExplainArgs) -> anyhow::Result<i32> {
-    let project = Project::open(&args.project, Selection::Nothing, None)?.with_newest_run();
+    let project = Project::open(&args.project.dir()?, Selection::Nothing, None)?.with_newest_run();
     let explainer = Explainer::new(&project)?;
     let printed = match &args.variant {
         Some(name) => {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::args::EngineArgs;
+use crate::args::{EngineArgs, ProjectArgs};
 use crate::build_runner::{BuildRunner, Log};
 use crate::catalogue::Catalogue;
 use crate::config::{self, Config};
@@ -20,15 +20,14 @@ use crate::ui;
 
 #[derive(Args, Debug)]
 pub struct LockArgs {
-    /// The project directory
-    #[arg(long, default_value = ".")]
-    project: PathBuf,
+    #[command(flatten)]
+    project: ProjectArgs,
     #[command(flatten)]
     engine: EngineArgs,
 }
 
 pub fn lock(args: LockArgs) -> anyhow::Result<i32> {
-    let locked = lock_project(&args.project, &args.engine)?;
+    let locked = lock_project(&args.project.dir()?, &args.engine)?;
     ui::print(&locked)?;
     Ok(exit::OK)
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::args::{prepare, EngineArgs, OutputArgs};
+use crate::args::{prepare, EngineArgs, OutputArgs, ProjectArgs};
 use crate::engine::{Engine, System};
 use crate::interrupt::Hold;
 use crate::measure::{EditKind, Measurement, Options};
@@ -24,9 +24,8 @@ after every variant in .dockwright/runs/; `dockwright report` shows them again."
 pub struct MeasureArgs {
     /// Variants to measure [default: all, in ladder order]
     variants: Vec<String>,
-    /// The project directory
-    #[arg(long, default_value = ".")]
-    project: PathBuf,
+    #[command(flatten)]
+    project: ProjectArgs,
     #[command(flatten)]
     engine: EngineArgs,
     /// How many times to repeat each warm rebuild (median, min and max are reported)
@@ -40,7 +39,7 @@ pub struct MeasureArgs {
 }
 
 pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
-    let (project, engine) = prepare(&args.project, &args.variants, &args.engine)?;
+    let (project, engine) = prepare(&args.project.dir()?, &args.variants, &args.engine)?;
     let measured = measure_selected(&project, &engine, args.runs as usize, !args.no_pull)?;
     if args.output.json() {
         ui::print(&report::render(&measured.run, Format::Json)?)?;

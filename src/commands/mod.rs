@@ -6,6 +6,7 @@ pub mod build;
 pub mod check;
 pub mod clean;
 pub mod compare;
+pub mod completions;
 pub mod doctor;
 pub mod explain;
 pub mod lock;

@@ -3,13 +3,13 @@
 //! registry now, so that every later build uses exactly that image.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap::builder::PossibleValuesParser;
 use clap::Args;
 use serde::Serialize;
 
-use crate::args::{EngineArgs, OutputArgs};
+use crate::args::{EngineArgs, OutputArgs, ProjectArgs};
 use crate::atomic;
 use crate::config::{self, Role};
 use crate::engine::{reference, System};
@@ -28,9 +28,8 @@ pub struct PinArgs {
     /// Drop the digests instead, so that builds follow the tags again
     #[arg(long)]
     remove: bool,
-    /// The project directory
-    #[arg(long, default_value = ".")]
-    project: PathBuf,
+    #[command(flatten)]
+    project: ProjectArgs,
     #[command(flatten)]
     engine: EngineArgs,
     #[command(flatten)]
@@ -48,7 +47,11 @@ struct Row<'a> {
 }
 
 pub fn pin(args: PinArgs) -> anyhow::Result<i32> {
-    let project = Project::open(&args.project, Selection::Nothing, args.engine.base_set())?;
+    let project = Project::open(
+        &args.project.dir()?,
+        Selection::Nothing,
+        args.engine.base_set(),
+    )?;
     let roles = chosen_roles(&project, &args.images)?;
     let images = project.config.images(args.engine.base_set())?;
     let settings = |role: Role| {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use crate::args::{prepare, EngineArgs, OutputArgs};
+use crate::args::{prepare, EngineArgs, OutputArgs, ProjectArgs};
 use crate::build_runner::{BuildRunner, Log};
 use crate::engine::System;
 use crate::error::exit;
@@ -25,9 +25,8 @@ edit is undone byte for byte after the build, also when it fails and on Ctrl-C."
 pub struct RebuildArgs {
     /// Variants to rebuild [default: all, in ladder order]
     variants: Vec<String>,
-    /// The project directory
-    #[arg(long, default_value = ".")]
-    project: PathBuf,
+    #[command(flatten)]
+    project: ProjectArgs,
     #[command(flatten)]
     engine: EngineArgs,
     /// Edit the requirements instead of the app
@@ -76,7 +75,7 @@ impl Rebuilt {
 }
 
 pub fn rebuild(args: RebuildArgs) -> anyhow::Result<i32> {
-    let (project, engine) = prepare(&args.project, &args.variants, &args.engine)?;
+    let (project, engine) = prepare(&args.project.dir()?, &args.variants, &args.engine)?;
     let logs = state_subdir(&project.dir, &["logs"])?;
     let _hold = Hold::new();
     let kind = if args.deps {

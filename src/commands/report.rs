@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use crate::args::ProjectArgs;
 use crate::atomic;
 use crate::error::{exit, UserError};
 use crate::report::{self, Format};
@@ -15,9 +16,8 @@ use crate::ui;
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// The project directory
-    #[arg(long, default_value = ".")]
-    project: PathBuf,
+    #[command(flatten)]
+    project: ProjectArgs,
     /// How to print the run
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -32,7 +32,7 @@ pub struct ReportArgs {
 pub fn report(args: ReportArgs) -> anyhow::Result<i32> {
     let run = match &args.run {
         Some(path) => Run::load(path)?,
-        None => results::latest(&args.project)?.1,
+        None => results::latest(&args.project.runs_dir())?.1,
     };
     match &args.html {
         Some(path) => {

@@ -2,11 +2,9 @@
 //! the step changes and why, its cold build and app-edit rebuild, and the
 //! table so far with what the step did.
 
-use std::path::PathBuf;
-
 use clap::Args;
 
-use crate::args::EngineArgs;
+use crate::args::{EngineArgs, ProjectArgs};
 use crate::engine::System;
 use crate::error::{warn, UserError};
 use crate::explain::{self, Explainer};
@@ -28,9 +26,8 @@ far with what the step changed against the one before. The tour waits for Enter 
 unless --yes is given. Results are saved after every step in .dockwright/runs/, so Ctrl-C \
 keeps the finished steps; `dockwright tour --from N --reuse` picks up from there.")]
 pub struct TourArgs {
-    /// The project directory
-    #[arg(long, default_value = ".")]
-    project: PathBuf,
+    #[command(flatten)]
+    project: ProjectArgs,
     #[command(flatten)]
     engine: EngineArgs,
     /// Start at step N (the baseline is step 0, as `dockwright variants` counts)
@@ -52,7 +49,11 @@ pub struct TourArgs {
 
 pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
     let interactive = interactive(args.yes)?;
-    let project = Project::open(&args.project, Selection::Build(&[]), args.engine.base_set())?;
+    let project = Project::open(
+        &args.project.dir()?,
+        Selection::Build(&[]),
+        args.engine.base_set(),
+    )?;
     let saved = results::readable_runs(&project.dir);
     let project = project.with_latest(saved.first());
     check_steps(&project, &args)?;

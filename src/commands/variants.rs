@@ -1,11 +1,9 @@
 //! `dockwright variants`: the project's ladder, each step with its reason.
 
-use std::path::PathBuf;
-
 use clap::Args;
 use serde::Serialize;
 
-use crate::args::OutputArgs;
+use crate::args::{OutputArgs, ProjectArgs};
 use crate::error::exit;
 use crate::explain;
 use crate::project::{Project, Selection};
@@ -13,9 +11,8 @@ use crate::ui;
 
 #[derive(Args, Debug)]
 pub struct VariantsArgs {
-    /// The project directory
-    #[arg(long, default_value = ".")]
-    project: PathBuf,
+    #[command(flatten)]
+    project: ProjectArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -31,7 +28,7 @@ struct Row<'a> {
 }
 
 pub fn variants(args: VariantsArgs) -> anyhow::Result<i32> {
-    let project = Project::open(&args.project, Selection::Nothing, None)?;
+    let project = Project::open(&args.project.dir()?, Selection::Nothing, None)?;
     let rows: Vec<(Row, &str)> = project
         .ladder
         .rungs

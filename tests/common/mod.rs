@@ -18,11 +18,21 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_dockwright");
 pub const PROFILES: [&str; 5] = ["size", "speed", "balanced", "article", "all"];
 pub const PRESETS: [&str; 2] = ["article", "minimal"];
 
+/// What the tests set DOCKWRIGHT_CEILING_DIRECTORIES to: the temporary
+/// directory their projects are made in, so that a dockwright.toml left in
+/// it (or above it) by anyone cannot pass for the project of a test that
+/// starts where there is none.
+pub fn ceiling() -> PathBuf {
+    std::env::temp_dir()
+}
+
 /// `dockwright` run in `dir`, with no terminal and no colour, and with
 /// `RUST_BACKTRACE` unset so that a panic would print its telltale note.
+/// The search for a project stops below the temporary directory (`ceiling`).
 pub fn dockwright(dir: &Path) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(BIN);
     cmd.current_dir(dir)
+        .env("DOCKWRIGHT_CEILING_DIRECTORIES", ceiling())
         .env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("RUST_BACKTRACE");
@@ -36,6 +46,7 @@ pub fn run_with_stdout_closed(dir: &Path, args: &[&str]) -> Output {
     drop(reader);
     std::process::Command::new(BIN)
         .current_dir(dir)
+        .env("DOCKWRIGHT_CEILING_DIRECTORIES", ceiling())
         .env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("RUST_BACKTRACE")
@@ -411,6 +422,7 @@ pub fn with_client(project: &Path, client: &Path, args: &[&str]) -> Command {
         .args(args)
         .arg("--engine")
         .arg(client)
+        .env("DOCKWRIGHT_CEILING_DIRECTORIES", ceiling())
         .env("NO_COLOR", "1")
         .env_remove("RUST_BACKTRACE")
         .env_remove("BUILDX_BUILDER")

@@ -8,6 +8,7 @@ mod demo;
 mod engine;
 mod fixtures;
 mod fuzz;
+mod man;
 mod process;
 mod registry;
 mod setup;
@@ -50,6 +51,8 @@ enum Task {
         #[arg(long, default_value_t = 10.0)]
         minutes: f64,
     },
+    /// Write dockwright's man pages, one for the command and one per subcommand, to target/man/
+    Man,
     /// Scaffold a sample project with the release binary and measure its variants
     Demo,
     /// Measure the profiles' recommended variants against docker-init's shape; writes BENCHMARKS.md
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
         Task::Fixtures => engine::ensure().and_then(|engine| fixtures::ensure_all(&engine)),
         Task::Ci => ci::run(),
         Task::Fuzz { minutes } => fuzz::for_minutes(minutes),
+        Task::Man => man::run(),
         Task::Demo => demo::run(),
         Task::Bench { rounds, slow } => bench::run(&bench::Options { rounds, slow }),
     };
