@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 
 use crate::args::{EngineArgs, ProjectArgs};
 use crate::budgets::{self, render, Budgets, Judged};
-use crate::commands::measure::measure_selected;
+use crate::commands::measure::{measure_selected, MeasureFlags};
 use crate::config::Config;
 use crate::error::{exit, warn, UserError};
 use crate::project::{Project, Selection};
@@ -39,12 +39,8 @@ pub struct CheckArgs {
     run: Option<String>,
     #[command(flatten)]
     engine: EngineArgs,
-    /// How many times to repeat each warm rebuild when measuring (the median is judged)
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
-    runs: u32,
-    /// Do not refresh base images from their registry in the cold build
-    #[arg(long)]
-    no_pull: bool,
+    #[command(flatten)]
+    measuring: MeasureFlags,
     /// How to print the verdicts
     #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
     format: CheckFormat,
@@ -121,7 +117,7 @@ fn measure(args: &CheckArgs, dir: &Path, budgets: &Budgets) -> anyhow::Result<(R
         .collect();
     let project = Project::open(dir, Selection::Build(&names), args.engine.base_set())?;
     let engine = args.engine.start(&project)?;
-    let measured = measure_selected(&project, &engine, args.runs as usize, !args.no_pull)?;
+    let measured = measure_selected(&project, &engine, &args.measuring)?;
     ui::note(&format!("Saved in {}", measured.results.display()));
     Ok((measured.run, measured.results, measured.exit_code))
 }

@@ -28,19 +28,26 @@ pub struct MeasureArgs {
     project: ProjectArgs,
     #[command(flatten)]
     engine: EngineArgs,
+    #[command(flatten)]
+    measuring: MeasureFlags,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// How a measurement is made, as `measure` and `check` take it.
+#[derive(Args, Debug)]
+pub struct MeasureFlags {
     /// How many times to repeat each warm rebuild (median, min and max are reported)
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
     runs: u32,
     /// Do not refresh base images from their registry in the cold build
     #[arg(long)]
     no_pull: bool,
-    #[command(flatten)]
-    output: OutputArgs,
 }
 
 pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
     let (project, engine) = prepare(&args.project.dir()?, &args.variants, &args.engine)?;
-    let measured = measure_selected(&project, &engine, args.runs as usize, !args.no_pull)?;
+    let measured = measure_selected(&project, &engine, &args.measuring)?;
     if args.output.json() {
         ui::print(&report::render(&measured.run, Format::Json)?)?;
     } else {
@@ -58,14 +65,12 @@ pub struct Measured {
     pub exit_code: i32,
 }
 
-/// Measures `project`'s selected variants on `engine`, each warm rebuild
-/// `repeats` times, refreshing base images first if `pull`; the run is
-/// saved after every variant.
+/// Measures `project`'s selected variants on `engine` as `flags` say; the
+/// run is saved after every variant.
 pub fn measure_selected(
     project: &Project,
     engine: &Engine,
-    repeats: usize,
-    pull: bool,
+    flags: &MeasureFlags,
 ) -> anyhow::Result<Measured> {
     let config = &project.config;
     // The dependency edit comes after each cold build: a line it cannot make
@@ -78,8 +83,8 @@ pub fn measure_selected(
     )?;
     let _hold = Hold::new();
     let options = Options {
-        repeats,
-        pull,
+        repeats: flags.runs as usize,
+        pull: !flags.no_pull,
         edits: &[EditKind::App, EditKind::Deps],
     };
     let mut measurement = Measurement::start("measure", project, engine, &System, options)?;
