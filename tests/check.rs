@@ -68,6 +68,11 @@ fn budgets_that_hold_exit_0_and_a_broken_one_exits_3() {
         "{}",
         stdout(&holding)
     );
+    assert!(
+        stderr(&holding).contains("Judging the saved run 2026-12-02T081956Z (measured "),
+        "a saved run must not pass for a new measurement: {}",
+        stderr(&holding)
+    );
     let tmp = tempdir();
     let broken = check(&project_with(tmp.path(), BREAKING), &["--format", "json"]);
     assert_eq!(broken.status.code(), Some(3), "{}", stderr(&broken));

@@ -84,6 +84,13 @@ pub fn check(args: CheckArgs) -> anyhow::Result<i32> {
         Some(file) => (Run::load(Path::new(file))?, PathBuf::from(file), exit::OK),
         None => measure(&args, &dir, &budgets)?,
     };
+    if args.run.is_some() {
+        ui::note(&format!(
+            "Judging the saved run {} (measured {}), not a new measurement",
+            results::id(&path),
+            run.date
+        ));
+    }
     let judged = budgets::judge(&budgets, &run);
     let shown = path.display().to_string();
     ui::print(&match args.format {
