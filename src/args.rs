@@ -62,6 +62,11 @@ pub struct EngineArgs {
     /// (`--load`), and the load is timed apart from the build
     #[arg(long, value_name = "NAME", env = "BUILDX_BUILDER")]
     builder: Option<String>,
+    /// The CA bundle (PEM) of a proxy that re-signs HTTPS, for pip and uv to trust while they
+    /// download [default: `[tls] ca_file` in dockwright.toml]. Passed to the builds as the
+    /// BuildKit secret `dockwright-ca`, which no layer keeps
+    #[arg(long, value_name = "FILE", env = "DOCKWRIGHT_CA_FILE")]
+    ca_file: Option<PathBuf>,
 }
 
 impl EngineArgs {
@@ -72,11 +77,19 @@ impl EngineArgs {
             engine,
             base_set: None,
             builder: None,
+            ca_file: None,
         }
     }
 
     pub fn base_set(&self) -> Option<&str> {
         self.base_set.as_deref()
+    }
+
+    /// `--ca-file` (or DOCKWRIGHT_CA_FILE), which wins over `[tls] ca_file`.
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.ca_file
+            .as_deref()
+            .filter(|p| !p.as_os_str().is_empty())
     }
 
     /// Finds the engine: `--engine`, then DOCKWRIGHT_ENGINE, then DOCKER,
@@ -151,7 +164,8 @@ pub fn prepare(
     variants: &[String],
     engine: &EngineArgs,
 ) -> anyhow::Result<(Project, Engine)> {
-    let project = Project::open(dir, Selection::Build(variants), engine.base_set())?;
+    let project = Project::open(dir, Selection::Build(variants), engine.base_set())?
+        .with_ca(engine.ca_file())?;
     let engine = engine.start(&project)?;
     Ok((project, engine))
 }

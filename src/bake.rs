@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 
 use serde::{Serialize, Serializer};
 
+use crate::ca;
 use crate::catalogue::Catalogue;
 use crate::error::{printable, UserError};
 use crate::ladder::Rung;
@@ -62,6 +63,8 @@ struct Target {
     cache_to: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     platforms: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    secret: Vec<String>,
 }
 
 fn as_map<S: Serializer, T: Serialize>(items: &[(String, T)], s: S) -> Result<S::Ok, S::Error> {
@@ -133,6 +136,7 @@ impl Bake {
                 ("platforms", &target.platforms),
                 ("cache-from", &target.cache_from),
                 ("cache-to", &target.cache_to),
+                ("secret", &target.secret),
             ] {
                 if !values.is_empty() {
                     let _ = writeln!(out, "  {key} = {}", list(values));
@@ -203,6 +207,13 @@ fn target(project: &Project, rung: &Rung, options: &Options) -> Target {
         cache_from: cache(""),
         cache_to: cache(",mode=max"),
         platforms: options.platforms.clone(),
+        // As dockwright.toml names it: relative to the project, where bake runs.
+        secret: match &project.config.tls.ca_file {
+            Some(file) if rung.facts.mounts_ca => {
+                vec![format!("id={},src={}", ca::SECRET_ID, file.display())]
+            }
+            _ => Vec::new(),
+        },
     }
 }
 

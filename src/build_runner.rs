@@ -358,6 +358,7 @@ mod tests {
             no_cache: false,
             pull: false,
             iidfile: None,
+            secrets: Vec::new(),
         }
     }
 

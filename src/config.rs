@@ -59,6 +59,48 @@ pub fn find_project(start: &Path) -> Result<PathBuf, UserError> {
     .help(NO_PROJECT_HELP))
 }
 
+/// The tables of dockwright.toml that only a user (or `pin`) writes, which
+/// `init --force` keeps when it renders the file again.
+const HAND_SET: &[&str] = &["base-sets", "engine", "budgets"];
+
+/// `rendered`, a freshly rendered dockwright.toml, with the tables in
+/// [`HAND_SET`] that the `old` file had, as that file wrote them, and its
+/// `[images]` values where they pin the images `rendered` names (`pin`'s
+/// `name@sha256:...`). `rendered` as it is when either does not parse.
+pub fn keep_hand_set(rendered: &str, old: &str) -> String {
+    let (Ok(mut new), Ok(old)) = (
+        rendered.parse::<toml_edit::DocumentMut>(),
+        old.parse::<toml_edit::DocumentMut>(),
+    ) else {
+        return rendered.to_string();
+    };
+    for key in HAND_SET {
+        if let Some(item) = old.get(key) {
+            if new.get(key).is_none() {
+                new.insert(key, item.clone());
+            }
+        }
+    }
+    if let (Some(old_images), Some(new_images)) = (
+        old.get("images").and_then(|i| i.as_table_like()),
+        new.get_mut("images").and_then(|i| i.as_table_like_mut()),
+    ) {
+        for (role, value) in old_images.iter() {
+            let pinned = value.as_str().and_then(|v| v.split_once('@'));
+            let named = new_images
+                .get(role)
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+            if let (Some((name, _)), Some(named)) = (pinned, named) {
+                if name == named {
+                    new_images.insert(role, value.clone());
+                }
+            }
+        }
+    }
+    new.to_string()
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -84,6 +126,25 @@ pub struct Config {
     /// (see `budgets`), read there from this table.
     #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
     pub budgets: toml::Table,
+    #[serde(default, skip_serializing_if = "Tls::is_empty")]
+    pub tls: Tls,
+}
+
+/// How builds trust a proxy that re-signs HTTPS: `[tls]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tls {
+    /// A PEM bundle that pip and uv trust instead of their own roots while
+    /// they download, passed to the builds as the BuildKit secret
+    /// `dockwright-ca`; relative to the project directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Tls {
+    fn is_empty(&self) -> bool {
+        self == &Tls::default()
+    }
 }
 
 /// How the project is built: `[engine]`.
@@ -633,9 +694,38 @@ mod tests {
             "name": "hello", "python": "3.13", "port": 5000, "entry": "app:app", "app_file": "app.py",
             "requirements": "requirements.txt", "install_project": false, "profile": "speed",
             "images": Images::for_python("3.13"),
-            "runtime": Runtime::default(),
+            "runtime": Runtime::default(), "ca_file": null,
             "variants": [{"name": "uv", "dockerfile": "dockerfiles/uv.Dockerfile", "reason": "fast"}],
         })
+    }
+
+    #[test]
+    fn rendering_again_keeps_the_tables_a_user_set_and_the_pins_of_the_same_images() {
+        let path = Path::new("dockwright.toml");
+        let rendered = sample_file();
+        let slim = Images::for_python("3.13").slim;
+        let old = format!(
+            "{}\n[budgets]\nmax_image = \"150 MB\"\n\n[engine]\nbuilder = \"ci\"\n\n[base-sets.mirror]\nslim = \"mirror/python:3.13-slim\"\n",
+            rendered.replace(
+                &format!("slim = \"{slim}\""),
+                &format!("slim = \"{slim}@sha256:{}\"", "a".repeat(64))
+            )
+        );
+        let kept = Config::parse(&keep_hand_set(&rendered, &old), path).unwrap();
+        assert_eq!(kept.budgets["max_image"].as_str(), Some("150 MB"));
+        assert_eq!(kept.engine.builder.as_deref(), Some("ci"));
+        assert!(kept.base_sets.contains_key("mirror"));
+        assert_eq!(
+            kept.images.slim,
+            format!("{slim}@sha256:{}", "a".repeat(64))
+        );
+
+        // A pin of another image (the project moved to another Python) is dropped.
+        let other = old.replace(&slim, "python:3.12-slim");
+        let kept = Config::parse(&keep_hand_set(&rendered, &other), path).unwrap();
+        assert_eq!(kept.images.slim, slim);
+        // An unreadable old file changes nothing.
+        assert_eq!(keep_hand_set(&rendered, "[broken"), rendered);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::ca;
 use crate::config::{Images, Role};
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -19,6 +20,8 @@ pub struct Facts {
     /// A `RUN` installs with `--no-binary`: packages compiled from source,
     /// minutes where wheels take seconds.
     pub compiles_from_source: bool,
+    /// A `RUN` mounts the proxy's CA bundle, the secret `ca::SECRET_ID`.
+    pub mounts_ca: bool,
 }
 
 pub fn facts(text: &str, images: &Images) -> Facts {
@@ -28,6 +31,7 @@ pub fn facts(text: &str, images: &Images) -> Facts {
     let mut bases = Vec::new();
     let mut needs_buildkit = false;
     let mut compiles_from_source = false;
+    let mut mounts_ca = false;
     for line in instructions(text) {
         let mut words = line.split_whitespace();
         let keyword = words.next().unwrap_or_default().to_ascii_uppercase();
@@ -70,6 +74,7 @@ pub fn facts(text: &str, images: &Images) -> Facts {
                 needs_buildkit |= rest.iter().any(|w| w.starts_with("--mount"));
                 compiles_from_source |= rest.iter().any(|w| w.starts_with("--no-binary"));
                 let mounts = rest.iter().filter_map(|w| w.strip_prefix("--mount="));
+                mounts_ca |= mounts.clone().any(mounts_ca_secret);
                 for image in mounts.filter_map(mount_source) {
                     read_image(image, &defaults, &stages, &mut bases);
                 }
@@ -88,7 +93,14 @@ pub fn facts(text: &str, images: &Images) -> Facts {
         bases,
         needs_buildkit,
         compiles_from_source,
+        mounts_ca,
     }
+}
+
+/// Whether a `--mount` option list mounts the CA bundle's secret.
+fn mounts_ca_secret(options: &str) -> bool {
+    let options: Vec<&str> = options.split(',').collect();
+    options.contains(&"type=secret") && options.contains(&format!("id={}", ca::SECRET_ID).as_str())
 }
 
 /// Adds `word` (build arguments resolved) to `bases` when it names an image:
@@ -202,6 +214,22 @@ mod tests {
             &images(),
         );
         assert!(facts.compiles_from_source);
+    }
+
+    #[test]
+    fn a_secret_mount_with_the_ca_id_mounts_the_ca_and_no_other_does() {
+        let with = |mount: &str| {
+            facts(
+                &format!("FROM python:3.13\nRUN --mount={mount} \\\n    pip install flask\n"),
+                &images(),
+            )
+            .mounts_ca
+        };
+        assert!(with("type=secret,id=dockwright-ca"));
+        assert!(with("id=dockwright-ca,type=secret,required=true"));
+        assert!(!with("type=secret,id=npmrc"));
+        assert!(!with("type=cache,id=dockwright-ca"));
+        assert!(!facts("FROM python:3.13\nRUN pip install flask\n", &images()).mounts_ca);
     }
 
     #[test]

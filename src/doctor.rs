@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::args::EngineArgs;
 use crate::build_runner::BuildRunner;
+use crate::ca;
 use crate::config::{self, Config, Role};
 use crate::dockerfile;
 use crate::engine::{BuildKit, Engine, Reach, Runner};
@@ -72,6 +73,31 @@ impl Check {
 pub fn run(dir: &Path, engine_args: &EngineArgs, runner: &dyn Runner) -> Vec<Check> {
     let mut checks = Vec::new();
     let project = project_checks(dir, &mut checks);
+    let setting = project
+        .as_ref()
+        .and_then(|(config, _)| config.tls.ca_file.clone());
+    let ca_file = match ca::resolve(engine_args.ca_file(), setting.as_deref(), dir) {
+        Ok(None) => None,
+        Ok(Some(file)) => {
+            checks.push(Check::ok(
+                "ca bundle",
+                format!(
+                    "`{}`, passed to the builds as the secret `{}`",
+                    file.display(),
+                    ca::SECRET_ID
+                ),
+            ));
+            Some(file)
+        }
+        Err(err) => {
+            checks.push(Check::fail(
+                "ca bundle",
+                err.to_string(),
+                err.help_text().unwrap_or_default().to_string(),
+            ));
+            None
+        }
+    };
     let settings = project
         .as_ref()
         .map(|(config, _)| config.engine.clone())
@@ -87,7 +113,13 @@ pub fn run(dir: &Path, engine_args: &EngineArgs, runner: &dyn Runner) -> Vec<Che
         }
     };
     match &engine {
-        Some(engine) => engine_checks(engine, runner, project.as_ref(), &mut checks),
+        Some(engine) => engine_checks(
+            engine,
+            runner,
+            project.as_ref(),
+            ca_file.as_deref(),
+            &mut checks,
+        ),
         None => {
             for name in [
                 "buildkit",
@@ -165,6 +197,7 @@ fn engine_checks(
     engine: &Engine,
     runner: &dyn Runner,
     project: Option<&(Config, Vec<String>)>,
+    ca_file: Option<&Path>,
     checks: &mut Vec<Check>,
 ) {
     checks.push(match engine.buildkit {
@@ -220,7 +253,7 @@ fn engine_checks(
         if missing.iter().any(|why| why.contains(&format!("`{slim}`"))) {
             Check::skipped("pypi", format!("the slim base image `{slim}` is missing"))
         } else {
-            pypi(engine, runner, &slim)
+            pypi(engine, runner, &slim, ca_file)
         },
     );
     checks.push(disk(engine, runner));
@@ -248,13 +281,19 @@ fn endpoint(engine: &Engine, runner: &dyn Runner) -> Check {
     }
 }
 
-fn pypi(engine: &Engine, runner: &dyn Runner, slim: &str) -> Check {
-    match engine.reaches_pypi(runner, slim) {
-        Ok(Reach::Reached) => Check::ok("pypi", format!("a container of `{slim}` reaches pypi.org over HTTPS")),
+fn pypi(engine: &Engine, runner: &dyn Runner, slim: &str, ca_file: Option<&Path>) -> Check {
+    let trusting = ca_file
+        .map(|file| format!(" trusting the CA bundle `{}`", file.display()))
+        .unwrap_or_default();
+    match engine.reaches_pypi(runner, slim, ca_file) {
+        Ok(Reach::Reached) => Check::ok("pypi", format!("a container of `{slim}`{trusting} reaches pypi.org over HTTPS")),
         Ok(Reach::Certificate(why)) => Check::fail(
             "pypi",
-            format!("a container of `{slim}` cannot verify pypi.org's certificate ({why}): a proxy re-signs HTTPS with a CA the image does not trust, so pip and uv fail inside builds"),
-            "build from base images that carry your proxy's CA bundle and set SSL_CERT_FILE to it (README: \"Behind a proxy that re-signs TLS\")",
+            format!("a container of `{slim}`{trusting} cannot verify pypi.org's certificate ({why}): a proxy re-signs HTTPS with a CA the image does not trust, so pip and uv fail inside builds"),
+            match ca_file {
+                None => format!("set `ca_file` under [tls] in dockwright.toml (or pass --ca-file, or set {}) to your proxy's CA bundle, then `dockwright init --force` to mount it in the Dockerfiles (README: \"Behind a proxy that re-signs TLS\")", ca::ENV),
+                Some(_) => "point the CA setting at the bundle that holds your proxy's CA (appended to the public roots)".to_string(),
+            },
         ),
         Ok(Reach::Unreachable(why)) => Check::fail(
             "pypi",

@@ -43,6 +43,11 @@ impl UserError {
         self.help = Some(help.into());
         self
     }
+
+    /// How to fix it, when the error says.
+    pub fn help_text(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
 }
 
 impl fmt::Display for UserError {

@@ -395,6 +395,7 @@ fn dockwright_toml() -> String {
         "requirements": "requirements.txt", "install_project": false, "profile": "speed",
         "images": Images::for_python("3.13"),
         "runtime": Runtime { writable: vec!["logs".into()], env: [("MODE".to_string(), "prod".to_string())].into() },
+        "ca_file": null,
         "variants": [
             {"name": "naive", "dockerfile": "dockerfiles/naive.Dockerfile", "reason": "baseline"},
             {"name": "uv", "dockerfile": "dockerfiles/uv.Dockerfile", "reason": "fast"},
@@ -923,6 +924,7 @@ fn gitignore_merge() {
                 runtime: Runtime::default(),
                 with_app: false,
                 gitignore_patterns: Vec::new(),
+                ca_file: None,
             };
             let merged = ignore::from_gitignore(dir.path(), &settings);
             prop_assert!(merged.is_ok(), "{merged:?}");

@@ -8,6 +8,7 @@ mod atomic;
 mod bake;
 mod budgets;
 mod build_runner;
+mod ca;
 mod catalogue;
 mod clean;
 mod cli;

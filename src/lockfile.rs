@@ -12,6 +12,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::build_runner::{log_tail, BuildRunner, Log};
+use crate::ca;
 use crate::config::{Config, Images};
 use crate::dockerfile;
 use crate::engine::{BuildSpec, Destination};
@@ -135,14 +136,17 @@ struct Context<'a> {
     images: &'a Images,
     /// The requirements file, as uv's argument.
     source: String,
+    ca: ca::Render,
 }
 
 /// Resolves `inputs` (the first is the file to resolve) with uv inside
 /// `images.slim`, through a throwaway build on `build_runner`'s engine whose
-/// only output is the lock; returns the pins, without a header.
+/// only output is the lock, trusting the proxy CA bundle `ca_file` if
+/// given; returns the pins, without a header.
 pub fn resolve(
     build_runner: &mut BuildRunner,
     images: &Images,
+    ca_file: Option<&Path>,
     inputs: &[Input],
     log: &mut Log,
     log_path: &Path,
@@ -170,6 +174,7 @@ pub fn resolve(
             } else {
                 source.clone()
             },
+            ca: ca::Render::new(ca_file.is_some()),
         },
     )?;
     let dockerfile = work.path().join("lock.Dockerfile");
@@ -196,6 +201,10 @@ pub fn resolve(
         no_cache: true,
         pull: false,
         iidfile: None,
+        secrets: ca_file
+            .map(|file| (ca::SECRET_ID.to_string(), file.to_path_buf()))
+            .into_iter()
+            .collect(),
     };
     let timed = build_runner.build(&spec, log, "lock")?;
     if !timed.ok {
@@ -236,7 +245,7 @@ mod tests {
                 "name": "hello", "python": "3.13", "port": 5000, "entry": "app:app",
                 "app_file": "app.py", "requirements": "requirements.txt", "install_project": false,
                 "profile": "speed", "images": Images::for_python("3.13"),
-                "extra_dependency": "six==1.17.0", "runtime": crate::config::Runtime::default(),
+                "extra_dependency": "six==1.17.0", "runtime": crate::config::Runtime::default(), "ca_file": null,
                 "variants": [{"name": "uv", "dockerfile": "dockerfiles/uv.Dockerfile", "reason": "fast"}],
             }),
         )

@@ -6,11 +6,12 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::ca;
 use crate::catalogue::Catalogue;
 use crate::config::{Config, Images, VariantEntry};
 use crate::dockerfile::{self, Facts};
 use crate::engine::{BuildSpec, Destination};
-use crate::error::UserError;
+use crate::error::{warn, UserError};
 use crate::ladder::{self, Ladder, Place, Rung};
 use crate::results::{self, Run};
 
@@ -36,6 +37,8 @@ pub struct Project {
     pub ladder: Ladder,
     /// When the run the steps' latest results come from was made (RFC 3339).
     pub run_date: Option<String>,
+    /// The proxy's CA bundle the builds pass to the Dockerfiles that mount it.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Project {
@@ -79,7 +82,41 @@ impl Project {
             base_set: base_set.map(str::to_string),
             ladder,
             run_date: None,
+            ca_file: None,
         })
+    }
+
+    /// The project with the proxy's CA bundle its builds pass: `flag`
+    /// (`--ca-file` or DOCKWRIGHT_CA_FILE), else `[tls] ca_file`. A selected
+    /// step whose Dockerfile mounts the bundle when none is set is an error;
+    /// one that does not mount a bundle that is set is warned of.
+    pub fn with_ca(mut self, flag: Option<&Path>) -> anyhow::Result<Project> {
+        self.ca_file = ca::resolve(flag, self.config.tls.ca_file.as_deref(), &self.dir)?;
+        let (mounting, not): (Vec<&Rung>, Vec<&Rung>) = self
+            .ladder
+            .selected()
+            .partition(|rung| rung.facts.mounts_ca);
+        let quoted = |rungs: &[&Rung]| -> Vec<String> {
+            rungs
+                .iter()
+                .map(|rung| format!("`{}`", rung.dockerfile))
+                .collect()
+        };
+        match &self.ca_file {
+            None if !mounting.is_empty() => {
+                let dockerfiles: Vec<String> = mounting.iter().map(|r| r.dockerfile.clone()).collect();
+                return Err(ca::missing(&dockerfiles).into());
+            }
+            Some(_) if !not.is_empty() => warn(&format!(
+                "a CA bundle is set, but {} do{} not mount it (the secret `{}`), so {} downloads will not trust it: `dockwright init --force` renders it into dockwright's Dockerfiles",
+                quoted(&not).join(", "),
+                if not.len() == 1 { "es" } else { "" },
+                ca::SECRET_ID,
+                if not.len() == 1 { "its" } else { "their" },
+            )),
+            _ => {}
+        }
+        Ok(self)
     }
 
     /// The project with each step's latest result taken from `run` (the
@@ -138,6 +175,12 @@ impl Project {
             no_cache,
             pull,
             iidfile: None,
+            secrets: match &self.ca_file {
+                Some(file) if rung.facts.mounts_ca => {
+                    vec![(ca::SECRET_ID.to_string(), file.clone())]
+                }
+                _ => Vec::new(),
+            },
         }
     }
 }

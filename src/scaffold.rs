@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::ca;
 use crate::catalogue::Catalogue;
 use crate::config::{self, Config, Images, Runtime, VariantEntry};
 use crate::error::UserError;
@@ -46,6 +47,9 @@ pub struct Settings {
     pub with_app: bool,
     /// Patterns `.dockerignore` takes from the project's `.gitignore`.
     pub gitignore_patterns: Vec<String>,
+    /// `[tls] ca_file`: the Dockerfiles then mount the bundle where they
+    /// download.
+    pub ca_file: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -53,6 +57,7 @@ struct Context<'a> {
     #[serde(flatten)]
     settings: &'a Settings,
     images: Images,
+    ca: ca::Render,
     user: &'static str,
     uid: u32,
     variants: Vec<VariantEntry>,
@@ -88,6 +93,7 @@ impl Settings {
             runtime: config.runtime.clone(),
             with_app: false,
             gitignore_patterns: Vec::new(),
+            ca_file: config.tls.ca_file.as_ref().map(|p| p.display().to_string()),
         }
     }
 }
@@ -96,6 +102,7 @@ fn context<'a>(settings: &'a Settings, variants: Vec<VariantEntry>) -> Context<'
     Context {
         settings,
         images: Images::for_python(&settings.python),
+        ca: ca::Render::new(settings.ca_file.is_some()),
         user: "appuser",
         uid: 10001,
         recommended: ladder::recommended(&variants)
@@ -284,6 +291,8 @@ mod tests {
             },
             with_app: false,
             gitignore_patterns: Vec::new(),
+            // Behind a proxy: the CA bundle's mounts must survive rendering again too.
+            ca_file: Some("corp-ca.pem".into()),
         }
     }
 

@@ -57,19 +57,43 @@ fn all_profile_adopting_a_package() {
     }
     let tmp = tempdir();
     let proj = tmp.path().join("shop");
-    write(
-        proj.join("shop/__init__.py"),
-        "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n",
-    );
-    write(
-        proj.join("pyproject.toml"),
-        "[project]\nname = \"shop\"\nversion = \"1.0.0\"\ndependencies = [\"flask==3.1.3\", \"gunicorn==23.0.0\"]\n\n[build-system]\nrequires = [\"setuptools>=61\"]\nbuild-backend = \"setuptools.build_meta\"\n",
-    );
+    package_project(&proj);
     assert_success(&run(
         tmp.path(),
         &["init", "shop", "--profile", "all", "--yes"],
     ));
     lint_project(&proj, "the all profile adopting a package");
+}
+
+/// Behind a proxy: the CA bundle's secret mount and variables in every RUN
+/// that downloads, for an adopted package, which also installs itself.
+#[test]
+fn all_profile_adopting_a_package_behind_a_proxy() {
+    if !hadolint_available() {
+        return;
+    }
+    let tmp = tempdir();
+    let proj = tmp.path().join("shop");
+    package_project(&proj);
+    let bundle = tmp.path().join("corp-ca.pem");
+    write(&bundle, PEM);
+    assert_success(&run(
+        tmp.path(),
+        &[
+            "init",
+            "shop",
+            "--profile",
+            "all",
+            "--yes",
+            "--ca-file",
+            bundle.to_str().unwrap(),
+        ],
+    ));
+    assert!(read(proj.join("dockerfiles/uv.Dockerfile")).contains("id=dockwright-ca"));
+    lint_project(
+        &proj,
+        "the all profile adopting a package, with a CA bundle",
+    );
 }
 
 /// `[runtime]` adds a stage, a COPY and an ENV to every variant.

@@ -60,7 +60,8 @@ pub fn bake(args: BakeArgs) -> anyhow::Result<i32> {
         &args.project.dir()?,
         Selection::Build(&[]),
         args.base_set.as_deref(),
-    )?;
+    )?
+    .with_ca(None)?;
     let options = Options {
         platforms: args.platform,
         cache_ref: args.cache_ref,

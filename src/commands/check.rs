@@ -122,7 +122,8 @@ fn measure(args: &CheckArgs, dir: &Path, budgets: &Budgets) -> anyhow::Result<(R
         })
         .map(|rung| rung.name.clone())
         .collect();
-    let project = Project::open(dir, Selection::Build(&names), args.engine.base_set())?;
+    let project = Project::open(dir, Selection::Build(&names), args.engine.base_set())?
+        .with_ca(args.engine.ca_file())?;
     let engine = args.engine.start(&project)?;
     let measured = measure_selected(&project, &engine, &args.measuring)?;
     ui::note(&format!("Saved in {}", measured.results.display()));

@@ -9,6 +9,7 @@ use clap::Args;
 
 use crate::args::{EngineArgs, ProjectArgs};
 use crate::build_runner::{BuildRunner, Log};
+use crate::ca;
 use crate::catalogue::Catalogue;
 use crate::config::{self, Config};
 use crate::engine::System;
@@ -54,6 +55,7 @@ pub fn lock_project(dir: &Path, engine_args: &EngineArgs) -> anyhow::Result<Stri
     };
     let inputs = lockfile::inputs(&dir, &source)?;
     let images = config.images(engine_args.base_set())?;
+    let ca_file = ca::resolve(engine_args.ca_file(), config.tls.ca_file.as_deref(), &dir)?;
     let engine = engine_args.detect(&System, true, &config.engine)?;
     ui::note(&format!(
         "Locking `{source}` inside {} with {}",
@@ -63,7 +65,14 @@ pub fn lock_project(dir: &Path, engine_args: &EngineArgs) -> anyhow::Result<Stri
     let mut build_runner = BuildRunner::new(&engine, &System);
     let log_path = state_subdir(&dir, &["logs"])?.join("lock.log");
     let mut log = Log::create(&log_path)?;
-    let resolved = lockfile::resolve(&mut build_runner, &images, &inputs, &mut log, &log_path)?;
+    let resolved = lockfile::resolve(
+        &mut build_runner,
+        &images,
+        ca_file.as_deref(),
+        &inputs,
+        &mut log,
+        &log_path,
+    )?;
 
     let settings_path = dir.join(config::FILE_NAME);
     let text = fs::read_to_string(&settings_path).map_err(|err| {

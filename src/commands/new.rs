@@ -9,6 +9,7 @@ use clap::Args;
 use crate::adopt::entry::ChosenEntry;
 use crate::adopt::{self, Found};
 use crate::args::EngineArgs;
+use crate::ca;
 use crate::catalogue::{self, Catalogue};
 use crate::commands::lock;
 use crate::config::{self, Config, Runtime};
@@ -24,7 +25,7 @@ use crate::results::STATE_DIR;
 use crate::scaffold::{self, PlannedFile, Settings};
 use crate::ui;
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct ScaffoldArgs {
     /// Project name, used for image tags [default: the directory's name]
     #[arg(long)]
@@ -48,6 +49,10 @@ pub struct ScaffoldArgs {
     /// An environment variable set in every image, as KEY=VALUE. Repeat for more
     #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
     env: Vec<(String, String)>,
+    /// The CA bundle (PEM) of a proxy that re-signs HTTPS: written to `[tls] ca_file`, and the
+    /// Dockerfiles mount it as the BuildKit secret `dockwright-ca` where pip and uv download
+    #[arg(long, value_name = "FILE", env = "DOCKWRIGHT_CA_FILE")]
+    ca_file: Option<PathBuf>,
     /// Ask nothing: take the defaults for every value not given by flag
     #[arg(long, short = 'y')]
     yes: bool,
@@ -124,18 +129,24 @@ pub fn new(args: NewArgs) -> anyhow::Result<i32> {
 
 pub fn init(args: InitArgs) -> anyhow::Result<i32> {
     let (default_name, found) = init_target(&args)?;
+    let existing = Config::load(&args.path).ok();
     let mut settings = settle(
-        &args.scaffold,
+        &kept(&args.scaffold, existing.as_ref()),
         &default_name,
         found.as_ref(),
         args.entry.as_deref(),
     )?;
-    let existing = Config::load(&args.path).ok();
     if args.scaffold.writable.is_empty() && args.scaffold.env.is_empty() {
         // Generating the files again keeps what the project set by hand.
         if let Some(existing) = &existing {
             settings.runtime = existing.runtime.clone();
         }
+    }
+    if settings.ca_file.is_none() {
+        settings.ca_file = existing
+            .as_ref()
+            .and_then(|e| e.tls.ca_file.as_ref())
+            .map(|p| p.display().to_string());
     }
     // The files are generated from the requirements, not from a lock of them.
     let was_locked = existing.and_then(|e| e.project.lock_source);
@@ -166,6 +177,20 @@ pub fn init(args: InitArgs) -> anyhow::Result<i32> {
     }
     announce(verb, &args.path, &settings)?;
     Ok(exit::OK)
+}
+
+/// `args`, with what a flag leaves unsaid taken from the project's
+/// `existing` dockwright.toml: generating its files again keeps its name,
+/// Python, profile and port, rather than asking or taking the defaults.
+fn kept(args: &ScaffoldArgs, existing: Option<&Config>) -> ScaffoldArgs {
+    let mut args = args.clone();
+    if let Some(project) = existing.map(|e| &e.project) {
+        args.name.get_or_insert_with(|| project.name.clone());
+        args.python.get_or_insert_with(|| project.python.clone());
+        args.profile.get_or_insert_with(|| project.profile.clone());
+        args.port.get_or_insert(project.port);
+    }
+    args
 }
 
 /// Checks that `init` may write into its directory, after finishing or
@@ -226,6 +251,13 @@ fn init_target(args: &InitArgs) -> anyhow::Result<(String, Option<Found>)> {
 fn init_files(args: &InitArgs, settings: &Settings) -> anyhow::Result<Vec<PlannedFile>> {
     let mut files = plan(settings)?;
     files.retain(|f| !(f.path == Path::new("README.md") && args.path.join(&f.path).exists()));
+    if let Ok(old) = std::fs::read_to_string(args.path.join(config::FILE_NAME)) {
+        for file in &mut files {
+            if file.path == Path::new(config::FILE_NAME) {
+                file.contents = config::keep_hand_set(&file.contents, &old);
+            }
+        }
+    }
     let clashes = scaffold::existing(&args.path, &files);
     if !clashes.is_empty() && !args.force {
         return Err(UserError::new(format!(
@@ -354,7 +386,23 @@ fn settle(
             env: args.env.iter().cloned().collect(),
         },
         gitignore_patterns: Vec::new(),
+        ca_file: ca_file(args)?,
     })
+}
+
+/// `--ca-file` (or DOCKWRIGHT_CA_FILE), checked, as an absolute path: the
+/// project's builds then read it from wherever they run.
+fn ca_file(args: &ScaffoldArgs) -> anyhow::Result<Option<String>> {
+    let Some(flag) = args
+        .ca_file
+        .as_deref()
+        .filter(|p| !p.as_os_str().is_empty())
+    else {
+        return Ok(None);
+    };
+    let here = std::env::current_dir()?;
+    let path = ca::resolve(Some(flag), None, &here)?.unwrap_or_default();
+    Ok(Some(here.join(path).display().to_string()))
 }
 
 /// The project's name, said when it had to be normalised.

@@ -53,7 +53,8 @@ pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
         &args.project.dir()?,
         Selection::Build(&[]),
         args.engine.base_set(),
-    )?;
+    )?
+    .with_ca(args.engine.ca_file())?;
     let saved = results::readable_runs(&project.dir);
     let project = project.with_latest(saved.first());
     check_steps(&project, &args)?;

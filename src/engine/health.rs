@@ -3,7 +3,11 @@
 //! a container from a base image reaches PyPI over TLS, and the images that
 //! carry a label.
 
+use std::path::Path;
+
 use super::builder::driver_in;
+use crate::ca;
+
 use super::{last_line, BuildKit, Builder, Engine, EngineError, Kind, Runner};
 
 /// How a container's HTTPS request to PyPI went.
@@ -148,9 +152,35 @@ impl Engine {
         }
     }
 
-    /// Whether a container of `image` reaches PyPI over HTTPS.
-    pub fn reaches_pypi(&self, runner: &dyn Runner, image: &str) -> Result<Reach, EngineError> {
-        let mut cmd = self.cmd(["run", "--rm", image, "python3", "-c", PYPI_PROBE]);
+    /// Whether a container of `image` reaches PyPI over HTTPS, trusting the
+    /// proxy's CA bundle `ca_file` as builds do when it is given.
+    pub fn reaches_pypi(
+        &self,
+        runner: &dyn Runner,
+        image: &str,
+        ca_file: Option<&Path>,
+    ) -> Result<Reach, EngineError> {
+        let mut args: Vec<String> = vec!["run".into(), "--rm".into()];
+        if let Some(file) = ca_file {
+            // As the builds see it: the secret's path, and the variable uv reads.
+            args.extend([
+                "--mount".into(),
+                format!(
+                    "type=bind,src={},dst={},ro=true",
+                    file.display(),
+                    ca::TARGET
+                ),
+                "--env".into(),
+                format!("SSL_CERT_FILE={}", ca::TARGET),
+            ]);
+        }
+        args.extend([
+            image.into(),
+            "python3".into(),
+            "-c".into(),
+            PYPI_PROBE.into(),
+        ]);
+        let mut cmd = self.cmd(args);
         cmd.timeout = Some(self.patience.pull());
         let out = self.call(runner, cmd)?;
         let said = out.stdout.lines().find_map(|line| line.strip_prefix(MARK));

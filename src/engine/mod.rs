@@ -284,6 +284,9 @@ impl Engine {
         if let Some(iidfile) = &spec.iidfile {
             args.extend(["--iidfile".into(), iidfile.display().to_string()]);
         }
+        for (id, file) in &spec.secrets {
+            args.extend(["--secret".into(), format!("id={id},src={}", file.display())]);
+        }
         args.push(spec.context.display().to_string());
         let mut cmd = self.cmd(args);
         cmd.env = self.build_env();
@@ -418,6 +421,7 @@ impl Engine {
             no_cache: false,
             pull: true,
             iidfile: None,
+            secrets: Vec::new(),
         });
         cmd.timeout = Some(self.patience.pull());
         let out = self.call(runner, cmd)?;
@@ -525,6 +529,9 @@ pub struct BuildSpec {
     pub pull: bool,
     /// Where the build writes the id of the image it made (`--iidfile`).
     pub iidfile: Option<PathBuf>,
+    /// Build secrets, by id, and the file each is read from: a
+    /// `RUN --mount=type=secret` sees them, no layer keeps them.
+    pub secrets: Vec<(String, PathBuf)>,
 }
 
 /// What a build makes.
@@ -633,6 +640,7 @@ pub mod tests {
             no_cache: true,
             pull: false,
             iidfile: None,
+            secrets: Vec::new(),
         }
     }
 
@@ -688,6 +696,31 @@ pub mod tests {
                 driver: driver.into(),
             }),
             ..engine(BuildKit::Buildx)
+        }
+    }
+
+    #[test]
+    fn a_secret_is_passed_by_id_and_file_and_never_as_a_build_argument() {
+        let spec = BuildSpec {
+            secrets: vec![("dockwright-ca".into(), PathBuf::from("/etc/corp ca.pem"))],
+            ..spec()
+        };
+        for buildkit in [BuildKit::Buildx, BuildKit::Builtin, BuildKit::Podman] {
+            let args = engine(buildkit).build_cmd(&spec).args;
+            let words: Vec<&str> = args.iter().map(String::as_str).collect();
+            assert!(
+                words
+                    .windows(2)
+                    .any(|w| w == ["--secret", "id=dockwright-ca,src=/etc/corp ca.pem"]),
+                "{words:?}"
+            );
+            assert!(
+                !words
+                    .windows(2)
+                    .any(|w| w[0] == "--build-arg" && w[1].contains("dockwright-ca")),
+                "{words:?}"
+            );
+            assert_eq!(words.last(), Some(&"/p"), "{words:?}");
         }
     }
 

@@ -35,6 +35,7 @@ pub fn dockwright(dir: &Path) -> assert_cmd::Command {
         .env("DOCKWRIGHT_CEILING_DIRECTORIES", ceiling())
         .env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE")
+        .env_remove("DOCKWRIGHT_CA_FILE")
         .env_remove("RUST_BACKTRACE");
     cmd
 }
@@ -157,6 +158,19 @@ fn two_sentences(message: &str) -> bool {
     message
         .match_indices(". ")
         .any(|(at, _)| message[at + 2..].starts_with(|c: char| c.is_uppercase()))
+}
+
+/// An adopted package, which installs itself with pip: the `shop` project
+/// `init` finds in `proj`.
+pub fn package_project(proj: &Path) {
+    write(
+        proj.join("shop/__init__.py"),
+        "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n",
+    );
+    write(
+        proj.join("pyproject.toml"),
+        "[project]\nname = \"shop\"\nversion = \"1.0.0\"\ndependencies = [\"flask==3.1.3\", \"gunicorn==23.0.0\"]\n\n[build-system]\nrequires = [\"setuptools>=61\"]\nbuild-backend = \"setuptools.build_meta\"\n",
+    );
 }
 
 /// Creates a project with `dockwright new NAME ARGS` in `parent`; returns its path.
@@ -431,3 +445,7 @@ pub fn with_client(project: &Path, client: &Path, args: &[&str]) -> Command {
         .stdin(Stdio::null());
     cmd
 }
+
+/// A PEM bundle's shape, for the settings that check it is one.
+pub const PEM: &str =
+    "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUe2R3\n-----END CERTIFICATE-----\n";

@@ -4,13 +4,12 @@
 //! holds, and a slim image that trusts no CA (as a stand-in without the
 //! host's CA behind a proxy that re-signs TLS).
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{docker, engine, scaffold, text};
+use crate::support::{docker, engine, scaffold, text, without_cas};
 
 fn doctor(dir: &Path, engine: &Path, env: &[(&str, &str)]) -> (Option<i32>, Vec<Value>) {
     let out = Command::new(env!("CARGO_BIN_EXE_dockwright"))
@@ -43,27 +42,6 @@ fn set_slim(dir: &Path, image: &str) {
         settings.replace(line, &format!("slim = \"{image}\"")),
     )
     .unwrap();
-}
-
-/// The slim image with every CA certificate removed, tagged `tag`.
-fn without_cas(engine: &Path, tag: &str) {
-    let mut build = Command::new(engine)
-        .args(["build", "--quiet", "-t", tag, "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    build
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(
-            b"FROM python:3.13-slim\nRUN rm -rf /etc/ssl/certs/* /usr/share/ca-certificates\n",
-        )
-        .unwrap();
-    let out = build.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
 #[test]
@@ -102,10 +80,9 @@ fn doctor_passes_here_and_names_each_cause_made_on_purpose() {
 
     // A slim image that trusts no CA: pip's requests would fail the same way.
     let tag = format!("e2e-doctor-noca-{}:1", std::process::id());
-    without_cas(&engine, &tag);
+    without_cas(&engine, "python:3.13-slim", &tag);
     set_slim(dir, &tag);
     let (code, checks) = doctor(dir, &engine, &[]);
-    let _ = docker(&engine, &["rmi", &tag]);
     assert_eq!(code, Some(1));
     let pypi = outcome(&checks, "pypi");
     assert_eq!(pypi["outcome"], "fail", "{pypi}");
@@ -116,6 +93,20 @@ fn doctor_passes_here_and_names_each_cause_made_on_purpose() {
             .contains("cannot verify pypi.org's certificate"),
         "{pypi}"
     );
+    assert!(
+        pypi["fix"].as_str().unwrap().contains("[tls]"),
+        "the fix names the CA setting: {pypi}"
+    );
+    // The CA setting, pointed at the host's bundle (which trusts the proxy), fixes it.
+    let (_, checks) = doctor(
+        dir,
+        &engine,
+        &[("DOCKWRIGHT_CA_FILE", "/etc/ssl/certs/ca-certificates.crt")],
+    );
+    let _ = docker(&engine, &["rmi", &tag]);
+    let pypi = outcome(&checks, "pypi");
+    assert_eq!(pypi["outcome"], "ok", "{pypi}");
+    assert_eq!(outcome(&checks, "ca bundle")["outcome"], "ok");
 
     // A base image that no registry holds.
     let missing = format!(

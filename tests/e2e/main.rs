@@ -21,5 +21,6 @@ mod pull;
 mod serve;
 mod size;
 mod support;
+mod tls;
 mod tour;
 mod wrapper;

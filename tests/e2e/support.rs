@@ -108,6 +108,30 @@ pub fn files_of(engine: &Path, tag: &str) -> Vec<String> {
     text(&listing.stdout).lines().map(str::to_string).collect()
 }
 
+/// `base` without the host's CA, tagged `tag`: the stand-ins' copy of the
+/// host bundle removed and the bundle made again from Debian's public roots,
+/// as in the official images, which this machine's proxy (it re-signs
+/// HTTPS) makes fail with "self-signed certificate in certificate chain".
+pub fn without_cas(engine: &Path, base: &str, tag: &str) {
+    let mut build = Command::new(engine)
+        .args(["build", "--quiet", "-t", tag, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let dockerfile =
+        format!("FROM {base}\nRUN rm -f /usr/local/share/ca-certificates/dockwright-host-bundle.crt \\\n && update-ca-certificates --fresh\n");
+    build
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(dockerfile.as_bytes())
+        .unwrap();
+    let out = build.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
 /// Removes the test's containers and images however the test ends.
 pub struct Cleanup {
     pub engine: PathBuf,
