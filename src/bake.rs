@@ -526,6 +526,34 @@ mod tests {
     }
 
     #[test]
+    fn a_target_whose_dockerfile_mounts_the_ca_bundle_gets_it_as_a_secret() {
+        let (dir, _) = project(
+            "balanced",
+            &[
+                ("uv", "dockerfiles/uv.Dockerfile"),
+                ("slim", "dockerfiles/slim.Dockerfile"),
+            ],
+            "\n[tls]\nca_file = \"certs/corp.pem\"\n",
+        );
+        std::fs::write(
+            dir.path().join("dockerfiles/uv.Dockerfile"),
+            "ARG PYTHON_SLIM_IMAGE\nFROM ${PYTHON_SLIM_IMAGE}\nRUN --mount=type=secret,id=dockwright-ca \\\n    PIP_CERT=/run/secrets/dockwright-ca pip install flask\n",
+        )
+        .unwrap();
+        let project = Project::open(dir.path(), Selection::Build(&[]), None).unwrap();
+        let hcl = plan(&project, &Options::default()).unwrap().hcl();
+        let target = |name: &str| {
+            let start = hcl.find(&format!("target \"{name}\"")).unwrap();
+            hcl[start..start + hcl[start..].find("\n}").unwrap()].to_string()
+        };
+        assert!(
+            target("uv").contains("  secret = [\"id=dockwright-ca,src=certs/corp.pem\"]"),
+            "{hcl}"
+        );
+        assert!(!target("slim").contains("secret"), "{hcl}");
+    }
+
+    #[test]
     fn a_dockerfile_path_with_quotes_stays_one_string() {
         let (_dir, project) = project(
             "balanced",

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::engine::{
-    progress, reference, BuildSpec, Builder, Cmd, Destination, Engine, EngineError, Runner,
+    progress, reference, same_id, BuildSpec, Builder, Cmd, Destination, Engine, EngineError, Runner,
 };
-use crate::error::WriteFailed;
+use crate::error::{UserError, WriteFailed};
 use crate::figures;
 use crate::interrupt;
 use crate::ladder::Rung;
@@ -177,6 +177,40 @@ impl<'a> BuildRunner<'a> {
         log.line(&format!("$ {cmd}"))?;
         self.commands.push(cmd.to_string());
         Ok(self.engine.run(self.runner, cmd)?)
+    }
+
+    /// Empties the cache mounts with the ids `ids` (a Dockerfile's), so that
+    /// its next build starts as cold as a new machine's: the builder's
+    /// records of them are found by id and pruned one by one, and no other
+    /// cache mount is touched. A client without buildx cannot list them:
+    /// there every cache mount of the daemon goes. Returns how many went.
+    pub fn empty_cache_mounts(&mut self, ids: &[String], log: &mut Log) -> anyhow::Result<usize> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let Some(mounts) = self.engine.cache_mounts(self.runner)? else {
+            if let Some(prune) = self.engine.prune_all_cache_mounts_cmd() {
+                self.run(&prune, log)?;
+            }
+            return Ok(0);
+        };
+        let mut emptied = 0;
+        for mount in mounts
+            .iter()
+            .filter(|m| ids.iter().any(|id| same_id(id, &m.id)))
+        {
+            let prune = self.engine.prune_record_cmd(&mount.record);
+            if !self.run(&prune, log)? {
+                return Err(UserError::new(format!(
+                    "could not empty the cache mount `{}` before a cold build (`{prune}` failed)",
+                    mount.id
+                ))
+                .help("the build log says why; a cold build on it would not be cold, so nothing was measured")
+                .into());
+            }
+            emptied += 1;
+        }
+        Ok(emptied)
     }
 
     /// Runs the build `spec`, appending its output to `log` and showing its
@@ -388,6 +422,62 @@ mod tests {
 
     const DIGESTS: &str =
         "/usr/bin/docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}'";
+
+    /// Before a cold build, the cache mounts the Dockerfile uses are pruned
+    /// by their records, found by id, and no other project's: a prune of any
+    /// other record would not be in the fake's table, and fail.
+    #[test]
+    fn a_cold_build_empties_its_own_cache_mounts_and_no_others() {
+        let du = "ID:\tours\nSize:\t1MB\nDescription:\tcached mount /root/.cache/pip from exec /bin/sh -c pip install with id \"dockwright-shop-pip\"\nType:\texec.cachemount\n\n\
+                  ID:\ttheirs\nSize:\t2MB\nDescription:\tcached mount /root/.cache/pip from exec /bin/sh -c pip install with id \"dockwright-other-pip\"\nType:\texec.cachemount\n\n\
+                  ID:\tshared\nSize:\t3MB\nDescription:\tcached mount /root/.cache/uv from exec /bin/sh -c uv pip install with id \"//root/.cache/uv\"\nType:\texec.cachemount\n";
+        let fake = Fake::new(&[
+            ("/usr/bin/docker buildx du --verbose", true, du, ""),
+            (
+                "/usr/bin/docker buildx prune -f --filter id=ours",
+                true,
+                "",
+                "",
+            ),
+            (
+                "/usr/bin/docker buildx prune -f --filter id=shared",
+                true,
+                "",
+                "",
+            ),
+        ]);
+        let engine = engine(BuildKit::Buildx);
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = Log::create(&dir.path().join("uv.log")).unwrap();
+        let mut runner = BuildRunner::new(&engine, &fake);
+        let ids = [
+            "dockwright-shop-pip".to_string(),
+            "/root/.cache/uv".to_string(),
+        ];
+        assert_eq!(runner.empty_cache_mounts(&ids, &mut log).unwrap(), 2);
+        assert_eq!(
+            runner.commands,
+            [
+                "/usr/bin/docker buildx prune -f --filter id=ours",
+                "/usr/bin/docker buildx prune -f --filter id=shared"
+            ]
+        );
+        // A Dockerfile without cache mounts asks nothing.
+        assert_eq!(runner.empty_cache_mounts(&[], &mut log).unwrap(), 0);
+        // A prune that fails stops the measurement: its cold build would be warm.
+        let failing = Fake::new(&[
+            ("/usr/bin/docker buildx du --verbose", true, du, ""),
+            (
+                "/usr/bin/docker buildx prune -f --filter id=ours",
+                false,
+                "",
+                "busy",
+            ),
+        ]);
+        let mut runner = BuildRunner::new(&engine, &failing);
+        let err = runner.empty_cache_mounts(&ids[..1], &mut log).unwrap_err();
+        assert!(err.to_string().contains("`dockwright-shop-pip`"), "{err}");
+    }
 
     /// A base resolved in a registry by the build is recorded with the
     /// digest its progress showed; one taken from the store, with the digest

@@ -10,9 +10,10 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use crate::engine::{Engine, EngineError, Runner};
+use crate::engine::{same_id, Engine, EngineError, Runner};
 use crate::project::PROJECT_LABEL;
 use crate::results::{saved_runs, STATE_DIR};
+use crate::scaffold;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -20,15 +21,18 @@ pub enum Kind {
     Image,
     Run,
     Logs,
+    /// A build-cache mount whose id is the project's.
+    Cache,
 }
 
 /// One thing to remove.
 #[derive(Debug, Clone, Serialize)]
 pub struct Item {
     pub kind: Kind,
-    /// The image's id, or the file's or directory's path.
+    /// The image's id, the file's or directory's path, or the cache
+    /// record's id.
     pub what: String,
-    /// The image's tags; empty for files.
+    /// The image's tags, or the cache mount's id; empty for files.
     pub names: Vec<String>,
     /// Its size: an image's own (layers it shares with another image free
     /// less), a file's, or a directory's files together.
@@ -36,8 +40,8 @@ pub struct Item {
 }
 
 /// Everything `clean` would remove in `project` (named `name`): its images,
-/// and its saved runs and their logs older than `older_than`, the newest
-/// run kept whatever its age.
+/// its cache mounts, and its saved runs and their logs older than
+/// `older_than`, the newest run kept whatever its age.
 pub fn plan(
     engine: &Engine,
     runner: &dyn Runner,
@@ -55,6 +59,17 @@ pub fn plan(
             bytes,
         })
         .collect();
+    let ours = scaffold::cache_ids(name);
+    for mount in engine.cache_mounts(runner)?.unwrap_or_default() {
+        if let Some(id) = ours.iter().find(|id| same_id(id, &mount.id)) {
+            items.push(Item {
+                kind: Kind::Cache,
+                what: mount.record,
+                names: vec![id.clone()],
+                bytes: mount.bytes,
+            });
+        }
+    }
     let cutoff = SystemTime::now()
         .checked_sub(older_than)
         .unwrap_or(SystemTime::UNIX_EPOCH);
@@ -126,6 +141,11 @@ pub fn remove(
 ) -> Result<(), String> {
     match item.kind {
         Kind::Image => engine.remove_image(runner, &item.what),
+        Kind::Cache => match engine.run(runner, &engine.prune_record_cmd(&item.what)) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(format!("`buildx prune --filter id={}` failed", item.what)),
+            Err(err) => Err(err.to_string()),
+        },
         Kind::Run => fs::remove_file(project.join(&item.what)).map_err(|err| err.to_string()),
         Kind::Logs => fs::remove_dir_all(project.join(&item.what)).map_err(|err| err.to_string()),
     }

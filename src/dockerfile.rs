@@ -22,6 +22,9 @@ pub struct Facts {
     pub compiles_from_source: bool,
     /// A `RUN` mounts the proxy's CA bundle, the secret `ca::SECRET_ID`.
     pub mounts_ca: bool,
+    /// The ids of its cache mounts (`RUN --mount=type=cache`): `id=`, or
+    /// the target path, BuildKit's default.
+    pub cache_ids: Vec<String>,
 }
 
 pub fn facts(text: &str, images: &Images) -> Facts {
@@ -32,6 +35,7 @@ pub fn facts(text: &str, images: &Images) -> Facts {
     let mut needs_buildkit = false;
     let mut compiles_from_source = false;
     let mut mounts_ca = false;
+    let mut cache_ids = Vec::new();
     for line in instructions(text) {
         let mut words = line.split_whitespace();
         let keyword = words.next().unwrap_or_default().to_ascii_uppercase();
@@ -75,6 +79,11 @@ pub fn facts(text: &str, images: &Images) -> Facts {
                 compiles_from_source |= rest.iter().any(|w| w.starts_with("--no-binary"));
                 let mounts = rest.iter().filter_map(|w| w.strip_prefix("--mount="));
                 mounts_ca |= mounts.clone().any(mounts_ca_secret);
+                for id in mounts.clone().filter_map(cache_id) {
+                    if !cache_ids.contains(&id) {
+                        cache_ids.push(id);
+                    }
+                }
                 for image in mounts.filter_map(mount_source) {
                     read_image(image, &defaults, &stages, &mut bases);
                 }
@@ -94,7 +103,25 @@ pub fn facts(text: &str, images: &Images) -> Facts {
         needs_buildkit,
         compiles_from_source,
         mounts_ca,
+        cache_ids,
     }
+}
+
+/// The id of a `--mount` option list that mounts a cache: `id=`, else its
+/// target.
+fn cache_id(options: &str) -> Option<String> {
+    let options: Vec<&str> = options.split(',').collect();
+    if !options.contains(&"type=cache") {
+        return None;
+    }
+    let value = |key: &str| options.iter().find_map(|o| o.strip_prefix(key));
+    value("id=")
+        .or_else(|| {
+            value("target=")
+                .or_else(|| value("dst="))
+                .or_else(|| value("destination="))
+        })
+        .map(str::to_string)
 }
 
 /// Whether a `--mount` option list mounts the CA bundle's secret.
@@ -230,6 +257,15 @@ mod tests {
         assert!(!with("type=secret,id=npmrc"));
         assert!(!with("type=cache,id=dockwright-ca"));
         assert!(!facts("FROM python:3.13\nRUN pip install flask\n", &images()).mounts_ca);
+    }
+
+    #[test]
+    fn cache_mounts_are_known_by_their_id_or_else_their_target() {
+        let facts = facts(
+            "FROM python:3.13\nRUN --mount=type=cache,id=dockwright-shop-pip,target=/root/.cache/pip \\\n    --mount=type=cache,target=/root/.cache/uv \\\n    --mount=type=bind,source=a,target=/a pip install -r a\nRUN --mount=type=cache,target=/root/.cache/uv uv pip install x\n",
+            &images(),
+        );
+        assert_eq!(facts.cache_ids, ["dockwright-shop-pip", "/root/.cache/uv"]);
     }
 
     #[test]

@@ -136,13 +136,9 @@ pub fn variant(
     result.dockerfile = Some(text);
     let mut log = Log::create(log_path)?;
     result.log = Some(log_path.to_path_buf());
-    if rung.facts.needs_buildkit {
-        // Cache mounts outlive --no-cache: without this the "cold" build
-        // would reuse the last run's downloads.
-        if let Some(prune) = build_runner.engine.prune_cache_mounts_cmd() {
-            build_runner.run(&prune, &mut log)?;
-        }
-    }
+    // Cache mounts outlive --no-cache: without this the "cold" build would
+    // reuse the last run's downloads.
+    build_runner.empty_cache_mounts(&rung.facts.cache_ids, &mut log)?;
     let pull = options.pull && build_runner.pullable(rung)?;
     let cold = build_runner.build(
         &project.build_spec(rung, true, pull),

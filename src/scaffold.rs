@@ -58,6 +58,8 @@ struct Context<'a> {
     settings: &'a Settings,
     images: Images,
     ca: ca::Render,
+    /// What the ids of the project's cache mounts start with.
+    cache_id: String,
     user: &'static str,
     uid: u32,
     variants: Vec<VariantEntry>,
@@ -103,6 +105,7 @@ fn context<'a>(settings: &'a Settings, variants: Vec<VariantEntry>) -> Context<'
         settings,
         images: Images::for_python(&settings.python),
         ca: ca::Render::new(settings.ca_file.is_some()),
+        cache_id: cache_id(&settings.name),
         user: "appuser",
         uid: 10001,
         recommended: ladder::recommended(&variants)
@@ -110,6 +113,17 @@ fn context<'a>(settings: &'a Settings, variants: Vec<VariantEntry>) -> Context<'
             .unwrap_or_default(),
         variants,
     }
+}
+
+/// What the ids of project `name`'s cache mounts start with: every cache
+/// mount of its Dockerfiles is `<prefix>-pip` or `<prefix>-uv`.
+fn cache_id(name: &str) -> String {
+    format!("dockwright-{name}")
+}
+
+/// The ids of every cache mount project `name`'s Dockerfiles may have.
+pub fn cache_ids(name: &str) -> [String; 2] {
+    ["pip", "uv"].map(|tool| format!("{}-{tool}", cache_id(name)))
 }
 
 /// Renders every file of the project described by `settings`.

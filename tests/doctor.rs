@@ -74,7 +74,10 @@ fn each_failure_comes_with_its_fix_and_nothing_is_changed() {
             .as_str()
             .unwrap()
             .contains("cannot verify pypi.org's certificate")
-            && pypi["fix"].as_str().unwrap().contains("`ca_file` under [tls]"),
+            && pypi["fix"]
+                .as_str()
+                .unwrap()
+                .contains("`ca_file` under [tls]"),
         "{pypi}"
     );
     assert_eq!(named(&checks, "engine")["outcome"], "ok");

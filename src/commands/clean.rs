@@ -18,8 +18,10 @@ use crate::ui;
 Removes the images labelled `dockwright.project=<this project>` (every variant's, tagged or \
 left untagged by a later build), and saved runs and their logs older than --older-than; the \
 newest run and every baseline are kept. Images of other projects, and any image without the \
-label, are never touched. Build-cache mounts are not removed: dockwright's Dockerfiles do not \
-give them ids of their own yet, so they cannot be told from other projects' mounts.")]
+label, are never touched. The project's build-cache mounts go too: dockwright's Dockerfiles give \
+them ids of their own (`dockwright-<project>-pip`, `-uv`), by which they are found (buildx \
+lists them; a client without buildx cannot, and then none is removed); other projects' cache \
+mounts stay.")]
 pub struct CleanArgs {
     #[command(flatten)]
     project: ProjectArgs,
@@ -90,12 +92,14 @@ fn line(item: &Item) -> String {
         Kind::Image => "image",
         Kind::Run => "run",
         Kind::Logs => "logs",
+        Kind::Cache => "cache",
     };
     let what = match item.kind {
         Kind::Image if !item.names.is_empty() => {
             format!("{} ({})", item.names.join(", "), short(&item.what))
         }
         Kind::Image => format!("untagged ({})", short(&item.what)),
+        Kind::Cache => format!("{} ({})", item.names.join(", "), item.what),
         _ => item.what.clone(),
     };
     format!("{kind:5}  {what}  {}", figures::size(item.bytes))

@@ -16,11 +16,12 @@ use crate::ui;
 
 #[derive(Args, Debug)]
 #[command(after_help = "\
-For each variant, in ladder order: a cold build (--no-cache; cache mounts dropped first), the \
-image's size, a rebuild after an edit of the app's version string and one after adding a \
-pinned dependency. Both edits change the files' bytes (a bare `touch` does not invalidate \
-Docker's cache) and are undone byte for byte, also on failure and on Ctrl-C. Results are saved \
-after every variant in .dockwright/runs/; `dockwright report` shows them again.")]
+For each variant, in ladder order: a cold build (--no-cache, and the cache mounts its \
+Dockerfile uses emptied first, no others), the image's size, a rebuild after an edit of the \
+app's version string and one after adding a pinned dependency. Both edits change the files' \
+bytes (a bare `touch` does not invalidate Docker's cache) and are undone byte for byte, also on \
+failure and on Ctrl-C. Results are saved after every variant in .dockwright/runs/; \
+`dockwright report` shows them again.")]
 pub struct MeasureArgs {
     /// Variants to measure [default: all, in ladder order]
     variants: Vec<String>,

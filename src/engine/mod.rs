@@ -4,6 +4,7 @@
 //! that say how to fix them.
 
 mod builder;
+mod cache;
 mod detect;
 #[cfg(test)]
 pub mod fake;
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use builder::Builder;
+pub use cache::same_id;
 pub use detect::detect;
 pub use health::Reach;
 pub use runner::{Cmd, Output, Runner, System};
@@ -482,14 +484,11 @@ impl Engine {
         Ok(counted.0)
     }
 
-    /// The command that drops BuildKit's cache mounts (and nothing else), so
-    /// that a cold build of a cache-mount variant starts really cold. None on
-    /// a builder outside the daemon: a shared builder holds other projects'
-    /// cache mounts too, and this filter would drop them all.
-    pub fn prune_cache_mounts_cmd(&self) -> Option<Cmd> {
-        let shared = self.builder.as_ref().is_some_and(Builder::loads);
-        let buildkit = matches!(self.buildkit, BuildKit::Buildx | BuildKit::Builtin);
-        (buildkit && !shared).then(|| {
+    /// The command that drops every cache mount in the daemon's BuildKit,
+    /// for a client without buildx, which cannot list them to drop only a
+    /// Dockerfile's own (`cache_mounts`). None for any other engine.
+    pub fn prune_all_cache_mounts_cmd(&self) -> Option<Cmd> {
+        (self.buildkit == BuildKit::Builtin).then(|| {
             let mut cmd = self.cmd(["builder", "prune", "-f", "--filter", "type=exec.cachemount"]);
             cmd.env = self.build_env();
             cmd.timeout = Some(self.patience.prune());
@@ -684,7 +683,7 @@ pub mod tests {
     fn only_builds_run_without_a_time_limit() {
         let engine = engine(BuildKit::Builtin);
         assert_eq!(engine.build_cmd(&spec()).timeout, None);
-        let prune = engine.prune_cache_mounts_cmd().unwrap();
+        let prune = engine.prune_all_cache_mounts_cmd().unwrap();
         assert_eq!(prune.timeout, Some(Patience::default().prune()));
         assert!(Patience::default().save(4_000_000_000) > Patience::default().save(0));
     }
@@ -762,11 +761,31 @@ pub mod tests {
     }
 
     #[test]
-    fn cache_mounts_are_pruned_only_in_the_daemon() {
-        assert!(on("docker").prune_cache_mounts_cmd().is_some());
-        assert!(engine(BuildKit::Buildx).prune_cache_mounts_cmd().is_some());
-        for shared in ["remote", "docker-container", "kubernetes"] {
-            assert!(on(shared).prune_cache_mounts_cmd().is_none(), "{shared}");
+    fn every_cache_mount_is_pruned_only_where_they_cannot_be_listed() {
+        assert!(engine(BuildKit::Builtin)
+            .prune_all_cache_mounts_cmd()
+            .is_some());
+        assert!(engine(BuildKit::Buildx)
+            .prune_all_cache_mounts_cmd()
+            .is_none());
+        for driver in ["docker", "remote", "docker-container", "kubernetes"] {
+            assert!(
+                on(driver).prune_all_cache_mounts_cmd().is_none(),
+                "{driver}"
+            );
+            let prune = on(driver).prune_record_cmd("r1").args;
+            assert_eq!(
+                prune,
+                [
+                    "buildx",
+                    "prune",
+                    "-f",
+                    "--builder",
+                    "ci",
+                    "--filter",
+                    "id=r1"
+                ]
+            );
         }
     }
 

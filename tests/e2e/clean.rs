@@ -1,13 +1,16 @@
-//! `dockwright clean` on the real engine: the project's images go, an image
-//! labelled with another project and an unlabelled one stay.
+//! `dockwright clean` on the real engine: the project's images and cache
+//! mounts go; an image labelled with another project, an unlabelled one and
+//! another project's cache mount stay.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use crate::cache_mounts::cache_mount;
 use crate::support::{docker, dockwright, engine, scaffold, text};
 
-/// Builds a one-layer image from the slim base, tagged `tag`, with `labels`.
-fn image(engine: &std::path::Path, tag: &str, labels: &[&str]) {
+/// Builds a one-layer image from the slim base, tagged `tag`, with `labels`,
+/// whose build writes into the cache mount `cache`.
+fn image(engine: &std::path::Path, tag: &str, labels: &[&str], cache: &str) {
     let mut args = vec!["build", "--quiet", "-t", tag];
     for label in labels {
         args.extend(["--label", label]);
@@ -20,7 +23,9 @@ fn image(engine: &std::path::Path, tag: &str, labels: &[&str]) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let dockerfile = format!("FROM python:3.13-slim\nRUN echo {tag} > /tag\n");
+    let dockerfile = format!(
+        "FROM python:3.13-slim\nRUN --mount=type=cache,id={cache},target=/c echo {tag} > /c/tag && echo {tag} > /tag\n"
+    );
     build
         .stdin
         .take()
@@ -47,22 +52,51 @@ fn clean_removes_this_projects_images_and_no_other() {
     let pid = std::process::id();
     let foreign = format!("e2e-clean-foreign-{pid}:1");
     let unlabelled = format!("e2e-clean-plain-{pid}:1");
+    // Another project whose name starts with this one's.
+    let foreign_cache = format!("dockwright-{}-api-pip", project.name);
     image(
         &engine,
         &foreign,
         &[&format!("dockwright.project=e2e-other-{pid}")],
+        &foreign_cache,
     );
-    image(&engine, &unlabelled, &[]);
+    image(&engine, &unlabelled, &[], &format!("e2e-clean-plain-{pid}"));
     let engine_path = engine.to_str().unwrap();
-    let built = dockwright(dir, &["build", "docker-init", "--engine", engine_path]);
+    // --no-cache: the install runs, and fills the project's cache mount, even when an earlier
+    // project's identical step is in the layer cache (a cache mount's id is not in the key).
+    let built = dockwright(
+        dir,
+        &[
+            "build",
+            "docker-init",
+            "--no-cache",
+            "--engine",
+            engine_path,
+        ],
+    );
     assert!(built.status.success(), "{}", text(&built.stderr));
     let ours = format!("{}:docker-init", project.name);
     assert!(exists(&engine, &ours));
+    let our_cache = format!("dockwright-{}-pip", project.name);
+    assert!(
+        cache_mount(&engine, &our_cache),
+        "no cache mount {our_cache}"
+    );
+    assert!(cache_mount(&engine, &foreign_cache));
 
     let dry = dockwright(dir, &["clean", "--dry-run", "--engine", engine_path]);
     assert!(dry.status.success(), "{}", text(&dry.stderr));
     assert!(text(&dry.stdout).contains(&ours), "{}", text(&dry.stdout));
+    assert!(
+        text(&dry.stdout).contains(&our_cache),
+        "{}",
+        text(&dry.stdout)
+    );
     assert!(exists(&engine, &ours), "--dry-run removed an image");
+    assert!(
+        cache_mount(&engine, &our_cache),
+        "--dry-run removed a cache mount"
+    );
 
     let out = dockwright(dir, &["clean", "--engine", engine_path]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -74,6 +108,11 @@ fn clean_removes_this_projects_images_and_no_other() {
     assert!(
         exists(&engine, &unlabelled),
         "an unlabelled image was removed"
+    );
+    assert!(!cache_mount(&engine, &our_cache), "{}", text(&out.stdout));
+    assert!(
+        cache_mount(&engine, &foreign_cache),
+        "another project's cache mount was removed"
     );
     let _ = docker(&engine, &["rmi", &foreign, &unlabelled]);
 }

@@ -6,6 +6,7 @@
 
 mod bake;
 mod builder;
+mod cache_mounts;
 mod check;
 mod clean;
 mod context;
