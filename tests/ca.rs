@@ -43,22 +43,7 @@ fn dockerfiles(proj: &Path) -> Vec<(String, String)> {
 #[test]
 fn with_a_bundle_every_step_that_downloads_mounts_it_and_points_its_tool_at_it() {
     let tmp = tempdir();
-    let proj = tmp.path().join("shop");
-    package_project(&proj);
-    let bundle = tmp.path().join("corp-ca.pem");
-    write(&bundle, PEM);
-    assert_success(&run(
-        tmp.path(),
-        &[
-            "init",
-            "shop",
-            "--profile",
-            "all",
-            "--yes",
-            "--ca-file",
-            bundle.to_str().unwrap(),
-        ],
-    ));
+    let (proj, bundle) = proxied_package(tmp.path());
     let settings = config(&proj);
     assert_eq!(
         settings["tls"]["ca_file"].as_str(),

@@ -73,22 +73,7 @@ fn all_profile_adopting_a_package_behind_a_proxy() {
         return;
     }
     let tmp = tempdir();
-    let proj = tmp.path().join("shop");
-    package_project(&proj);
-    let bundle = tmp.path().join("corp-ca.pem");
-    write(&bundle, PEM);
-    assert_success(&run(
-        tmp.path(),
-        &[
-            "init",
-            "shop",
-            "--profile",
-            "all",
-            "--yes",
-            "--ca-file",
-            bundle.to_str().unwrap(),
-        ],
-    ));
+    let (proj, _) = proxied_package(tmp.path());
     assert!(read(proj.join("dockerfiles/uv.Dockerfile")).contains("id=dockwright-ca"));
     lint_project(
         &proj,

@@ -446,6 +446,29 @@ pub fn with_client(project: &Path, client: &Path, args: &[&str]) -> Command {
     cmd
 }
 
+/// The `shop` package (see `package_project`) adopted in `parent` with the
+/// all profile and a CA bundle (`corp-ca.pem` beside it): its path, and the
+/// bundle's.
+pub fn proxied_package(parent: &Path) -> (PathBuf, PathBuf) {
+    let proj = parent.join("shop");
+    package_project(&proj);
+    let bundle = parent.join("corp-ca.pem");
+    write(&bundle, PEM);
+    assert_success(&run(
+        parent,
+        &[
+            "init",
+            "shop",
+            "--profile",
+            "all",
+            "--yes",
+            "--ca-file",
+            bundle.to_str().unwrap(),
+        ],
+    ));
+    (proj, bundle)
+}
+
 /// A PEM bundle's shape, for the settings that check it is one.
 pub const PEM: &str =
     "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUe2R3\n-----END CERTIFICATE-----\n";

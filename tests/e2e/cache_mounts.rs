@@ -3,11 +3,9 @@
 //! the rebuilds after it find them warm, and another project's cache mount
 //! outlives it.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use crate::support::{docker, dockwright, engine, scaffold, text};
+use crate::support::{build_from_stdin, docker, dockwright, engine, scaffold, text};
 
 /// Whether the builder's cache holds a cache mount with the id `id`
 /// (BuildKit may record it with a leading `/`).
@@ -19,24 +17,14 @@ pub fn cache_mount(engine: &Path, id: &str) -> bool {
 }
 
 /// Builds a throwaway image whose build writes into the cache mount `id`.
-pub fn fill_cache_mount(engine: &Path, id: &str) {
-    let mut build = Command::new(engine)
-        .args(["build", "--quiet", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let dockerfile =
-        format!("FROM python:3.13-slim\nRUN --mount=type=cache,id={id},target=/c date > /c/{id}\n");
-    build
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(dockerfile.as_bytes())
-        .unwrap();
-    let out = build.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+fn fill_cache_mount(engine: &Path, id: &str) {
+    build_from_stdin(
+        engine,
+        &[],
+        &format!(
+            "FROM python:3.13-slim\nRUN --mount=type=cache,id={id},target=/c date > /c/{id}\n"
+        ),
+    );
 }
 
 /// The number uv gives before `word` ("Resolved 8 packages") in `text`.

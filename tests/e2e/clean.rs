@@ -2,38 +2,23 @@
 //! mounts go; an image labelled with another project, an unlabelled one and
 //! another project's cache mount stay.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use crate::cache_mounts::cache_mount;
-use crate::support::{docker, dockwright, engine, scaffold, text};
+use crate::support::{build_from_stdin, docker, dockwright, engine, scaffold, text};
 
 /// Builds a one-layer image from the slim base, tagged `tag`, with `labels`,
 /// whose build writes into the cache mount `cache`.
 fn image(engine: &std::path::Path, tag: &str, labels: &[&str], cache: &str) {
-    let mut args = vec!["build", "--quiet", "-t", tag];
+    let mut args = vec!["-t", tag];
     for label in labels {
         args.extend(["--label", label]);
     }
-    args.push("-");
-    let mut build = Command::new(engine)
-        .args(&args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let dockerfile = format!(
-        "FROM python:3.13-slim\nRUN --mount=type=cache,id={cache},target=/c echo {tag} > /c/tag && echo {tag} > /tag\n"
+    build_from_stdin(
+        engine,
+        &args,
+        &format!(
+            "FROM python:3.13-slim\nRUN --mount=type=cache,id={cache},target=/c echo {tag} > /c/tag && echo {tag} > /tag\n"
+        ),
     );
-    build
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(dockerfile.as_bytes())
-        .unwrap();
-    let out = build.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
 fn exists(engine: &std::path::Path, tag: &str) -> bool {

@@ -108,20 +108,18 @@ pub fn files_of(engine: &Path, tag: &str) -> Vec<String> {
     text(&listing.stdout).lines().map(str::to_string).collect()
 }
 
-/// `base` without the host's CA, tagged `tag`: the stand-ins' copy of the
-/// host bundle removed and the bundle made again from Debian's public roots,
-/// as in the official images, which this machine's proxy (it re-signs
-/// HTTPS) makes fail with "self-signed certificate in certificate chain".
-pub fn without_cas(engine: &Path, base: &str, tag: &str) {
+/// Builds `dockerfile`, given on stdin with no context, passing `args`
+/// (`-t TAG`, `--label ...`) before it.
+pub fn build_from_stdin(engine: &Path, args: &[&str], dockerfile: &str) {
     let mut build = Command::new(engine)
-        .args(["build", "--quiet", "-t", tag, "-"])
+        .args(["build", "--quiet"])
+        .args(args)
+        .arg("-")
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let dockerfile =
-        format!("FROM {base}\nRUN rm -f /usr/local/share/ca-certificates/dockwright-host-bundle.crt \\\n && update-ca-certificates --fresh\n");
     build
         .stdin
         .take()
@@ -130,6 +128,18 @@ pub fn without_cas(engine: &Path, base: &str, tag: &str) {
         .unwrap();
     let out = build.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+/// `base` without the host's CA, tagged `tag`: the stand-ins' copy of the
+/// host bundle removed and the bundle made again from Debian's public roots,
+/// as in the official images, which this machine's proxy (it re-signs
+/// HTTPS) makes fail with "self-signed certificate in certificate chain".
+pub fn without_cas(engine: &Path, base: &str, tag: &str) {
+    build_from_stdin(
+        engine,
+        &["-t", tag],
+        &format!("FROM {base}\nRUN rm -f /usr/local/share/ca-certificates/dockwright-host-bundle.crt \\\n && update-ca-certificates --fresh\n"),
+    );
 }
 
 /// Removes the test's containers and images however the test ends.
