@@ -89,21 +89,46 @@ impl Ask<'_> {
     }
 }
 
+/// Which engine the client is, by what it says of itself rather than by its
+/// file name: a `docker` may be podman-docker's wrapper, and a name with
+/// "podman" in it may be docker. The common case costs no extra call: a
+/// name with "podman" in it is asked `--version` first (podman's own probe
+/// needs it), and any other is asked docker's `version`, and `--version`
+/// only when that answer is not a docker's.
 fn probe(ask: &Ask) -> Result<Engine, EngineError> {
-    let is_podman = ask
+    let named_podman = ask
         .program
         .file_name()
         .is_some_and(|name| name.to_string_lossy().contains("podman"));
-    if is_podman {
-        probe_podman(ask)
+    if named_podman {
+        let version = ask.output(["--version"])?;
+        if !version.success {
+            return Err(not_installed(ask.program));
+        }
+        if says_podman(&version.stdout) {
+            probe_podman(ask, &version.stdout)
+        } else {
+            probe_docker(ask)
+        }
     } else {
         probe_docker(ask)
     }
 }
 
+/// Whether `--version`'s output is podman's ("podman version 4.3.1").
+fn says_podman(stdout: &str) -> bool {
+    stdout
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("podman")
+}
+
 /// One call tells the client's and the daemon's versions, and why the daemon
 /// does not answer when it does not; every build pays for it, so it is kept
 /// to that one call (plus `buildx version` for clients that need buildx).
+/// An answer no docker gives (a failure, or a version below 17, where
+/// podman's are) is checked against `--version`: podman behind a `docker`
+/// name is then probed as podman.
 fn probe_docker(ask: &Ask) -> Result<Engine, EngineError> {
     let out = ask.output([
         "version",
@@ -116,6 +141,15 @@ fn probe_docker(ask: &Ask) -> Result<Engine, EngineError> {
         .split_once('|')
         .unwrap_or((out.stdout.trim(), ""));
     let (client_version, server_version) = (client.to_string(), server.to_string());
+    let not_dockers =
+        !out.success || server_version.is_empty() || major(&client_version).is_some_and(|m| m < 17);
+    if not_dockers {
+        if let Ok(version) = ask.output(["--version"]) {
+            if version.success && says_podman(&version.stdout) {
+                return probe_podman(ask, &version.stdout);
+            }
+        }
+    }
     if !out.success || server_version.is_empty() {
         return Err(docker_daemon_error(
             ask.program,
@@ -133,11 +167,8 @@ fn probe_docker(ask: &Ask) -> Result<Engine, EngineError> {
     Ok(ask.engine(Kind::Docker, client_version, server_version, buildkit))
 }
 
-fn probe_podman(ask: &Ask) -> Result<Engine, EngineError> {
-    let version = ask.output(["--version"])?;
-    if !version.success {
-        return Err(not_installed(ask.program));
-    }
+/// Podman, which said `version` (its `--version` output).
+fn probe_podman(ask: &Ask, version: &str) -> Result<Engine, EngineError> {
     let info = ask.output(["info", "--format", "{{.Version.Version}}"])?;
     let server_version = info.stdout.trim().to_string();
     if !info.success || server_version.is_empty() {
@@ -145,7 +176,7 @@ fn probe_podman(ask: &Ask) -> Result<Engine, EngineError> {
     }
     Ok(ask.engine(
         Kind::Podman,
-        version_number(&version.stdout),
+        version_number(version),
         server_version,
         BuildKit::Podman,
     ))
@@ -423,6 +454,78 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("`/opt/docker`"), "{err}");
         assert!(err.to_string().contains("DOCKWRIGHT_ENGINE"), "{err}");
+    }
+
+    /// podman-docker's `docker`: docker's version call fails on podman
+    /// (no server when it runs locally), and `--version` tells who it is.
+    #[test]
+    fn a_docker_that_is_really_podman_is_podman() {
+        let info = (
+            "/usr/bin/docker info --format '{{.Version.Version}}'",
+            true,
+            "4.3.1\n",
+            "",
+        );
+        let said = (
+            "/usr/bin/docker --version",
+            true,
+            "podman version 4.3.1\n",
+            "Emulate Docker CLI using podman. Create /etc/containers/nodocker to quiet msg.\n",
+        );
+        let failing = Fake::new(&[
+            (
+                &versions("/usr/bin/docker"),
+                false,
+                "4.3.1|",
+                "template: version:1:34: executing \"version\" at <.Server.Version>: nil pointer evaluating *define.Version.Version",
+            ),
+            said,
+            info,
+        ]);
+        let answering = Fake::new(&[
+            (&versions("/usr/bin/docker"), true, "4.3.1|4.3.1\n", ""),
+            said,
+            info,
+        ]);
+        for fake in [failing, answering] {
+            let engine = detect(
+                &fake,
+                &paths(&["/usr/bin/docker"]),
+                true,
+                Patience::default(),
+            )
+            .unwrap();
+            assert_eq!(
+                (engine.kind, engine.buildkit, engine.client_version.as_str()),
+                (Kind::Podman, BuildKit::Podman, "4.3.1")
+            );
+        }
+    }
+
+    /// A client whose name says podman, but which says it is docker, is docker.
+    #[test]
+    fn a_podman_named_client_that_says_docker_is_docker() {
+        let fake = Fake::new(&[
+            (
+                "/opt/podman-wrap --version",
+                true,
+                "Docker version 28.2.2, build e6534b4\n",
+                "",
+            ),
+            (&versions("/opt/podman-wrap"), true, "28.2.2|26.1.5\n", ""),
+            ("/opt/podman-wrap buildx version", true, "v0.13.1", ""),
+        ]);
+        let engine = detect(
+            &fake,
+            &paths(&["/opt/podman-wrap"]),
+            true,
+            Patience::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (engine.kind, engine.buildkit),
+            (Kind::Docker, BuildKit::Buildx)
+        );
     }
 
     #[test]
