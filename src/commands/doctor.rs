@@ -13,8 +13,9 @@ use crate::ui;
 #[command(after_help = "\
 Checks: the project's journal and settings, the engine client and server, BuildKit, the active \
 buildx builder and its driver, where DOCKER_HOST or the docker context points, each base image \
-the variants read (here or pullable), PyPI over HTTPS from a container of the slim base image \
-(a proxy that re-signs TLS shows here), free disk under the engine's data root, and hadolint \
+the variants read (here or pullable), the proxy CA bundle when one is set (--ca-file, \
+DOCKWRIGHT_CA_FILE or [tls] ca_file), PyPI over HTTPS from a container of the slim base image, \
+trusting that bundle (a proxy that re-signs TLS shows here), free disk under the engine's data root, and hadolint \
 (optional). Nothing is changed. Exits 1 when a check fails.")]
 pub struct DoctorArgs {
     #[command(flatten)]
