@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::engine::{
-    progress, reference, same_id, BuildSpec, Builder, Cmd, Destination, Engine, EngineError, Runner,
+    podman_cache_mount_dir, progress, reference, same_id, BuildSpec, Builder, Cmd, Destination,
+    Engine, EngineError, Runner,
 };
 use crate::error::{UserError, WriteFailed};
 use crate::figures;
@@ -211,6 +212,39 @@ impl<'a> BuildRunner<'a> {
             emptied += 1;
         }
         Ok(emptied)
+    }
+
+    /// Empties podman's cache mounts with the ids `ids` (a Dockerfile's):
+    /// podman cannot list or prune them, but keeps each in a directory of
+    /// its own on the machine it runs on, which goes. Returns those
+    /// directories: the next build must make them again, or they are not
+    /// where podman keeps its cache mounts (a remote podman keeps them in
+    /// its machine) and that build may have used full ones.
+    pub fn empty_podman_cache_mounts(
+        &mut self,
+        ids: &[String],
+        log: &mut Log,
+    ) -> anyhow::Result<Vec<PathBuf>> {
+        let mut dirs = Vec::new();
+        for id in ids {
+            let dir = podman_cache_mount_dir(id);
+            log.line(&format!(
+                "(dockwright empties podman's cache mount `{id}`: removes {})",
+                dir.display()
+            ))?;
+            match std::fs::remove_dir_all(&dir) {
+                Err(err) if err.kind() != io::ErrorKind::NotFound => {
+                    return Err(UserError::new(format!(
+                        "could not empty podman's cache mount `{id}` before a cold build: removing `{}` failed ({err})",
+                        dir.display()
+                    ))
+                    .help("a cold build on it would not be cold, so nothing was measured; run dockwright as the user that runs podman, or remove it by hand")
+                    .into());
+                }
+                _ => dirs.push(dir),
+            }
+        }
+        Ok(dirs)
     }
 
     /// Runs the build `spec`, appending its output to `log` and showing its

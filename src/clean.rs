@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use crate::engine::{same_id, Engine, EngineError, Runner};
+use crate::engine::{podman_cache_mounts, same_id, BuildKit, Engine, EngineError, Runner};
 use crate::project::PROJECT_LABEL;
 use crate::results::{saved_runs, STATE_DIR};
 use crate::scaffold;
@@ -21,7 +21,8 @@ pub enum Kind {
     Image,
     Run,
     Logs,
-    /// A build-cache mount whose id is the project's.
+    /// A build-cache mount whose id is the project's: a BuildKit cache
+    /// record, or a podman cache mount's directory.
     Cache,
 }
 
@@ -68,6 +69,18 @@ pub fn plan(
                 names: vec![id.clone()],
                 bytes: mount.bytes,
             });
+        }
+    }
+    if engine.buildkit == BuildKit::Podman {
+        for (id, dir) in podman_cache_mounts() {
+            if ours.contains(&id) {
+                items.push(Item {
+                    kind: Kind::Cache,
+                    bytes: size_of(&dir),
+                    what: dir.display().to_string(),
+                    names: vec![id],
+                });
+            }
         }
     }
     let cutoff = SystemTime::now()
@@ -141,6 +154,9 @@ pub fn remove(
 ) -> Result<(), String> {
     match item.kind {
         Kind::Image => engine.remove_image(runner, &item.what),
+        Kind::Cache if engine.buildkit == BuildKit::Podman => {
+            fs::remove_dir_all(&item.what).map_err(|err| err.to_string())
+        }
         Kind::Cache => match engine.run(runner, &engine.prune_record_cmd(&item.what)) {
             Ok(true) => Ok(()),
             Ok(false) => Err(format!("`buildx prune --filter id={}` failed", item.what)),

@@ -23,8 +23,11 @@ pub struct Facts {
     /// A `RUN` mounts the proxy's CA bundle, the secret `ca::SECRET_ID`.
     pub mounts_ca: bool,
     /// The ids of its cache mounts (`RUN --mount=type=cache`): `id=`, or
-    /// the target path, BuildKit's default.
+    /// the target path, BuildKit's default; build arguments resolved.
     pub cache_ids: Vec<String>,
+    /// A `RUN` bind-mounts files from the build context (`--mount=type=bind`
+    /// without `from=`), which some builders leave out of its cache key.
+    pub binds_context: bool,
 }
 
 pub fn facts(text: &str, images: &Images) -> Facts {
@@ -36,6 +39,7 @@ pub fn facts(text: &str, images: &Images) -> Facts {
     let mut compiles_from_source = false;
     let mut mounts_ca = false;
     let mut cache_ids = Vec::new();
+    let mut binds_context = false;
     for line in instructions(text) {
         let mut words = line.split_whitespace();
         let keyword = words.next().unwrap_or_default().to_ascii_uppercase();
@@ -79,7 +83,9 @@ pub fn facts(text: &str, images: &Images) -> Facts {
                 compiles_from_source |= rest.iter().any(|w| w.starts_with("--no-binary"));
                 let mounts = rest.iter().filter_map(|w| w.strip_prefix("--mount="));
                 mounts_ca |= mounts.clone().any(mounts_ca_secret);
-                for id in mounts.clone().filter_map(cache_id) {
+                binds_context |= mounts.clone().any(binds_context_files);
+                for written in mounts.clone().filter_map(cache_id) {
+                    let id = substitute(&written, &defaults);
                     if !cache_ids.contains(&id) {
                         cache_ids.push(id);
                     }
@@ -104,7 +110,19 @@ pub fn facts(text: &str, images: &Images) -> Facts {
         compiles_from_source,
         mounts_ca,
         cache_ids,
+        binds_context,
     }
+}
+
+/// Whether a `--mount` option list bind-mounts files from the build
+/// context: a bind (the default type) with no `from=`.
+fn binds_context_files(options: &str) -> bool {
+    let options: Vec<&str> = options.split(',').collect();
+    let bind = options
+        .iter()
+        .find_map(|o| o.strip_prefix("type="))
+        .is_none_or(|kind| kind == "bind");
+    bind && !options.iter().any(|o| o.starts_with("from="))
 }
 
 /// The id of a `--mount` option list that mounts a cache: `id=`, else its
@@ -266,6 +284,35 @@ mod tests {
             &images(),
         );
         assert_eq!(facts.cache_ids, ["dockwright-shop-pip", "/root/.cache/uv"]);
+    }
+
+    #[test]
+    fn bind_mounts_from_the_context_are_told_from_those_from_an_image() {
+        let binds = |mount: &str| {
+            facts(
+                &format!("FROM python:3.13\nRUN --mount={mount} true\n"),
+                &images(),
+            )
+            .binds_context
+        };
+        assert!(binds(
+            "type=bind,source=requirements.txt,target=/app/requirements.txt"
+        ));
+        assert!(binds(
+            "source=requirements.txt,target=/app/requirements.txt"
+        ));
+        assert!(!binds(
+            "type=bind,from=uv,source=/uv,target=/usr/local/bin/uv"
+        ));
+        assert!(!binds("type=cache,target=/root/.cache/pip"));
+        assert!(!binds("type=secret,id=dockwright-ca"));
+    }
+
+    #[test]
+    fn cache_ids_are_read_with_build_arguments_resolved() {
+        let text = "FROM python:3.13\nARG CACHE=shop\n\
+                    RUN --mount=type=cache,id=${CACHE}-pip,target=/root/.cache/pip pip install x\n";
+        assert_eq!(facts(text, &images()).cache_ids, ["shop-pip"]);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::build_runner::{log_tail, BuildRunner, Log, Timed};
 use crate::edit::{self, Edit};
-use crate::engine::{Engine, Runner};
+use crate::engine::{BuildKit, Engine, Runner};
 use crate::error::WriteFailed;
 use crate::interrupt;
 use crate::ladder::Rung;
@@ -138,7 +138,13 @@ pub fn variant(
     result.log = Some(log_path.to_path_buf());
     // Cache mounts outlive --no-cache: without this the "cold" build would
     // reuse the last run's downloads.
-    build_runner.empty_cache_mounts(&rung.facts.cache_ids, &mut log)?;
+    let ids = &rung.facts.cache_ids;
+    let podman_dirs = if build_runner.engine.buildkit == BuildKit::Podman {
+        build_runner.empty_podman_cache_mounts(ids, &mut log)?
+    } else {
+        build_runner.empty_cache_mounts(ids, &mut log)?;
+        Vec::new()
+    };
     let pull = options.pull && build_runner.pullable(rung)?;
     let cold = build_runner.build(
         &project.build_spec(rung, true, pull),
@@ -148,7 +154,29 @@ pub fn variant(
     if !cold.ok {
         return Ok(failed(result, "cold build", log_path, cold.problem));
     }
+    if let Some(dir) = podman_dirs.iter().find(|dir| !dir.is_dir()) {
+        let why = format!(
+            "the cold build did not make podman's cache mount `{}` again, so it may have used a full one elsewhere: not measured; a remote podman (podman machine) keeps its cache mounts in its machine, where dockwright cannot empty them: run dockwright where podman runs",
+            dir.display()
+        );
+        return Ok(failed(result, "cold build", log_path, Some(why)));
+    }
     result.cold_seconds = Some(Timing::single(cold.seconds));
+    if build_runner.engine.buildkit == BuildKit::Podman {
+        // buildah takes the oldest layers that match a step, which may be
+        // another chain than the one the --no-cache cold build made (an
+        // earlier version of the Dockerfile's): a build that is not timed
+        // joins the cold build's layers to it, so that the timed rebuilds
+        // rebuild only what their edit changed.
+        let joined = build_runner.build(
+            &project.build_spec(rung, false, false),
+            &mut log,
+            &format!("{} warm-up build (not timed)", rung.name),
+        )?;
+        if !joined.ok {
+            return Ok(failed(result, "warm-up build", log_path, joined.problem));
+        }
+    }
     result.bases = build_runner.used(&rung.facts.bases)?;
     let mut loads: Vec<f64> = cold.load_seconds.into_iter().collect();
     result.load_seconds = stats::timing(&loads);
@@ -159,6 +187,14 @@ pub fn variant(
     result.compressed_bytes =
         Some(engine.compressed_size(build_runner.runner, &rung.tag, image_bytes)?);
     for &kind in options.edits {
+        if kind == EditKind::Deps && rung.facts.binds_context && engine.ignores_bind_mount_content()
+        {
+            let why = format!(
+                "podman {} leaves bind-mounted files out of its cache key (containers/buildah#5400), so a dependency edit would keep the old install: not measured; copy the requirements file before the install, as dockwright's own steps do, or use podman 5.3 or later",
+                engine.server_version
+            );
+            return Ok(failed(result, kind.label(), log_path, Some(why)));
+        }
         let mut samples = Vec::new();
         for _ in 0..options.repeats {
             let timed = rebuild(build_runner, project, rung, kind, &mut log)?;

@@ -2,6 +2,8 @@
 //! Dockerfile gives them, so that a cold build empties only the ones it
 //! uses and `clean` removes only a project's own: never another project's.
 
+use std::path::PathBuf;
+
 use super::{last_line, BuildKit, Cmd, Engine, EngineError, Runner};
 
 /// One cache mount in the builder's cache.
@@ -58,6 +60,45 @@ impl Engine {
         cmd.timeout = Some(self.patience.prune());
         cmd
     }
+}
+
+/// Where podman (buildah 1.28) keeps its cache mounts when it runs on this
+/// machine, a directory per id: `buildah-cache` in `$TMPDIR` (else
+/// /var/tmp), `-UID` added for any user but root. A remote podman (podman
+/// machine) keeps them in its VM, out of dockwright's reach.
+fn podman_cache_dir() -> PathBuf {
+    let tmp = std::env::var_os("TMPDIR")
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(|| PathBuf::from("/var/tmp"), PathBuf::from);
+    match std::fs::metadata("/proc/self").map(|me| std::os::unix::fs::MetadataExt::uid(&me)) {
+        Ok(uid) if uid != 0 => tmp.join(format!("buildah-cache-{uid}")),
+        _ => tmp.join("buildah-cache"),
+    }
+}
+
+/// The directory of the podman cache mount `id` (its target path when the
+/// Dockerfile gave no id) on this machine.
+pub fn podman_cache_mount_dir(id: &str) -> PathBuf {
+    podman_cache_dir().join(id.trim_start_matches('/'))
+}
+
+/// The podman cache mounts on this machine, by id, and their directories.
+pub fn podman_cache_mounts() -> Vec<(String, PathBuf)> {
+    let mut found: Vec<(String, PathBuf)> = std::fs::read_dir(podman_cache_dir())
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|entry| {
+                    (
+                        entry.file_name().to_string_lossy().into_owned(),
+                        entry.path(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
 }
 
 /// The cache mounts in `buildx du --verbose`'s blocks of `Key: value` lines.

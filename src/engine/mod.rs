@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use builder::Builder;
-pub use cache::same_id;
+pub use cache::{podman_cache_mount_dir, podman_cache_mounts, same_id};
 pub use detect::detect;
 pub use health::Reach;
 pub use runner::{Cmd, Output, Runner, System};
@@ -496,6 +496,19 @@ impl Engine {
         })
     }
 
+    /// Whether the engine's builder leaves the content of files bind-mounted
+    /// from the build context out of a `RUN` step's cache key, so that the
+    /// step keeps its old layer after they change: buildah before 1.38, in
+    /// podman before 5.3 (containers/buildah#5400).
+    pub fn ignores_bind_mount_content(&self) -> bool {
+        let version = |text: &str| -> Option<(u32, u32)> {
+            let mut parts = text.split('.').map(|p| p.parse::<u32>().ok());
+            Some((parts.next()??, parts.next()??))
+        };
+        self.kind == Kind::Podman
+            && version(&self.server_version).is_none_or(|found| found < (5, 3))
+    }
+
     /// Whether the engine still answers.
     pub fn answers(&self, runner: &dyn Runner) -> bool {
         runner
@@ -627,6 +640,22 @@ pub mod tests {
             patience: Patience::default(),
             builder: None,
         }
+    }
+
+    #[test]
+    fn podman_before_5_3_ignores_bind_mounted_content_and_docker_never_does() {
+        let podman = |version: &str| Engine {
+            kind: Kind::Podman,
+            server_version: version.into(),
+            ..engine(BuildKit::Podman)
+        };
+        for old in ["4.3.1", "4.9.3", "5.2.5", "unknown"] {
+            assert!(podman(old).ignores_bind_mount_content(), "{old}");
+        }
+        for fixed in ["5.3.0", "5.6.1", "6.0"] {
+            assert!(!podman(fixed).ignores_bind_mount_content(), "{fixed}");
+        }
+        assert!(!engine(BuildKit::Buildx).ignores_bind_mount_content());
     }
 
     fn spec() -> BuildSpec {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use duct::Expression;
 
-use crate::{builder, process, registry, tools, trixie, workspace};
+use crate::{builder, podman, process, registry, tools, trixie, workspace};
 
 const DAEMON_PID_FILE: &str = "/var/run/docker.pid";
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -55,6 +55,7 @@ pub fn ensure() -> Result<Engine> {
             .unwrap_or_else(|| "(version unknown)".to_owned())
     );
     registry::ensure_running()?;
+    podman::ensure()?;
     tools::ensure(&tools::JUDGES)?;
     match dockwright::buildkit_docker() {
         Ok(client) => println!(
@@ -70,11 +71,10 @@ pub fn ensure() -> Result<Engine> {
 /// Debian 12's packages that are missing; Docker comes from Debian 13 ([`trixie`]).
 fn missing_packages() -> Vec<Need> {
     let mut needs = Vec::new();
-    // A machine with no engine at all gets both, as one with Debian 12's docker.io had.
-    if process::find("dockerd").is_none() && process::find("podman").is_none() {
+    if process::find("podman").is_none() {
         needs.push(Need {
             package: "podman",
-            reason: "the second engine dockwright supports",
+            reason: "the second engine dockwright supports, which the e2e tests build with",
         });
     }
     if process::find("debootstrap").is_none() {

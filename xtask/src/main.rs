@@ -9,6 +9,7 @@ mod engine;
 mod fixtures;
 mod fuzz;
 mod man;
+mod podman;
 mod process;
 mod registry;
 mod setup;
