@@ -28,7 +28,7 @@ fn fill_cache_mount(engine: &Path, id: &str) {
 }
 
 /// The number uv gives before `word` ("Resolved 8 packages") in `text`.
-fn uv_count(text: &str, word: &str) -> Option<u32> {
+pub fn uv_count(text: &str, word: &str) -> Option<u32> {
     text.lines().find_map(|line| {
         let (_, rest) = line.split_once(&format!("{word} "))?;
         rest.split_whitespace().next()?.parse().ok()
@@ -36,7 +36,7 @@ fn uv_count(text: &str, word: &str) -> Option<u32> {
 }
 
 /// The output of each build in a variant's log, in order.
-fn builds(log: &str) -> Vec<String> {
+pub fn builds(log: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for line in log.lines() {
         if line.starts_with("$ ") {

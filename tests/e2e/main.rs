@@ -18,6 +18,7 @@ mod lock;
 mod measure;
 mod pin;
 mod pipes;
+mod podman;
 mod pull;
 mod serve;
 mod size;

@@ -39,7 +39,33 @@ fn size_profile(preset: &str) {
     assert!(built.status.success(), "{}", text(&built.stderr));
     let tag = format!("{}:{recommended}", project.name);
 
-    let files = files_of(&engine, &tag);
+    holds_only_the_runtime(&engine, &tag);
+
+    let Some(dive) = dive() else { return };
+    let mut rules = tempfile::NamedTempFile::new().unwrap();
+    writeln!(rules, "rules:\n  lowestEfficiency: 0.99\n  highestWastedBytes: 1MB\n  highestUserWastedPercent: disabled").unwrap();
+    let judged = Command::new(dive)
+        .args(["--ci", "--ci-config", rules.path().to_str().unwrap(), &tag])
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    assert!(
+        judged.status.success(),
+        "dive judged {tag}:\n{}{}",
+        text(&judged.stdout),
+        text(&judged.stderr)
+    );
+    assert!(
+        text(&judged.stdout).contains("PASS"),
+        "{}",
+        text(&judged.stdout)
+    );
+}
+
+/// Checks that the image `tag` holds an interpreter and nothing the app
+/// does not run on: no pip, no compilers, no shell, no package caches.
+pub fn holds_only_the_runtime(engine: &std::path::Path, tag: &str) {
+    let files = files_of(engine, tag);
     assert!(
         files.iter().any(|f| f.ends_with("bin/python3")),
         "no interpreter in {tag}"
@@ -61,26 +87,6 @@ fn size_profile(preset: &str) {
             assert!(!file.contains(bad), "{tag} holds {file} (matches `{bad}`)");
         }
     }
-
-    let Some(dive) = dive() else { return };
-    let mut rules = tempfile::NamedTempFile::new().unwrap();
-    writeln!(rules, "rules:\n  lowestEfficiency: 0.99\n  highestWastedBytes: 1MB\n  highestUserWastedPercent: disabled").unwrap();
-    let judged = Command::new(dive)
-        .args(["--ci", "--ci-config", rules.path().to_str().unwrap(), &tag])
-        .env("CI", "true")
-        .output()
-        .unwrap();
-    assert!(
-        judged.status.success(),
-        "dive judged {tag}:\n{}{}",
-        text(&judged.stdout),
-        text(&judged.stderr)
-    );
-    assert!(
-        text(&judged.stdout).contains("PASS"),
-        "{}",
-        text(&judged.stdout)
-    );
 }
 
 #[test]

@@ -60,6 +60,31 @@ pub fn engine() -> Option<Engine> {
     found.map(|path| Engine { path, _turn: turn })
 }
 
+/// The podman client to test with, or `None` after saying why there is
+/// none; held like [`engine`], one test at a time.
+pub fn podman() -> Option<Engine> {
+    let answers = Command::new("podman")
+        .args(["info", "--format", "{{.Version.Version}}"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !answers {
+        let why = "podman does not answer (run `cargo xtask engine`)";
+        assert!(
+            std::env::var_os("DOCKWRIGHT_REQUIRE_ENGINE").is_none(),
+            "{why}"
+        );
+        skip(why);
+        return None;
+    }
+    let turn = ENGINE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    Some(Engine {
+        path: PathBuf::from("podman"),
+        _turn: turn,
+    })
+}
+
 pub fn dockwright(dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_dockwright"))
         .current_dir(dir)

@@ -42,13 +42,11 @@ pub fn ensure() -> Result<()> {
         registry::ADDRESS
     );
     configure(MIRROR_CONFIG, &mirror_config(), &mirrors)?;
-    if Path::new(HYBRID_CGROUPS).is_dir() {
-        let runtime = "# Written by `cargo xtask engine`: crun refuses hybrid cgroups.\n\
-                       [engine]\nruntime = \"runc\"\n";
+    if let Some(runtime) = runtime_config() {
         configure(
             RUNTIME_CONFIG,
-            runtime,
-            "podman runs containers with runc (hybrid cgroups)",
+            &runtime,
+            "podman's containers start on this host",
         )?;
     }
     println!(
@@ -56,6 +54,35 @@ pub fn ensure() -> Result<()> {
         process::first_line(&podman, &["--version"]).unwrap_or_else(|| "podman".to_owned())
     );
     Ok(())
+}
+
+/// What podman's containers need to start on this host, if anything: runc where cgroups are
+/// hybrid, and limits no higher than this process's own where those are below the 1048576 open
+/// files podman asks for (runc cannot raise them: "error setting rlimits ... operation not
+/// permitted").
+fn runtime_config() -> Option<String> {
+    let mut text =
+        String::from("# Written by `cargo xtask engine`: podman's containers start here.\n");
+    let hard_files = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| hard_limit(&limits, "Max open files"));
+    let low_limits = hard_files.filter(|files| *files < 1_048_576);
+    if let Some(files) = low_limits {
+        text.push_str(&format!(
+            "\n[containers]\ndefault_ulimits = [\"nofile={files}:{files}\", \"nproc=4096:4096\"]\n"
+        ));
+    }
+    let hybrid = Path::new(HYBRID_CGROUPS).is_dir();
+    if hybrid {
+        text.push_str("\n[engine]\nruntime = \"runc\"\n");
+    }
+    (low_limits.is_some() || hybrid).then_some(text)
+}
+
+/// The hard limit on the line `name` of /proc/self/limits.
+fn hard_limit(limits: &str, name: &str) -> Option<u64> {
+    let line = limits.lines().find(|line| line.starts_with(name))?;
+    line[name.len()..].split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Writes the configuration file `path` unless it already holds `wanted`, which `what` says.
@@ -79,6 +106,16 @@ fn configure(path: &str, wanted: &str, what: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hard_limits_are_read_from_proc_limits() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                      Max processes             96362                96362                processes \n\
+                      Max open files            1024                 20000                files     \n";
+        assert_eq!(hard_limit(limits, "Max open files"), Some(20000));
+        assert_eq!(hard_limit(limits, "Max processes"), Some(96362));
+        assert_eq!(hard_limit(limits, "Max locked memory"), None);
+    }
 
     #[test]
     fn the_mirror_config_sends_both_hosts_to_the_local_registry_without_tls() {
