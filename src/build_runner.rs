@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::engine::{
     podman_cache_mount_dir, progress, reference, same_id, BuildSpec, Builder, Cmd, Destination,
-    Engine, EngineError, Runner,
+    Engine, EngineError, LayerSizes, Runner,
 };
 use crate::error::{UserError, WriteFailed};
 use crate::figures;
@@ -79,6 +79,9 @@ pub struct BuildRunner<'a> {
     /// The base images the last build resolved in a registry, each with
     /// the digest it resolved to, as its progress said.
     resolved: Vec<(String, String)>,
+    /// The compressed sizes of the layers sized so far, which the next
+    /// images share.
+    pub layer_sizes: LayerSizes,
 }
 
 /// How one build went.
@@ -102,6 +105,7 @@ impl<'a> BuildRunner<'a> {
             runner,
             commands: Vec::new(),
             resolved: Vec::new(),
+            layer_sizes: LayerSizes::default(),
         }
     }
 

@@ -184,8 +184,12 @@ pub fn variant(
     let image_bytes = engine.image_size(build_runner.runner, &rung.tag)?;
     result.image_bytes = Some(image_bytes);
     result.layers = Some(engine.layers(build_runner.runner, &rung.tag)? as usize);
-    result.compressed_bytes =
-        Some(engine.compressed_size(build_runner.runner, &rung.tag, image_bytes)?);
+    result.compressed_bytes = Some(engine.compressed_size(
+        build_runner.runner,
+        &rung.tag,
+        image_bytes,
+        &mut build_runner.layer_sizes,
+    )?);
     for &kind in options.edits {
         if kind == EditKind::Deps && rung.facts.binds_context && engine.ignores_bind_mount_content()
         {

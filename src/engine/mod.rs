@@ -5,6 +5,7 @@
 
 mod builder;
 mod cache;
+mod compressed;
 mod detect;
 #[cfg(test)]
 pub mod fake;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 pub use builder::Builder;
 pub use cache::{podman_cache_mount_dir, podman_cache_mounts, same_id};
+pub use compressed::LayerSizes;
 pub use detect::detect;
 pub use health::Reach;
 pub use runner::{Cmd, Output, Runner, System};
@@ -459,29 +461,30 @@ impl Engine {
     }
 
     /// The size of `image` (`image_bytes` uncompressed) as a registry would
-    /// store it: `save`'s tar through gzip at its default level, counted as
-    /// it streams.
+    /// store it: each file of `save`'s tar gzipped on its own at gzip's
+    /// default level, counted as it streams; a layer in `known` is counted
+    /// without being compressed again.
     pub fn compressed_size(
         &self,
         runner: &dyn Runner,
         image: &str,
         image_bytes: u64,
+        known: &mut LayerSizes,
     ) -> Result<u64, EngineError> {
-        let mut gzip = flate2::write::GzEncoder::new(Counter(0), flate2::Compression::default());
         let stopped = |detail: String| EngineError::Stopped {
             program: self.program.display().to_string(),
             detail,
         };
+        let mut sizer = compressed::Sizer::new(known);
         let mut save = self.cmd(["save", image]);
         save.timeout = Some(self.patience.save(image_bytes));
         let ok = runner
-            .pipe(&save, &mut gzip)
+            .pipe(&save, &mut sizer)
             .map_err(|err| EngineError::from_io(&save, &err))?;
-        let counted = gzip.finish().map_err(|err| stopped(err.to_string()))?;
         if !ok {
             return Err(stopped(format!("`save {image}` failed")));
         }
-        Ok(counted.0)
+        sizer.finish().map_err(|err| stopped(err.to_string()))
     }
 
     /// The command that drops every cache mount in the daemon's BuildKit,
@@ -560,19 +563,6 @@ pub enum Destination {
 }
 
 /// A sink that only counts what is written to it.
-struct Counter(u64);
-
-impl std::io::Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len() as u64;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The last line of `text` that says something.
 fn last_line(text: &str) -> String {
     text.lines()
