@@ -329,13 +329,13 @@ fn measured_section(step: &Explanation) -> String {
     }
     let time = |label: &str, pair: Option<Pair<Timing>>| {
         pair.map(|pair| {
-            let medians = Pair {
-                before: pair.before.map(|t| t.median),
-                after: pair.after.median,
-            };
             format!(
                 "  {label} {}",
-                shown(medians, figures::seconds, figures::speed_change)
+                shown(
+                    pair,
+                    |t: Timing| figures::seconds(t.median),
+                    figures::timing_change
+                )
             )
         })
     };

@@ -133,6 +133,18 @@ pub fn speed_change(before: f64, after: f64) -> String {
     }
 }
 
+/// How a time moved, as [`speed_change`] says it, unless the move is within
+/// the noise between two measurements: then `same within noise: WHY`.
+pub fn timing_change(before: Timing, after: Timing) -> String {
+    if before.median == after.median {
+        return "same".to_string();
+    }
+    match crate::stats::noise(before, after) {
+        Some(why) => format!("same within noise: {why}"),
+        None => speed_change(before.median, after.median),
+    }
+}
+
 fn sign(value: f64) -> &'static str {
     if value < 0.0 {
         "−"

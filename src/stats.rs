@@ -28,6 +28,44 @@ pub fn timing(samples: &[f64]) -> Option<Timing> {
 /// Below this, differences are scheduling noise rather than build work.
 pub const NOISE_FLOOR_SECONDS: f64 = 0.2;
 
+/// With a single time on either side, a change under this many percent of
+/// the faster time is noise (as is one under `NOISE_FLOOR_SECONDS`).
+pub const NOISE_PERCENT: f64 = 10.0;
+
+/// Why B's time differs from A's by no more than measuring noise, in words
+/// that name the rule: their min–max ranges overlap when both have one;
+/// otherwise the slower is within `NOISE_PERCENT` of the faster, or less
+/// than `NOISE_FLOOR_SECONDS` slower. `None` for a real change.
+pub fn noise(a: Timing, b: Timing) -> Option<String> {
+    match (a.range(), b.range()) {
+        (Some((a_min, a_max)), Some((b_min, b_max))) => {
+            (a_min <= b_max && b_min <= a_max).then(|| "min–max ranges overlap".to_string())
+        }
+        _ => {
+            let (fast, slow) = (a.median.min(b.median), a.median.max(b.median));
+            if slow - fast < NOISE_FLOOR_SECONDS {
+                Some(format!("under {NOISE_FLOOR_SECONDS} s apart"))
+            } else if slow < fast * (1.0 + NOISE_PERCENT / 100.0) {
+                Some(format!("single runs under {NOISE_PERCENT}% apart"))
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// The noise rule in a line, for a table's legend.
+pub fn noise_rule_short() -> String {
+    format!(
+        "single runs under {NOISE_PERCENT}% or {NOISE_FLOOR_SECONDS} s apart, or repeated ones whose min–max ranges overlap"
+    )
+}
+
+/// Whether B's time differs from A's by no more than measuring noise.
+pub fn is_noise(a: Timing, b: Timing) -> bool {
+    noise(a, b).is_some()
+}
+
 /// Warnings, in words, about `samples` of `what` (e.g. "app-edit rebuilds of
 /// slim"): a wide spread, or a first run much slower than the rest.
 pub fn warnings(what: &str, samples: &[f64]) -> Vec<String> {

@@ -72,12 +72,12 @@ pub fn effect(previous: &VariantResult, current: &VariantResult) -> Option<Strin
         ),
         ("cold build", previous.cold_seconds, current.cold_seconds),
     ] {
-        if let (Some(before), Some(after)) = (before.map(|t| t.median), after.map(|t| t.median)) {
+        if let (Some(before), Some(after)) = (before, after) {
             parts.push(format!(
                 "{label} {} ({} → {})",
-                figures::speed_change(before, after),
-                figures::seconds(before),
-                figures::seconds(after)
+                figures::timing_change(before, after),
+                figures::seconds(before.median),
+                figures::seconds(after.median)
             ));
         }
     }
@@ -179,9 +179,33 @@ mod tests {
         assert_eq!(
             line,
             "requirements-first against baseline: image −488 MB (1.01 GB → 522 MB), \
-             app-edit rebuild 80× faster (13.6 s → 0.17 s), cold build 2.1% faster (14.2 s → 13.9 s)"
+             app-edit rebuild 80× faster (13.6 s → 0.17 s), \
+             cold build same within noise: single runs under 10% apart (14.2 s → 13.9 s)"
         );
         let empty = VariantResult::new("alpine", false);
         assert_eq!(effect(&before, &empty), None);
+    }
+
+    #[test]
+    fn single_runs_four_percent_apart_are_neither_faster_nor_slower() {
+        let before = measured("baseline", "", 50.0, 1.00, 100);
+        let after = measured("slim", "", 48.0, 0.96, 100);
+        for line in [
+            effect(&before, &after).unwrap(),
+            effect(&after, &before).unwrap(),
+        ] {
+            assert!(
+                !line.contains("faster") && !line.contains("slower"),
+                "{line}"
+            );
+            assert!(
+                line.contains("app-edit rebuild same within noise: under 0.2 s apart"),
+                "{line}"
+            );
+            assert!(
+                line.contains("cold build same within noise: single runs under 10% apart"),
+                "{line}"
+            );
+        }
     }
 }

@@ -13,11 +13,8 @@ pub use render::render;
 
 use crate::engine::reference;
 use crate::results::{BaseImage, Run, Status, Timing, VariantResult};
-use crate::stats::NOISE_FLOOR_SECONDS;
-
-/// With a single time on either side, a change under this many percent of
-/// the faster time is noise (as is one under `NOISE_FLOOR_SECONDS`).
-pub const NOISE_PERCENT: f64 = 10.0;
+pub use crate::stats::is_noise;
+use crate::stats::{NOISE_FLOOR_SECONDS, NOISE_PERCENT};
 
 /// The output formats of `dockwright compare`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -116,19 +113,6 @@ pub fn noise_rule() -> String {
          rebuilds measured without --runs), a change under {NOISE_PERCENT}% or under \
          {NOISE_FLOOR_SECONDS} s is noise."
     )
-}
-
-/// Whether B's time differs from A's by no more than measuring noise: their
-/// ranges overlap when both have one; otherwise the slower is within
-/// `NOISE_PERCENT` of the faster, or less than `NOISE_FLOOR_SECONDS` slower.
-pub fn is_noise(a: Timing, b: Timing) -> bool {
-    match (a.range(), b.range()) {
-        (Some((a_min, a_max)), Some((b_min, b_max))) => a_min <= b_max && b_min <= a_max,
-        _ => {
-            let (fast, slow) = (a.median.min(b.median), a.median.max(b.median));
-            slow - fast < NOISE_FLOOR_SECONDS || slow < fast * (1.0 + NOISE_PERCENT / 100.0)
-        }
-    }
 }
 
 pub fn time_verdict(a: Timing, b: Timing) -> Verdict {

@@ -46,7 +46,7 @@ struct Page {
     generator: String,
     header: String,
     summary: String,
-    legend: Option<&'static str>,
+    legend: Vec<String>,
     notes: Vec<String>,
     columns: [&'static str; 6],
     /// Which columns hold figures, to right-align them.
@@ -135,7 +135,7 @@ impl Page {
             generator: format!("dockwright {}", env!("CARGO_PKG_VERSION")),
             header: report.header.clone(),
             summary: report.summary.line(),
-            legend: report.legend,
+            legend: report.legend.clone(),
             notes: report.notes.clone(),
             columns: COLUMNS,
             numeric: (0..COLUMNS.len())

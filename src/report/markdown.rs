@@ -19,9 +19,9 @@ pub fn render(report: &Report) -> String {
         &columns,
         report.rows.iter().map(|row| &row.cells),
     ));
-    if let Some(legend) = report.legend {
+    if !report.legend.is_empty() {
         out.push(String::new());
-        out.push(legend.to_string());
+        out.push(report.legend.join("  \n"));
     }
     if !report.notes.is_empty() {
         out.push(String::new());

@@ -12,7 +12,8 @@ mod tests;
 
 use crate::figures::{self, seconds, size, times};
 use crate::ladder;
-use crate::results::{Run, Status, VariantResult};
+use crate::results::{Run, Status, Timing, VariantResult};
+use crate::stats;
 
 /// The output formats of `dockwright report` and `dockwright measure`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -135,6 +136,8 @@ impl Metric {
 /// Marks the profile's recommended variant after its name.
 const RECOMMENDED_MARK: &str = " ★";
 const LEGEND: &str = "★ recommended";
+/// What a cell says of a time that moved by no more than the noise.
+const WITHIN_NOISE: &str = "same within noise";
 const MISSING: &str = "—";
 
 /// A run's figures as the formats show them: computed once, laid out by
@@ -144,8 +147,9 @@ pub struct Report<'a> {
     /// Project, profile, engine, builder, date and host, on one line.
     pub header: String,
     pub rows: Vec<Row<'a>>,
-    /// `★ recommended`, when a variant is.
-    pub legend: Option<&'static str>,
+    /// `★ recommended`, when a variant is, and what "same within noise"
+    /// means, when a cell says it.
+    pub legend: Vec<String>,
     /// Why each skipped or failed variant has no figures.
     pub notes: Vec<String>,
     pub summary: Summary,
@@ -166,7 +170,7 @@ pub struct Delta {
     /// The variant's image size minus the baseline's.
     pub bytes: Option<i128>,
     /// The baseline's app-edit rebuild time and the variant's.
-    pub app_rebuild_seconds: Option<(f64, f64)>,
+    pub app_rebuild_seconds: Option<(Timing, Timing)>,
 }
 
 /// The best variant on each axis, and by how much it beats the baseline.
@@ -181,8 +185,10 @@ pub struct Best {
     pub name: String,
     /// The figure as the table shows it, such as `39.7 MB` or `0.08 s`.
     pub shown: String,
-    /// How it compares with the baseline, such as `4.7× smaller` or `81×
-    /// faster`; none when this is the baseline or the baseline has no figure.
+    /// How it compares with the baseline, such as `4.7× smaller than
+    /// baseline`, `81× faster than baseline` or `the same as baseline within
+    /// noise (...)`; none when this is the baseline or the baseline has no
+    /// figure.
     pub versus: Option<String>,
 }
 
@@ -191,14 +197,14 @@ impl<'a> Report<'a> {
         // The ladder starts from the baseline; a baseline that did not finish
         // leaves nothing to compare against.
         let baseline = run.variants.first().filter(|v| v.status == Status::Ok);
-        let rows = ladder::places(&run.variants)
+        let rows: Vec<Row> = ladder::places(&run.variants)
             .map(|(place, variant)| Row::new(variant, place.baseline(), baseline))
             .collect();
         Report {
             run,
             header: header(run),
+            legend: legend(run, &rows),
             rows,
-            legend: run.variants.iter().any(|v| v.recommended).then_some(LEGEND),
             notes: run
                 .variants
                 .iter()
@@ -333,15 +339,21 @@ impl Delta {
                 .image_bytes
                 .zip(variant.image_bytes)
                 .map(|(base, this)| figures::size_delta(base, this)),
-            app_rebuild_seconds: app_rebuild(base).zip(app_rebuild(variant)),
+            app_rebuild_seconds: base.app_rebuild_seconds.zip(variant.app_rebuild_seconds),
         }
+    }
+
+    /// Whether the app-edit rebuild moved by no more than the noise.
+    fn within_noise(&self) -> bool {
+        self.app_rebuild_seconds
+            .is_some_and(|(base, this)| base.median != this.median && stats::is_noise(base, this))
     }
 
     /// The baseline's app-edit rebuild time over the variant's: above 1 is
     /// faster.
     pub fn app_rebuild_ratio(&self) -> Option<f64> {
         let (base, this) = self.app_rebuild_seconds?;
-        ratio(Some(base), Some(this))
+        ratio(Some(base.median), Some(this.median))
     }
 
     /// Reads like the article: `−750 MB, 13× faster`, `−35 MB, 19% slower`.
@@ -350,9 +362,13 @@ impl Delta {
             0 => "same size".to_string(),
             _ => figures::size_change(delta),
         });
-        let speed = self
-            .app_rebuild_seconds
-            .map(|(base, this)| figures::speed_change(base, this));
+        let speed = self.app_rebuild_seconds.map(|(base, this)| {
+            if self.within_noise() {
+                WITHIN_NOISE.to_string()
+            } else {
+                figures::speed_change(base.median, this.median)
+            }
+        });
         let parts: Vec<String> = size.into_iter().chain(speed).collect();
         if parts.is_empty() {
             MISSING.to_string()
@@ -383,18 +399,26 @@ impl Summary {
                 versus: baseline
                     .filter(|base| !std::ptr::eq(*base, v))
                     .and_then(|base| ratio(base.image_bytes.map(|b| b as f64), Some(bytes as f64)))
-                    .map(|factor| format!("{}× smaller", times(factor))),
+                    .map(|factor| format!("{}× smaller than baseline", times(factor))),
             });
         let fastest = finished()
-            .filter_map(|v| app_rebuild(v).map(|s| (v, s)))
-            .min_by(|(_, a), (_, b)| a.total_cmp(b))
-            .map(|(v, secs)| Best {
+            .filter_map(|v| v.app_rebuild_seconds.map(|t| (v, t)))
+            .min_by(|(_, a), (_, b)| a.median.total_cmp(&b.median))
+            .map(|(v, time)| Best {
                 name: v.name.clone(),
-                shown: seconds(secs),
+                shown: seconds(time.median),
                 versus: baseline
                     .filter(|base| !std::ptr::eq(*base, v))
-                    .and_then(app_rebuild)
-                    .map(|base| figures::speed_change(base, secs)),
+                    .and_then(|base| base.app_rebuild_seconds)
+                    .map(|base| match stats::noise(base, time) {
+                        Some(why) if base.median != time.median => {
+                            format!("the same as baseline within noise ({why})")
+                        }
+                        _ => format!(
+                            "{} than baseline",
+                            figures::speed_change(base.median, time.median)
+                        ),
+                    }),
             });
         Summary { smallest, fastest }
     }
@@ -404,10 +428,7 @@ impl Summary {
     pub fn line(&self) -> String {
         let sentence = |label: &str, best: &Option<Best>| {
             best.as_ref().map(|best| match &best.versus {
-                Some(versus) => format!(
-                    "{label}: {}, {}, {versus} than baseline.",
-                    best.name, best.shown
-                ),
+                Some(versus) => format!("{label}: {}, {}, {versus}.", best.name, best.shown),
                 None => format!("{label}: {}, {}.", best.name, best.shown),
             })
         };
@@ -421,6 +442,19 @@ impl Summary {
             sentences.join(" ")
         }
     }
+}
+
+/// The lines below the table: the recommended mark, when a variant has it,
+/// and the noise rule, when a cell calls a time the same within noise.
+fn legend(run: &Run, rows: &[Row]) -> Vec<String> {
+    let mut lines = Vec::new();
+    if run.variants.iter().any(|v| v.recommended) {
+        lines.push(LEGEND.to_string());
+    }
+    if rows.iter().any(|row| row.vs_baseline.within_noise()) {
+        lines.push(format!("{WITHIN_NOISE}: {}", stats::noise_rule_short()));
+    }
+    lines
 }
 
 /// The median app-edit rebuild, which the baseline comparison and the

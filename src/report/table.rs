@@ -38,7 +38,7 @@ pub fn render(report: &Report, width: Option<u16>, colour: bool, new: Option<&st
     let bars = Bars::fit(report, width, new);
     let table = table(report, bars.as_ref(), look, width);
     let mut lines = vec![report.header.clone(), table.to_string()];
-    lines.extend(report.legend.map(str::to_string));
+    lines.extend(report.legend.iter().cloned());
     lines.extend(report.notes.iter().cloned());
     lines.push(report.summary.line());
     lines.join("\n")

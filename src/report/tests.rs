@@ -158,14 +158,14 @@ fn the_recommended_variant_is_marked_and_explained() {
         );
     }
     assert_eq!(row(&report, "uv").cells[0], "uv ★");
-    assert_eq!(report.legend, Some("★ recommended"));
+    assert_eq!(report.legend, ["★ recommended"]);
 
     let mut plain = run.clone();
     plain
         .variants
         .iter_mut()
         .for_each(|v| v.recommended = false);
-    assert_eq!(Report::new(&plain).legend, None);
+    assert!(Report::new(&plain).legend.is_empty());
 }
 
 #[test]
@@ -292,7 +292,7 @@ fn the_summary_picks_the_smallest_and_the_fastest() {
     let expected = base.image_bytes.unwrap() as f64 / minimal.image_bytes.unwrap() as f64;
     assert_eq!(
         smallest.versus.as_deref(),
-        Some(format!("{expected:.0}× smaller").as_str())
+        Some(format!("{expected:.0}× smaller than baseline").as_str())
     );
 
     let fastest = summary.fastest.as_ref().unwrap();
@@ -302,7 +302,7 @@ fn the_summary_picks_the_smallest_and_the_fastest() {
         base.app_rebuild_seconds.unwrap().median / uv.app_rebuild_seconds.unwrap().median;
     assert_eq!(
         fastest.versus.as_deref(),
-        Some(format!("{expected:.0}× faster").as_str())
+        Some(format!("{expected:.0}× faster than baseline").as_str())
     );
 
     assert_eq!(
@@ -959,4 +959,39 @@ fn the_html_environment_names_the_lock_and_json_keeps_it() {
     );
     let json = Run::from_json(&json::render(&report).unwrap()).unwrap();
     assert_eq!(json.lock_sha256, Some(sha));
+}
+
+#[test]
+fn single_runs_four_percent_apart_are_called_neither_faster_nor_slower() {
+    let measured = |name: &str, app: f64| {
+        let mut v = VariantResult::new(name, false);
+        v.image_bytes = Some(100_000_000);
+        v.cold_seconds = Some(Timing::single(10.0));
+        v.app_rebuild_seconds = Some(Timing::single(app));
+        v
+    };
+    let run = Run::sample(1, vec![measured("baseline", 1.00), measured("slim", 0.96)]);
+    let report = Report::new(&run);
+    let outputs = [
+        table::render(&report, Some(120), false, None),
+        markdown::render(&report),
+        report.summary.line(),
+    ];
+    for output in &outputs {
+        assert!(
+            !output.contains("faster") && !output.contains("slower"),
+            "{output}"
+        );
+    }
+    assert!(outputs[0].contains("same within noise"), "{}", outputs[0]);
+    assert!(
+        outputs[0].contains(&stats::noise_rule_short()),
+        "the table names the rule: {}",
+        outputs[0]
+    );
+    assert!(
+        outputs[2].contains("the same as baseline within noise (under 0.2 s apart)"),
+        "{}",
+        outputs[2]
+    );
 }
