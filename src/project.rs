@@ -13,6 +13,7 @@ use crate::dockerfile::{self, Facts};
 use crate::engine::{BuildSpec, Destination};
 use crate::error::{warn, UserError};
 use crate::ladder::{self, Ladder, Place, Rung};
+use crate::platform::Platform;
 use crate::results::{self, Run};
 
 pub const PROJECT_LABEL: &str = "dockwright.project";
@@ -39,6 +40,8 @@ pub struct Project {
     pub run_date: Option<String>,
     /// The proxy's CA bundle the builds pass to the Dockerfiles that mount it.
     pub ca_file: Option<PathBuf>,
+    /// The platform the images are built for, when not the engine's own.
+    pub platform: Option<Platform>,
 }
 
 impl Project {
@@ -83,6 +86,7 @@ impl Project {
             ladder,
             run_date: None,
             ca_file: None,
+            platform: None,
         })
     }
 
@@ -117,6 +121,13 @@ impl Project {
             _ => {}
         }
         Ok(self)
+    }
+
+    /// The project built for `flag` (`--platform`), else for `[engine]
+    /// platform`, else for the engine's own platform.
+    pub fn with_platform(mut self, flag: Option<&Platform>) -> Project {
+        self.platform = flag.or(self.config.engine.platform.as_ref()).cloned();
+        self
     }
 
     /// The project with each step's latest result taken from `run` (the
@@ -175,6 +186,7 @@ impl Project {
             no_cache,
             pull,
             iidfile: None,
+            platform: self.platform.clone(),
             secrets: match &self.ca_file {
                 Some(file) if rung.facts.mounts_ca => {
                     vec![(ca::SECRET_ID.to_string(), file.clone())]

@@ -200,9 +200,9 @@ impl<'a> Report<'a> {
             rows,
             legend: run.variants.iter().any(|v| v.recommended).then_some(LEGEND),
             notes: run
-                .variants
-                .iter()
-                .filter_map(note)
+                .emulation_note()
+                .into_iter()
+                .chain(run.variants.iter().filter_map(note))
                 .chain(loads(run))
                 .chain(bases(run))
                 .collect(),
@@ -220,6 +220,9 @@ fn header(run: &Run) -> String {
         run.date,
         run.host.describe(false),
     );
+    if let Some(platform) = run.platform_described() {
+        header.push_str(&format!(" · platform {platform}"));
+    }
     if run.repeats > 1 {
         header.push_str(&format!(
             " · rebuilds: median of {} runs (min–max)",
