@@ -373,9 +373,9 @@ impl Run {
         })
     }
 
-    /// The sentence every report of an emulated run gives: its times are
-    /// not a native build's.
-    pub fn emulation_note(&self) -> Option<String> {
+    /// What an emulated run emulated, `linux/arm64 on an amd64 host`; none
+    /// for a native run.
+    pub fn emulation(&self) -> Option<String> {
         if !self.emulated {
             return None;
         }
@@ -385,8 +385,14 @@ impl Run {
             Some(arch) => format!("a {arch} host"),
             None => "a host of another architecture".to_string(),
         };
-        Some(format!(
-            "Timings measured under emulation ({platform} on {host}): they are far slower than a native build's, and compare only with runs emulated the same way; image sizes are as native."
+        Some(format!("{platform} on {host}"))
+    }
+
+    /// The sentence every report of an emulated run gives: its times are
+    /// not a native build's.
+    pub fn emulation_note(&self) -> Option<String> {
+        self.emulation().map(|what| format!(
+            "Timings measured under emulation ({what}): they are far slower than a native build's, and compare only with runs emulated the same way; image sizes are as native."
         ))
     }
 

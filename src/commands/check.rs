@@ -93,9 +93,9 @@ pub fn check(args: CheckArgs) -> anyhow::Result<i32> {
             run.date
         ));
     }
-    if let Some(note) = run.emulation_note().filter(|_| budgets.limits_times()) {
+    if let Some(what) = run.emulation().filter(|_| budgets.limits_times()) {
         warn(&format!(
-            "the time budgets are judged on emulated builds. {note}"
+            "the time budgets are judged on timings measured under emulation ({what}), far slower than a native build's; measure on a host of that architecture for times that mean what the budgets mean"
         ));
     }
     let judged = budgets::judge(&budgets, &run);
