@@ -250,3 +250,52 @@ fn unknown(known: &[&str], name: &str) -> anyhow::Result<UserError> {
         profiles[0]
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-step project whose dockwright.toml ends with `extra`.
+    fn project(extra: &str) -> (tempfile::TempDir, Project) {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = format!(
+            "[project]\nname = \"shop\"\npython = \"3.13\"\nport = 5000\nentry = \"app:app\"\napp_file = \"app.py\"\nrequirements = \"requirements.txt\"\ninstall_project = false\nprofile = \"size\"\n\n[images]\nfull = \"python:3.13\"\nslim = \"python:3.13-slim\"\nalpine = \"python:3.13-alpine\"\nuv = \"ghcr.io/astral-sh/uv:0.13.9\"\n\n[[variant]]\nname = \"slim\"\ndockerfile = \"slim.Dockerfile\"\nreason = \"r\"\n{extra}"
+        );
+        std::fs::write(dir.path().join("dockwright.toml"), toml).unwrap();
+        std::fs::write(
+            dir.path().join("slim.Dockerfile"),
+            "FROM python:3.13-slim\n",
+        )
+        .unwrap();
+        let project = Project::open(dir.path(), Selection::Build(&[]), None).unwrap();
+        (dir, project)
+    }
+
+    fn platform_of_build(project: &Project) -> Option<String> {
+        let rung = project.ladder.selected().next().unwrap();
+        project
+            .build_spec(rung, false, false)
+            .platform
+            .map(|p| p.to_string())
+    }
+
+    #[test]
+    fn builds_are_for_the_flags_platform_else_the_engine_tables_else_the_engines_own() {
+        let arm = Platform::parse("linux/arm64").unwrap();
+        let (_dir, plain) = project("");
+        assert_eq!(platform_of_build(&plain.with_platform(None)), None);
+        let (_dir, plain) = project("");
+        let flagged = plain.with_platform(Some(&arm));
+        assert_eq!(platform_of_build(&flagged).as_deref(), Some("linux/arm64"));
+        let (_dir, set) = project("\n[engine]\nplatform = \"linux/arm/v7\"\n");
+        assert_eq!(
+            platform_of_build(&set.with_platform(None)).as_deref(),
+            Some("linux/arm/v7")
+        );
+        let (_dir, set) = project("\n[engine]\nplatform = \"linux/arm/v7\"\n");
+        assert_eq!(
+            platform_of_build(&set.with_platform(Some(&arm))).as_deref(),
+            Some("linux/arm64")
+        );
+    }
+}

@@ -2209,3 +2209,33 @@ fn every_command_that_builds_refuses_a_platform_not_written_os_slash_arch() {
         "{err}"
     );
 }
+
+#[test]
+fn bake_builds_for_the_engine_tables_platform_unless_told_others() {
+    let tmp = tempdir();
+    let proj = new_project(tmp.path(), "hello", &["--deps", "minimal", "--yes"]);
+    write(
+        proj.join("dockwright.toml"),
+        &format!(
+            "{}\n[engine]\nplatform = \"linux/arm64\"\n",
+            read(proj.join("dockwright.toml"))
+        ),
+    );
+    let printed = run(&proj, &["bake", "--print"]);
+    assert_success(&printed);
+    assert!(
+        stdout(&printed).contains("  platforms = [\"linux/arm64\"]\n"),
+        "{}",
+        stdout(&printed)
+    );
+    let told = run(
+        &proj,
+        &["bake", "--print", "--platform", "linux/amd64,linux/arm64"],
+    );
+    assert_success(&told);
+    assert!(
+        stdout(&told).contains("  platforms = [\"linux/amd64\", \"linux/arm64\"]\n"),
+        "{}",
+        stdout(&told)
+    );
+}
