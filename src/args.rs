@@ -9,6 +9,7 @@ use crate::config::{self, EngineSettings};
 use crate::engine::{self, Engine, Runner, System};
 use crate::error::{warn, UserError};
 use crate::lockfile;
+use crate::platform::Platform;
 use crate::project::{Project, Selection};
 use crate::results::EngineInfo;
 use crate::ui;
@@ -147,8 +148,16 @@ impl EngineArgs {
             warn(&why);
         }
         let engine = self.detect(&System, project.needs_buildkit(), &project.config.engine)?;
+        let platform = match &project.platform {
+            Some(platform) if platform.emulated() => format!(
+                " for {platform}, under emulation on this {} host",
+                crate::platform::host_arch()
+            ),
+            Some(platform) => format!(" for {platform}"),
+            None => String::new(),
+        };
         ui::note(&format!(
-            "{} variant(s) of `{}` with {}",
+            "{} variant(s) of `{}` with {}{platform}",
             project.ladder.selected().count(),
             project.name(),
             EngineInfo::of(&engine).describe()
@@ -157,15 +166,33 @@ impl EngineArgs {
     }
 }
 
-/// The project in `dir`, with `variants` selected to build, and the engine
-/// that builds them.
+/// `--platform`, which the commands that build take.
+#[derive(Args, Debug)]
+pub struct PlatformArgs {
+    /// The platform to build the images for, os/arch[/variant] such as linux/arm64 [default:
+    /// `[engine] platform` in dockwright.toml, else the engine's own]. On another architecture
+    /// than the host's the builds run under emulation (QEMU), and the results say so
+    #[arg(long, value_name = "OS/ARCH", env = "DOCKER_DEFAULT_PLATFORM", value_parser = Platform::parse)]
+    platform: Option<Platform>,
+}
+
+impl PlatformArgs {
+    pub fn platform(&self) -> Option<&Platform> {
+        self.platform.as_ref()
+    }
+}
+
+/// The project in `dir`, with `variants` selected to build for `platform`,
+/// and the engine that builds them.
 pub fn prepare(
     dir: &Path,
     variants: &[String],
     engine: &EngineArgs,
+    platform: &PlatformArgs,
 ) -> anyhow::Result<(Project, Engine)> {
     let project = Project::open(dir, Selection::Build(variants), engine.base_set())?
-        .with_ca(engine.ca_file())?;
+        .with_ca(engine.ca_file())?
+        .with_platform(platform.platform());
     let engine = engine.start(&project)?;
     Ok((project, engine))
 }

@@ -16,6 +16,7 @@ use crate::catalogue::Catalogue;
 use crate::error::{printable, UserError};
 use crate::ladder::Rung;
 use crate::names;
+use crate::platform::Platform;
 use crate::project::Project;
 
 /// The file `dockwright bake` writes in the project, where `docker buildx
@@ -83,7 +84,7 @@ impl Bake {
         options: &Options,
     ) -> Result<Bake, UserError> {
         for platform in &options.platforms {
-            check_platform(platform)?;
+            Platform::parse(platform).map_err(UserError::new)?;
         }
         if let Some(reference) = &options.cache_ref {
             check_cache_ref(reference)?;
@@ -274,25 +275,6 @@ fn check_name(name: &str, what: &str) -> Result<(), UserError> {
         printable(name)
     ))
     .help(format!("rename the {what} in dockwright.toml")))
-}
-
-/// `os/arch` or `os/arch/variant`, as `--platform` takes it.
-fn check_platform(platform: &str) -> Result<(), UserError> {
-    let parts: Vec<&str> = platform.split('/').collect();
-    let valid = (2..=3).contains(&parts.len())
-        && parts.iter().all(|part| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        });
-    if valid {
-        return Ok(());
-    }
-    Err(UserError::new(format!(
-        "`{}` is not a platform; write OS/ARCH, such as `linux/amd64` or `linux/arm64`, or OS/ARCH/VARIANT, such as `linux/arm/v7`",
-        printable(platform)
-    )))
 }
 
 /// A repository without a tag or digest (`registry.example:5000/team/app-cache`):

@@ -121,6 +121,14 @@ pub struct Budgets {
 }
 
 impl Budgets {
+    /// Whether any budget limits a build time, which emulation slows.
+    pub fn limits_times(&self) -> bool {
+        self.recommended
+            .iter()
+            .chain(self.variants.iter().flat_map(|(_, limits)| limits))
+            .any(|budget| !budget.metric.is_size())
+    }
+
     /// The budgets of `[budgets]` (`table`), or the sentence that says
     /// which setting is wrong and how to write it.
     pub fn parse(table: &toml::Table) -> Result<Budgets, String> {
@@ -415,6 +423,19 @@ mod tests {
     fn parse(text: &str) -> Result<Budgets, String> {
         let table: toml::Table = toml::from_str(text).unwrap();
         Budgets::parse(&table)
+    }
+
+    #[test]
+    fn only_a_time_budget_limits_times() {
+        let sizes =
+            parse("max_image = \"150 MB\"\n[variants.uv]\nmax_compressed_image = 1\n").unwrap();
+        assert!(!sizes.limits_times());
+        let time =
+            parse("max_image = \"150 MB\"\n[variants.uv]\nmax_cold_build = \"2 min\"\n").unwrap();
+        assert!(time.limits_times());
+        assert!(parse("max_app_rebuild_vs_baseline = 0.5\n")
+            .unwrap()
+            .limits_times());
     }
 
     #[test]

@@ -430,6 +430,7 @@ mod tests {
             no_cache: false,
             pull: false,
             iidfile: None,
+            platform: None,
             secrets: Vec::new(),
         }
     }

@@ -155,6 +155,10 @@ pub struct EngineSettings {
     /// BUILDX_BUILDER names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub builder: Option<String>,
+    /// The platform to build for when `--platform` names none, such as
+    /// `linux/arm64`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<crate::platform::Platform>,
 }
 
 impl EngineSettings {
@@ -741,6 +745,27 @@ mod tests {
         let line = typo.lines().count();
         assert!(
             err.contains(&format!("line {line} (`engine.buidler`)")) && err.contains("builder"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_engine_table_names_a_platform_in_the_form_docker_takes() {
+        let path = Path::new("dockwright.toml");
+        let text = format!("{}\n[engine]\nplatform = \"linux/arm64\"\n", sample_file());
+        let config = Config::parse(&text, path).unwrap();
+        assert_eq!(
+            config.engine.platform.as_ref().map(|p| p.as_str()),
+            Some("linux/arm64")
+        );
+        let kept = Config::parse(&keep_hand_set(&sample_file(), &text), path).unwrap();
+        assert_eq!(kept.engine, config.engine);
+        let bad = text.replace("linux/arm64", "arm64");
+        let err = Config::parse(&bad, path).unwrap_err().to_string();
+        let line = bad.lines().count();
+        assert!(
+            err.contains(&format!("line {line} (`engine.platform`)"))
+                && err.contains("such as linux/arm64"),
             "{err}"
         );
     }

@@ -36,6 +36,7 @@ mod measure;
 mod names;
 mod pin;
 pub mod pipe_table;
+mod platform;
 mod poetry;
 mod presets;
 mod project;

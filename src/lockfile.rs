@@ -201,6 +201,7 @@ pub fn resolve(
         no_cache: true,
         pull: false,
         iidfile: None,
+        platform: None,
         secrets: ca_file
             .map(|file| (ca::SECRET_ID.to_string(), file.to_path_buf()))
             .into_iter()

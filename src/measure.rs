@@ -12,6 +12,7 @@ use crate::interrupt;
 use crate::ladder::Rung;
 use crate::lock::Lock;
 use crate::lockfile;
+use crate::platform::Platform;
 use crate::project::Project;
 use crate::results::state_subdir;
 use crate::results::{runs_dir, EngineInfo, Host, Run, Status, Timing, VariantResult};
@@ -57,6 +58,8 @@ pub fn new_run(project: &Project, engine: &Engine, repeats: usize) -> Run {
         engine: EngineInfo::of(engine),
         repeats,
         base_set: project.base_set.clone(),
+        platform: project.platform.as_ref().map(ToString::to_string),
+        emulated: project.platform.as_ref().is_some_and(Platform::emulated),
         extra_dependency: None,
         lock_sha256: lockfile::digest(&project.dir, config),
         commands: Vec::new(),

@@ -13,6 +13,7 @@ use crate::dockerfile::{self, Facts};
 use crate::engine::{BuildSpec, Destination};
 use crate::error::{warn, UserError};
 use crate::ladder::{self, Ladder, Place, Rung};
+use crate::platform::Platform;
 use crate::results::{self, Run};
 
 pub const PROJECT_LABEL: &str = "dockwright.project";
@@ -39,6 +40,8 @@ pub struct Project {
     pub run_date: Option<String>,
     /// The proxy's CA bundle the builds pass to the Dockerfiles that mount it.
     pub ca_file: Option<PathBuf>,
+    /// The platform the images are built for, when not the engine's own.
+    pub platform: Option<Platform>,
 }
 
 impl Project {
@@ -83,6 +86,7 @@ impl Project {
             ladder,
             run_date: None,
             ca_file: None,
+            platform: None,
         })
     }
 
@@ -117,6 +121,13 @@ impl Project {
             _ => {}
         }
         Ok(self)
+    }
+
+    /// The project built for `flag` (`--platform`), else for `[engine]
+    /// platform`, else for the engine's own platform.
+    pub fn with_platform(mut self, flag: Option<&Platform>) -> Project {
+        self.platform = flag.or(self.config.engine.platform.as_ref()).cloned();
+        self
     }
 
     /// The project with each step's latest result taken from `run` (the
@@ -175,6 +186,7 @@ impl Project {
             no_cache,
             pull,
             iidfile: None,
+            platform: self.platform.clone(),
             secrets: match &self.ca_file {
                 Some(file) if rung.facts.mounts_ca => {
                     vec![(ca::SECRET_ID.to_string(), file.clone())]
@@ -237,4 +249,53 @@ fn unknown(known: &[&str], name: &str) -> anyhow::Result<UserError> {
         "`{name}` is in {listed}; `dockwright new DIR --profile {}` makes a project with it",
         profiles[0]
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-step project whose dockwright.toml ends with `extra`.
+    fn project(extra: &str) -> (tempfile::TempDir, Project) {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = format!(
+            "[project]\nname = \"shop\"\npython = \"3.13\"\nport = 5000\nentry = \"app:app\"\napp_file = \"app.py\"\nrequirements = \"requirements.txt\"\ninstall_project = false\nprofile = \"size\"\n\n[images]\nfull = \"python:3.13\"\nslim = \"python:3.13-slim\"\nalpine = \"python:3.13-alpine\"\nuv = \"ghcr.io/astral-sh/uv:0.13.9\"\n\n[[variant]]\nname = \"slim\"\ndockerfile = \"slim.Dockerfile\"\nreason = \"r\"\n{extra}"
+        );
+        std::fs::write(dir.path().join("dockwright.toml"), toml).unwrap();
+        std::fs::write(
+            dir.path().join("slim.Dockerfile"),
+            "FROM python:3.13-slim\n",
+        )
+        .unwrap();
+        let project = Project::open(dir.path(), Selection::Build(&[]), None).unwrap();
+        (dir, project)
+    }
+
+    fn platform_of_build(project: &Project) -> Option<String> {
+        let rung = project.ladder.selected().next().unwrap();
+        project
+            .build_spec(rung, false, false)
+            .platform
+            .map(|p| p.to_string())
+    }
+
+    #[test]
+    fn builds_are_for_the_flags_platform_else_the_engine_tables_else_the_engines_own() {
+        let arm = Platform::parse("linux/arm64").unwrap();
+        let (_dir, plain) = project("");
+        assert_eq!(platform_of_build(&plain.with_platform(None)), None);
+        let (_dir, plain) = project("");
+        let flagged = plain.with_platform(Some(&arm));
+        assert_eq!(platform_of_build(&flagged).as_deref(), Some("linux/arm64"));
+        let (_dir, set) = project("\n[engine]\nplatform = \"linux/arm/v7\"\n");
+        assert_eq!(
+            platform_of_build(&set.with_platform(None)).as_deref(),
+            Some("linux/arm/v7")
+        );
+        let (_dir, set) = project("\n[engine]\nplatform = \"linux/arm/v7\"\n");
+        assert_eq!(
+            platform_of_build(&set.with_platform(Some(&arm))).as_deref(),
+            Some("linux/arm64")
+        );
+    }
 }

@@ -68,6 +68,15 @@ pub struct Run {
     /// The `[base-sets.NAME]` the images were built from, if not `[images]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_set: Option<String>,
+    /// The platform the images were built for (`--platform`); absent when
+    /// the engine built for its own, and in runs saved before dockwright
+    /// took one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// Whether the builds ran under emulation, the platform's architecture
+    /// not being the host's: their times say little about a native build.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub emulated: bool,
     /// The requirement the dependency edit added, when the run made one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra_dependency: Option<String>,
@@ -86,6 +95,10 @@ pub struct Run {
 pub struct Host {
     pub name: String,
     pub os: String,
+    /// The architecture, in docker's words (`amd64`, `arm64`); absent in runs
+    /// saved before dockwright recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
     pub cpus: usize,
     pub memory_bytes: Option<u64>,
 }
@@ -108,6 +121,7 @@ impl Host {
         Host {
             name: System::host_name().unwrap_or_default(),
             os,
+            arch: Some(crate::platform::host_arch().to_string()),
             cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
             memory_bytes,
         }
@@ -280,6 +294,7 @@ impl Run {
             host: Host {
                 name: "build-host".into(),
                 os: "linux".into(),
+                arch: Some("amd64".into()),
                 cpus: 8,
                 memory_bytes: Some(16_000_000_000),
             },
@@ -293,6 +308,8 @@ impl Run {
             },
             repeats,
             base_set: None,
+            platform: None,
+            emulated: false,
             extra_dependency: None,
             lock_sha256: None,
             commands: Vec::new(),
@@ -345,6 +362,40 @@ pub fn runs_dir(project: &Path) -> PathBuf {
 }
 
 impl Run {
+    /// The platform the images were built for, in a few words:
+    /// `linux/arm64, emulated`; none for the engine's own.
+    pub fn platform_described(&self) -> Option<String> {
+        let platform = self.platform.as_deref()?;
+        Some(if self.emulated {
+            format!("{platform}, emulated")
+        } else {
+            platform.to_string()
+        })
+    }
+
+    /// What an emulated run emulated, `linux/arm64 on an amd64 host`; none
+    /// for a native run.
+    pub fn emulation(&self) -> Option<String> {
+        if !self.emulated {
+            return None;
+        }
+        let platform = self.platform.as_deref().unwrap_or("another platform");
+        let host = match self.host.arch.as_deref() {
+            Some(arch) if arch.starts_with(['a', 'e', 'i', 'o', 'u']) => format!("an {arch} host"),
+            Some(arch) => format!("a {arch} host"),
+            None => "a host of another architecture".to_string(),
+        };
+        Some(format!("{platform} on {host}"))
+    }
+
+    /// The sentence every report of an emulated run gives: its times are
+    /// not a native build's.
+    pub fn emulation_note(&self) -> Option<String> {
+        self.emulation().map(|what| format!(
+            "Timings measured under emulation ({what}): they are far slower than a native build's, and compare only with runs emulated the same way; image sizes are as native."
+        ))
+    }
+
     /// The base images the run's variants were built on, each once, in the
     /// order the variants first used them.
     pub fn bases(&self) -> Vec<&BaseImage> {
@@ -632,6 +683,8 @@ mod tests {
         run.engine.buildx_driver = Some("remote".into());
         Run {
             base_set: Some("mirror".into()),
+            platform: Some("linux/arm64".into()),
+            emulated: true,
             extra_dependency: Some("six==1.17.0".into()),
             lock_sha256: Some("0".repeat(64)),
             commands: vec!["docker build .".into()],

@@ -10,11 +10,17 @@ use crate::results::{Run, Status, VariantResult};
 const SLOW_SECONDS: f64 = 120.0;
 
 /// The newest saved result of `rung` measured from the very same Dockerfile
-/// on the same base images, with the figures a tour shows; `runs` newest first.
-pub fn reusable(runs: &[Run], rung: &Rung, base_set: Option<&str>) -> Option<VariantResult> {
+/// on the same base images for the same platform, with the figures a tour
+/// shows; `runs` newest first.
+pub fn reusable(
+    runs: &[Run],
+    rung: &Rung,
+    base_set: Option<&str>,
+    platform: Option<&str>,
+) -> Option<VariantResult> {
     let text = rung.text().ok()?;
     runs.iter()
-        .filter(|run| run.base_set.as_deref() == base_set)
+        .filter(|run| run.base_set.as_deref() == base_set && run.platform.as_deref() == platform)
         .flat_map(|run| &run.variants)
         .find(|v| {
             v.name == rung.name
@@ -135,11 +141,30 @@ mod tests {
                 vec![measured("slim", "FROM c\n", 7.0, 1.0, 10)],
             ),
         ];
-        let reused = reusable(&runs, &rung("slim", "FROM a\n"), None).unwrap();
+        let reused = reusable(&runs, &rung("slim", "FROM a\n"), None, None).unwrap();
         assert_eq!(reused.cold_seconds, Some(Timing::single(8.0)));
-        assert!(reusable(&runs, &rung("slim", "FROM c\n"), None).is_none());
-        assert!(reusable(&runs, &rung("slim", "FROM z\n"), None).is_none());
-        assert!(reusable(&runs, &rung("uv", "FROM a\n"), None).is_none());
+        assert!(reusable(&runs, &rung("slim", "FROM c\n"), None, None).is_none());
+        assert!(reusable(&runs, &rung("slim", "FROM z\n"), None, None).is_none());
+        assert!(reusable(&runs, &rung("uv", "FROM a\n"), None, None).is_none());
+    }
+
+    #[test]
+    fn only_a_result_for_the_same_platform_is_reused() {
+        let arm = Run {
+            platform: Some("linux/arm64".into()),
+            emulated: true,
+            ..run(None, vec![measured("slim", "FROM a\n", 80.0, 3.0, 10)])
+        };
+        let runs = [
+            arm,
+            run(None, vec![measured("slim", "FROM a\n", 8.0, 1.0, 10)]),
+        ];
+        let slim = rung("slim", "FROM a\n");
+        let native = reusable(&runs, &slim, None, None).unwrap();
+        assert_eq!(native.cold_seconds, Some(Timing::single(8.0)));
+        let emulated = reusable(&runs, &slim, None, Some("linux/arm64")).unwrap();
+        assert_eq!(emulated.cold_seconds, Some(Timing::single(80.0)));
+        assert!(reusable(&runs, &slim, None, Some("linux/arm/v7")).is_none());
     }
 
     #[test]
@@ -147,7 +172,7 @@ mod tests {
         let mut failed = measured("slim", "FROM a\n", 8.0, 1.0, 10);
         failed.status = Status::Failed;
         let runs = [run(None, vec![failed])];
-        assert!(reusable(&runs, &rung("slim", "FROM a\n"), None).is_none());
+        assert!(reusable(&runs, &rung("slim", "FROM a\n"), None, None).is_none());
     }
 
     #[test]

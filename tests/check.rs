@@ -250,3 +250,34 @@ fn budgets_that_cannot_be_read_are_refused_in_one_sentence() {
         assert!(message.contains(says), "{budgets}: {message}");
     }
 }
+
+#[test]
+fn time_budgets_judged_on_an_emulated_run_are_said_to_be() {
+    let emulated_latest = |budgets: &str| {
+        let tmp = tempdir();
+        let proj = project_with(tmp.path(), budgets);
+        let saved = dockwright(&proj)
+            .args(["report", "--format", "json"])
+            .output()
+            .unwrap();
+        assert_success(&saved);
+        let mut run: Value = serde_json::from_str(&stdout(&saved)).unwrap();
+        run["platform"] = "linux/arm64".into();
+        run["emulated"] = true.into();
+        write(
+            proj.join(".dockwright/runs/2026-12-03T000000Z.json"),
+            &run.to_string(),
+        );
+        let judged = check(&proj, &[]);
+        assert_success(&judged);
+        (tmp, stderr(&judged))
+    };
+    let (_tmp, said) = emulated_latest("[budgets]\nmax_app_rebuild = \"10 min\"\n");
+    assert!(
+        said.contains("the time budgets are judged on timings measured under emulation")
+            && said.contains("(linux/arm64 on "),
+        "{said}"
+    );
+    let (_tmp, said) = emulated_latest(HOLDING);
+    assert!(!said.contains("emulat"), "only sizes are judged: {said}");
+}

@@ -2177,3 +2177,65 @@ fn the_search_does_not_go_up_into_a_ceiling_directory() {
         "{message}"
     );
 }
+
+#[test]
+fn every_command_that_builds_refuses_a_platform_not_written_os_slash_arch() {
+    let tmp = tempdir();
+    let proj = new_project(tmp.path(), "hello", &["--deps", "minimal", "--yes"]);
+    for command in ["build", "measure", "rebuild", "tour", "check", "bake"] {
+        let output = run(&proj, &[command, "--platform", "arm64"]);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{command}: {}",
+            stderr(&output)
+        );
+        let err = stderr(&output);
+        assert!(
+            err.contains("`arm64` is not a platform") && err.contains("such as linux/arm64"),
+            "{command}: {err}"
+        );
+    }
+    write(
+        proj.join("dockwright.toml"),
+        &format!(
+            "{}\n[engine]\nplatform = \"linux\"\n",
+            read(proj.join("dockwright.toml"))
+        ),
+    );
+    let err = assert_usage_error(&run(&proj, &["build"]));
+    assert!(
+        err.contains("engine.platform") && err.contains("os/arch"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bake_builds_for_the_engine_tables_platform_unless_told_others() {
+    let tmp = tempdir();
+    let proj = new_project(tmp.path(), "hello", &["--deps", "minimal", "--yes"]);
+    write(
+        proj.join("dockwright.toml"),
+        &format!(
+            "{}\n[engine]\nplatform = \"linux/arm64\"\n",
+            read(proj.join("dockwright.toml"))
+        ),
+    );
+    let printed = run(&proj, &["bake", "--print"]);
+    assert_success(&printed);
+    assert!(
+        stdout(&printed).contains("  platforms = [\"linux/arm64\"]\n"),
+        "{}",
+        stdout(&printed)
+    );
+    let told = run(
+        &proj,
+        &["bake", "--print", "--platform", "linux/amd64,linux/arm64"],
+    );
+    assert_success(&told);
+    assert!(
+        stdout(&told).contains("  platforms = [\"linux/amd64\", \"linux/arm64\"]\n"),
+        "{}",
+        stdout(&told)
+    );
+}

@@ -418,3 +418,23 @@ fn a_saved_baseline_is_compared_with_the_newest_run() {
         assert!(message.contains(says), "{args:?}: {message}");
     }
 }
+
+#[test]
+fn compare_refuses_an_emulated_run_beside_a_native_one() {
+    let tmp = tempdir();
+    let proj = project_with_two_runs(tmp.path());
+    let mut emulated = newer();
+    emulated["platform"] = json!("linux/arm64");
+    emulated["emulated"] = json!(true);
+    save(&proj, NEWER, &emulated);
+    let err = assert_usage_error(&run(&proj, &["compare"]));
+    assert!(
+        err.contains("run B for linux/arm64 under emulation") && err.contains("cannot be compared"),
+        "{err}"
+    );
+    let mut older_emulated = older();
+    older_emulated["platform"] = json!("linux/arm64");
+    older_emulated["emulated"] = json!(true);
+    save(&proj, OLDER, &older_emulated);
+    assert!(compare(&proj, &[]).contains("docker-init"));
+}

@@ -31,7 +31,8 @@ pub struct BakeArgs {
     /// Give the targets the base images of `[base-sets.NAME]` in dockwright.toml instead of `[images]`
     #[arg(long, value_name = "NAME")]
     base_set: Option<String>,
-    /// Platforms every target builds for, comma-separated or repeated [default: the builder's own]
+    /// Platforms every target builds for, comma-separated or repeated [default: `[engine]
+    /// platform` in dockwright.toml, else the builder's own]
     #[arg(long, value_name = "OS/ARCH", value_delimiter = ',')]
     platform: Vec<String>,
     /// A registry repository for the build cache: each target reads and writes
@@ -62,8 +63,12 @@ pub fn bake(args: BakeArgs) -> anyhow::Result<i32> {
         args.base_set.as_deref(),
     )?
     .with_ca(None)?;
+    let platforms = match (args.platform.is_empty(), &project.config.engine.platform) {
+        (true, Some(platform)) => vec![platform.to_string()],
+        _ => args.platform,
+    };
     let options = Options {
-        platforms: args.platform,
+        platforms,
         cache_ref: args.cache_ref,
     };
     let plan = Bake::plan(&project, &Catalogue::load()?, &options)?;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use crate::args::{prepare, EngineArgs, OutputArgs, ProjectArgs};
+use crate::args::{prepare, EngineArgs, OutputArgs, PlatformArgs, ProjectArgs};
 use crate::build_runner::{log_tail, BuildRunner, Log};
 use crate::engine::System;
 use crate::error::exit;
@@ -22,6 +22,8 @@ pub struct BuildArgs {
     project: ProjectArgs,
     #[command(flatten)]
     engine: EngineArgs,
+    #[command(flatten)]
+    platform: PlatformArgs,
     /// Build without the engine's layer cache
     #[arg(long)]
     no_cache: bool,
@@ -45,7 +47,12 @@ struct Built {
 }
 
 pub fn build(args: BuildArgs) -> anyhow::Result<i32> {
-    let (project, engine) = prepare(&args.project.dir()?, &args.variants, &args.engine)?;
+    let (project, engine) = prepare(
+        &args.project.dir()?,
+        &args.variants,
+        &args.engine,
+        &args.platform,
+    )?;
     let logs = results::state_subdir(&project.dir, &["logs"])?;
     let mut build_runner = BuildRunner::new(&engine, &System);
     let mut results = Vec::new();

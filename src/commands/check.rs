@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use crate::args::{EngineArgs, ProjectArgs};
+use crate::args::{EngineArgs, PlatformArgs, ProjectArgs};
 use crate::budgets::{self, render, Budgets, Judged};
 use crate::commands::measure::{measure_selected, MeasureFlags};
 use crate::config::Config;
@@ -39,6 +39,8 @@ pub struct CheckArgs {
     run: Option<String>,
     #[command(flatten)]
     engine: EngineArgs,
+    #[command(flatten)]
+    platform: PlatformArgs,
     #[command(flatten)]
     measuring: MeasureFlags,
     /// How to print the verdicts
@@ -91,6 +93,11 @@ pub fn check(args: CheckArgs) -> anyhow::Result<i32> {
             run.date
         ));
     }
+    if let Some(what) = run.emulation().filter(|_| budgets.limits_times()) {
+        warn(&format!(
+            "the time budgets are judged on timings measured under emulation ({what}), far slower than a native build's; measure on a host of that architecture for times that mean what the budgets mean"
+        ));
+    }
     let judged = budgets::judge(&budgets, &run);
     let shown = path.display().to_string();
     ui::print(&match args.format {
@@ -123,7 +130,8 @@ fn measure(args: &CheckArgs, dir: &Path, budgets: &Budgets) -> anyhow::Result<(R
         .map(|rung| rung.name.clone())
         .collect();
     let project = Project::open(dir, Selection::Build(&names), args.engine.base_set())?
-        .with_ca(args.engine.ca_file())?;
+        .with_ca(args.engine.ca_file())?
+        .with_platform(args.platform.platform());
     let engine = args.engine.start(&project)?;
     let measured = measure_selected(&project, &engine, &args.measuring)?;
     ui::note(&format!("Saved in {}", measured.results.display()));

@@ -54,6 +54,7 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<i32> {
         (None, run_a, run_b) => runs(&dir, &saved, run_a, run_b)?,
     };
     let (run_a, run_b) = (Run::load(&a)?, Run::load(&b)?);
+    compare::comparable(&run_a, &run_b)?;
     let comparison = Comparison::new(&a, &run_a, &b, &run_b);
     ui::print(&compare::render(&comparison, args.format)?)?;
     if !args.fail_on_regression {

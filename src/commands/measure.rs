@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::args::{prepare, EngineArgs, OutputArgs, ProjectArgs};
+use crate::args::{prepare, EngineArgs, OutputArgs, PlatformArgs, ProjectArgs};
 use crate::engine::{Engine, System};
 use crate::interrupt::Hold;
 use crate::measure::{EditKind, Measurement, Options};
@@ -30,6 +30,8 @@ pub struct MeasureArgs {
     #[command(flatten)]
     engine: EngineArgs,
     #[command(flatten)]
+    platform: PlatformArgs,
+    #[command(flatten)]
     measuring: MeasureFlags,
     #[command(flatten)]
     output: OutputArgs,
@@ -47,7 +49,12 @@ pub struct MeasureFlags {
 }
 
 pub fn measure(args: MeasureArgs) -> anyhow::Result<i32> {
-    let (project, engine) = prepare(&args.project.dir()?, &args.variants, &args.engine)?;
+    let (project, engine) = prepare(
+        &args.project.dir()?,
+        &args.variants,
+        &args.engine,
+        &args.platform,
+    )?;
     let measured = measure_selected(&project, &engine, &args.measuring)?;
     if args.output.json() {
         ui::print(&report::render(&measured.run, Format::Json)?)?;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use crate::args::{prepare, EngineArgs, OutputArgs, ProjectArgs};
+use crate::args::{prepare, EngineArgs, OutputArgs, PlatformArgs, ProjectArgs};
 use crate::build_runner::{BuildRunner, Log};
 use crate::engine::System;
 use crate::error::exit;
@@ -29,6 +29,8 @@ pub struct RebuildArgs {
     project: ProjectArgs,
     #[command(flatten)]
     engine: EngineArgs,
+    #[command(flatten)]
+    platform: PlatformArgs,
     /// Edit the requirements instead of the app
     #[arg(long)]
     deps: bool,
@@ -75,7 +77,12 @@ impl Rebuilt {
 }
 
 pub fn rebuild(args: RebuildArgs) -> anyhow::Result<i32> {
-    let (project, engine) = prepare(&args.project.dir()?, &args.variants, &args.engine)?;
+    let (project, engine) = prepare(
+        &args.project.dir()?,
+        &args.variants,
+        &args.engine,
+        &args.platform,
+    )?;
     let logs = state_subdir(&project.dir, &["logs"])?;
     let _hold = Hold::new();
     let kind = if args.deps {

@@ -4,7 +4,7 @@
 
 use clap::Args;
 
-use crate::args::{EngineArgs, ProjectArgs};
+use crate::args::{EngineArgs, PlatformArgs, ProjectArgs};
 use crate::engine::System;
 use crate::error::{warn, UserError};
 use crate::explain::{self, Explainer};
@@ -30,6 +30,8 @@ pub struct TourArgs {
     project: ProjectArgs,
     #[command(flatten)]
     engine: EngineArgs,
+    #[command(flatten)]
+    platform: PlatformArgs,
     /// Start at step N (the baseline is step 0, as `dockwright variants` counts)
     #[arg(long, value_name = "N", default_value_t = 0)]
     from: usize,
@@ -54,7 +56,8 @@ pub fn tour(args: TourArgs) -> anyhow::Result<i32> {
         Selection::Build(&[]),
         args.engine.base_set(),
     )?
-    .with_ca(args.engine.ca_file())?;
+    .with_ca(args.engine.ca_file())?
+    .with_platform(args.platform.platform());
     let saved = results::readable_runs(&project.dir);
     let project = project.with_latest(saved.first());
     check_steps(&project, &args)?;
@@ -176,7 +179,12 @@ impl Tour<'_> {
     }
 
     fn reusable(&self, rung: &Rung) -> Option<VariantResult> {
-        tour::reusable(&self.saved, rung, self.project.base_set.as_deref())
+        tour::reusable(
+            &self.saved,
+            rung,
+            self.project.base_set.as_deref(),
+            self.project.platform.as_ref().map(|p| p.as_str()),
+        )
     }
 
     /// Warns before a slow step; at a terminal, asks whether to build it.

@@ -12,6 +12,7 @@ use serde::Serialize;
 pub use render::render;
 
 use crate::engine::reference;
+use crate::error::UserError;
 use crate::results::{BaseImage, Run, Status, Timing, VariantResult};
 pub use crate::stats::is_noise;
 use crate::stats::{NOISE_FLOOR_SECONDS, NOISE_PERCENT};
@@ -133,6 +134,37 @@ pub fn size_verdict(a: u64, b: u64) -> Verdict {
         std::cmp::Ordering::Equal => Verdict::Same,
         std::cmp::Ordering::Greater => Verdict::Larger,
     }
+}
+
+/// Refuses runs `a` and `b` when they were built for different platforms,
+/// or one under emulation and the other not: their times would differ by
+/// the emulation or the architecture, not by any change of the project.
+pub fn comparable(a: &Run, b: &Run) -> Result<(), UserError> {
+    let (pa, pb) = (built_for(a), built_for(b));
+    if pa == pb && a.emulated == b.emulated {
+        return Ok(());
+    }
+    let how = |run: &Run, platform: &Option<String>| {
+        let platform = platform.as_deref().unwrap_or("the engine's own platform");
+        if run.emulated {
+            format!("{platform} under emulation")
+        } else {
+            format!("{platform} natively")
+        }
+    };
+    Err(UserError::new(format!(
+        "run A was built for {} and run B for {}, so their times cannot be compared; compare two runs measured for the same platform, natively or both emulated (`dockwright measure --platform OS/ARCH` measures one)",
+        how(a, &pa),
+        how(b, &pb)
+    )))
+}
+
+/// The platform a run's images were built for: the one it names, else the
+/// host's own architecture when the run recorded it.
+fn built_for(run: &Run) -> Option<String> {
+    run.platform
+        .clone()
+        .or_else(|| run.host.arch.as_ref().map(|arch| format!("linux/{arch}")))
 }
 
 impl Comparison {

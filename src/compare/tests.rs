@@ -272,3 +272,37 @@ fn only_real_changes_the_wrong_way_are_regressions() {
     let within_noise = Comparison::new(Path::new("a.json"), &calm, Path::new("b.json"), &noisy);
     assert!(within_noise.regressions().is_empty());
 }
+
+#[test]
+fn runs_for_other_platforms_or_emulated_apart_are_refused_with_the_fix() {
+    let native = run(1, vec![variant("uv", 100, 1.0, 1)]);
+    let for_platform = |platform: &str, emulated: bool| Run {
+        platform: Some(platform.into()),
+        emulated,
+        ..native.clone()
+    };
+    let arm = for_platform("linux/arm64", true);
+    assert!(comparable(&arm, &arm).is_ok());
+    assert!(comparable(&native, &native).is_ok());
+    // The sample host is amd64: naming its own platform changes nothing.
+    assert!(comparable(&native, &for_platform("linux/amd64", false)).is_ok());
+    for (a, b) in [
+        (&native, &arm),
+        (&arm, &native),
+        (&arm, &for_platform("linux/arm64", false)),
+        (&native, &for_platform("linux/arm/v7", false)),
+    ] {
+        let err = comparable(a, b).unwrap_err().to_string();
+        assert!(
+            err.contains("cannot be compared") && err.contains("--platform"),
+            "{err}"
+        );
+    }
+    let err = comparable(&native, &arm).unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "run A was built for linux/amd64 natively and run B for linux/arm64 under emulation"
+        ),
+        "{err}"
+    );
+}

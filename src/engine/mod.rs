@@ -288,6 +288,9 @@ impl Engine {
         if let Some(iidfile) = &spec.iidfile {
             args.extend(["--iidfile".into(), iidfile.display().to_string()]);
         }
+        if let Some(platform) = &spec.platform {
+            args.extend(["--platform".into(), platform.to_string()]);
+        }
         for (id, file) in &spec.secrets {
             args.extend(["--secret".into(), format!("id={id},src={}", file.display())]);
         }
@@ -425,6 +428,7 @@ impl Engine {
             no_cache: false,
             pull: true,
             iidfile: None,
+            platform: None,
             secrets: Vec::new(),
         });
         cmd.timeout = Some(self.patience.pull());
@@ -544,6 +548,8 @@ pub struct BuildSpec {
     pub pull: bool,
     /// Where the build writes the id of the image it made (`--iidfile`).
     pub iidfile: Option<PathBuf>,
+    /// The platform to build for (`--platform`), when not the engine's own.
+    pub platform: Option<crate::platform::Platform>,
     /// Build secrets, by id, and the file each is read from: a
     /// `RUN --mount=type=secret` sees them, no layer keeps them.
     pub secrets: Vec<(String, PathBuf)>,
@@ -658,7 +664,28 @@ pub mod tests {
             no_cache: true,
             pull: false,
             iidfile: None,
+            platform: None,
             secrets: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_build_for_a_platform_names_it_and_one_for_the_engines_own_does_not() {
+        let platform = crate::platform::Platform::parse("linux/arm64").unwrap();
+        let arm = BuildSpec {
+            platform: Some(platform),
+            ..spec()
+        };
+        for engine in [engine(BuildKit::Builtin), on("remote"), on("docker")] {
+            let args = engine.build_cmd(&arm).args;
+            let at = args.iter().position(|a| a == "--platform").unwrap();
+            assert_eq!(args[at + 1], "linux/arm64");
+            assert_eq!(args.last().map(String::as_str), Some("/p"), "{args:?}");
+            let native = engine.build_cmd(&spec()).args;
+            assert!(
+                !native.iter().any(|a| a.starts_with("--platform")),
+                "{native:?}"
+            );
         }
     }
 

@@ -6,7 +6,7 @@ use std::fmt::Display;
 use super::Report;
 use crate::results::Timing;
 
-pub const HEADER: [&str; 15] = [
+pub const HEADER: [&str; 17] = [
     "variant",
     "status",
     "recommended",
@@ -22,6 +22,8 @@ pub const HEADER: [&str; 15] = [
     "layers",
     "vs_baseline_bytes",
     "vs_baseline_app_rebuild_ratio",
+    "platform",
+    "emulated",
 ];
 
 pub fn render(report: &Report) -> String {
@@ -44,6 +46,8 @@ pub fn render(report: &Report) -> String {
             raw(v.layers),
             raw(row.vs_baseline.bytes),
             raw(row.vs_baseline.app_rebuild_ratio()),
+            escape(report.run.platform.as_deref().unwrap_or_default()),
+            report.run.emulated.to_string(),
         ];
         lines.push(fields.join(","));
     }

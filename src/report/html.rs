@@ -269,6 +269,12 @@ fn environment(report: &Report) -> Vec<Fact> {
             value: run.host.describe(true),
         },
         Fact {
+            label: "platform",
+            value: run
+                .platform_described()
+                .unwrap_or_else(|| "the engine's own".to_string()),
+        },
+        Fact {
             label: "dependencies",
             value: match &run.lock_sha256 {
                 Some(sha) => format!("requirements.lock, sha256 {sha}"),

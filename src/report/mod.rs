@@ -206,9 +206,9 @@ impl<'a> Report<'a> {
             legend: legend(run, &rows),
             rows,
             notes: run
-                .variants
-                .iter()
-                .filter_map(note)
+                .emulation_note()
+                .into_iter()
+                .chain(run.variants.iter().filter_map(note))
                 .chain(loads(run))
                 .chain(bases(run))
                 .collect(),
@@ -226,6 +226,9 @@ fn header(run: &Run) -> String {
         run.date,
         run.host.describe(false),
     );
+    if let Some(platform) = run.platform_described() {
+        header.push_str(&format!(" · platform {platform}"));
+    }
     if run.repeats > 1 {
         header.push_str(&format!(
             " · rebuilds: median of {} runs (min–max)",

@@ -995,3 +995,54 @@ fn single_runs_four_percent_apart_are_called_neither_faster_nor_slower() {
         outputs[2]
     );
 }
+
+#[test]
+fn every_format_names_the_platform_and_marks_emulated_timings() {
+    let emulated = Run {
+        platform: Some("linux/arm64".into()),
+        emulated: true,
+        ..sample_run(1)
+    };
+    let report = Report::new(&emulated);
+    let note = "Timings measured under emulation (linux/arm64 on an amd64 host)";
+    for (format, text) in [
+        ("table", table::render(&report, None, false, None)),
+        ("markdown", markdown::render(&report)),
+        (
+            "html",
+            html::render(&report).unwrap().replace("&#x2f;", "/"),
+        ),
+    ] {
+        assert!(text.contains(note), "{format}: {text}");
+        assert!(
+            text.contains("platform linux/arm64, emulated"),
+            "{format}: {text}"
+        );
+    }
+    let json: serde_json::Value = serde_json::from_str(&json::render(&report).unwrap()).unwrap();
+    assert_eq!(json["platform"], "linux/arm64");
+    assert_eq!(json["emulated"], true);
+    let csv = csv::render(&report);
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().ends_with(",platform,emulated"));
+    assert!(
+        lines.all(|line| line.ends_with(",linux/arm64,true")),
+        "{csv}"
+    );
+
+    // A native build for a named platform names it and marks nothing.
+    let native = Run {
+        platform: Some("linux/amd64".into()),
+        ..sample_run(1)
+    };
+    let report = Report::new(&native);
+    let text = table::render(&report, None, false, None);
+    assert!(text.contains("platform linux/amd64"), "{text}");
+    assert!(!text.contains("emulat"), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&json::render(&report).unwrap()).unwrap();
+    assert_eq!(json.get("emulated"), None);
+    assert!(csv::render(&report)
+        .lines()
+        .skip(1)
+        .all(|l| l.ends_with(",linux/amd64,false")));
+}

@@ -4,6 +4,7 @@
 //! `cargo xtask ci` sets DOCKWRIGHT_REQUIRE_ENGINE=1, which turns that skip
 //! into a failure.
 
+mod arm64;
 mod bake;
 mod builder;
 mod cache_mounts;

@@ -11,9 +11,12 @@ use crate::support::{docker, dockwright, engine, new_project, skip, text, Cleanu
 
 pub const HELLO: &str = "hello world - v1.0.0";
 
-/// GET / over plain HTTP, retried until the server is up or 30 s have passed.
-fn get_root(port: u16) -> String {
-    let deadline = Instant::now() + Duration::from_secs(30);
+/// How long a native server may take to answer after `docker run`.
+const NATIVE_START: Duration = Duration::from_secs(30);
+
+/// GET / over plain HTTP, retried until the server is up or `limit` has passed.
+fn get_root(port: u16, limit: Duration) -> String {
+    let deadline = Instant::now() + limit;
     loop {
         let attempt = TcpStream::connect(("127.0.0.1", port)).and_then(|mut stream| {
             stream.set_read_timeout(Some(Duration::from_secs(5)))?;
@@ -25,7 +28,10 @@ fn get_root(port: u16) -> String {
         match attempt {
             Ok(response) if response.starts_with("HTTP/") => return response,
             _ if Instant::now() > deadline => {
-                panic!("no HTTP answer on 127.0.0.1:{port} within 30 s")
+                panic!(
+                    "no HTTP answer on 127.0.0.1:{port} within {} s",
+                    limit.as_secs()
+                )
             }
             _ => std::thread::sleep(Duration::from_millis(250)),
         }
@@ -43,6 +49,19 @@ fn container_uid(engine: &Path, id: &str) -> Option<u32> {
 /// Runs `tag`, publishing `port` on 127.0.0.1 only, and checks the page and
 /// the user; `cleanup` removes the container should a check fail.
 pub fn serve_and_check(engine: &Path, cleanup: &mut Cleanup, tag: &str, port: u16, expect: &str) {
+    serve_and_check_within(engine, cleanup, tag, port, expect, NATIVE_START);
+}
+
+/// As `serve_and_check`, the server given `start` to answer: an image of
+/// another architecture runs under emulation, and starts far slower.
+pub fn serve_and_check_within(
+    engine: &Path,
+    cleanup: &mut Cleanup,
+    tag: &str,
+    port: u16,
+    expect: &str,
+    start: Duration,
+) {
     let published = format!("127.0.0.1::{port}");
     let run = docker(engine, &["run", "-d", "-p", &published, tag]);
     assert!(
@@ -63,7 +82,7 @@ pub fn serve_and_check(engine: &Path, cleanup: &mut Cleanup, tag: &str, port: u1
         .next()
         .and_then(|p| p.parse().ok())
         .expect("a published port");
-    let response = get_root(host_port);
+    let response = get_root(host_port, start);
     let logs = docker(engine, &["logs", &id]);
     assert!(
         response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"),

@@ -17,6 +17,9 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 const STOP_TIMEOUT: Duration = Duration::from_secs(60);
 const INFO_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// qemu's arm64 handler as the kernel holds it once binfmt-support has registered it.
+const ARM64_BINFMT: &str = "/proc/sys/fs/binfmt_misc/qemu-aarch64";
+
 /// An engine that answered `docker info`.
 pub struct Engine {
     /// The client that answered.
@@ -37,6 +40,7 @@ pub fn ensure() -> Result<Engine> {
     if !needs.is_empty() {
         install(&needs)?;
     }
+    ensure_arm64_emulation()?;
     trixie::ensure(stop_daemon)?;
     let reconfigured = registry::configure_mirror()?;
     let docker = match answering_client() {
@@ -89,6 +93,20 @@ fn missing_packages() -> Vec<Need> {
             reason: "the HTML report's test renders the page in a headless browser",
         });
     }
+    // binfmt-support registers qemu's handlers with the fix-binary flag, so that arm64
+    // programs run inside containers too: the arm64 stand-ins and tests need both.
+    if process::find("qemu-aarch64-static").is_none() {
+        needs.push(Need {
+            package: "qemu-user-static",
+            reason: "the linux/arm64 stand-ins and builds run under its emulation",
+        });
+    }
+    if process::find("update-binfmts").is_none() {
+        needs.push(Need {
+            package: "binfmt-support",
+            reason: "it registers qemu with the kernel, so containers run arm64 programs",
+        });
+    }
     if !tools::can_make_venv() {
         needs.push(Need {
             package: "python3-venv",
@@ -96,6 +114,33 @@ fn missing_packages() -> Vec<Need> {
         });
     }
     needs
+}
+
+/// Makes sure the kernel runs arm64 programs through qemu, inside containers too: the handler
+/// must carry the fix-binary flag (`F`), which opens qemu when it is registered rather than
+/// looking for it in each container's root.
+fn ensure_arm64_emulation() -> Result<()> {
+    if !Path::new(ARM64_BINFMT).exists() {
+        process::shown("update-binfmts", &["--enable", "qemu-aarch64"])
+            .run()
+            .context("could not register qemu's arm64 handler; help: run `update-binfmts --enable qemu-aarch64` as root")?;
+    }
+    let handler = std::fs::read_to_string(ARM64_BINFMT).with_context(|| {
+        format!("reading {ARM64_BINFMT}; help: run `update-binfmts --enable qemu-aarch64` as root")
+    })?;
+    let fixed = handler.lines().any(|line| {
+        line.strip_prefix("flags:")
+            .is_some_and(|flags| flags.contains('F'))
+    });
+    if !fixed {
+        bail!(
+            "qemu's arm64 handler lacks the fix-binary flag, so containers cannot run arm64 \
+             programs; help: reinstall it with `apt-get install --reinstall qemu-user-static \
+             binfmt-support`"
+        );
+    }
+    println!("engine: arm64 programs run under qemu ({ARM64_BINFMT})");
+    Ok(())
 }
 
 fn install(needs: &[Need]) -> Result<()> {

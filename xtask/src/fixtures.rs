@@ -38,6 +38,9 @@ const STAGING_REPOSITORY: &str = "dockwright-fixture-staging";
 const PARALLEL_BUILDS: usize = 2;
 
 pub struct Fixture {
+    /// The official name. A fixture for another architecture than the host's is tagged
+    /// [`Fixture::local_tag`] in the engine, and joins the host's image in a manifest list
+    /// under this name in the registry.
     pub tag: &'static str,
     pub source: Source,
     /// Arguments of a `docker run --rm TAG ...` that must succeed after each import.
@@ -54,6 +57,63 @@ pub enum Source {
     Official(OfficialBuild),
     /// Cannot be made on this machine, for the reason given.
     Unavailable(&'static str),
+}
+
+/// The architecture a fixture's programs are built for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arch {
+    /// The host's, run natively.
+    Host,
+    /// linux/arm64, made and run under qemu-user-static.
+    Arm64,
+}
+
+impl Arch {
+    /// Docker's name of the architecture: `amd64`, `arm64`.
+    pub fn docker(self) -> &'static str {
+        match self {
+            Arch::Host => match std::env::consts::ARCH {
+                "x86_64" => "amd64",
+                "aarch64" => "arm64",
+                other => other,
+            },
+            Arch::Arm64 => "arm64",
+        }
+    }
+
+    /// The name wheels' platform tags and the kernel give it: `x86_64`, `aarch64`.
+    pub fn machine(self) -> &'static str {
+        match self {
+            Arch::Host => std::env::consts::ARCH,
+            Arch::Arm64 => "aarch64",
+        }
+    }
+
+    /// The `--platform` of the engine calls that import and run the image: none for the
+    /// host's own.
+    fn platform(self) -> Option<String> {
+        match self {
+            Arch::Host => None,
+            other => Some(format!("linux/{}", other.docker())),
+        }
+    }
+}
+
+impl Fixture {
+    fn arch(&self) -> Arch {
+        self.source
+            .recipe()
+            .map_or(Arch::Host, |recipe| recipe.arch())
+    }
+
+    /// The image's name in the engine: the official one for the host's architecture, with the
+    /// architecture appended for another (`python:3.13-slim-arm64`).
+    pub fn local_tag(&self) -> String {
+        match self.arch() {
+            Arch::Host => self.tag.to_owned(),
+            arch => format!("{}-{}", self.tag, arch.docker()),
+        }
+    }
 }
 
 impl Source {
@@ -74,6 +134,10 @@ trait Recipe: Sync {
     fn describe(&self, host: &Host) -> Result<String>;
     /// `docker import --change` instructions.
     fn changes(&self) -> &[&str];
+    /// The architecture of the programs it holds.
+    fn arch(&self) -> Arch {
+        Arch::Host
+    }
     /// The fixture this one is built FROM, which must be ready before [`Recipe::describe`].
     fn base(&self) -> Option<&'static str> {
         None
@@ -148,6 +212,8 @@ const DEBIAN_IMAGE: &[&str] = &[
     r#"CMD ["bash"]"#,
 ];
 
+const UV_IMAGE: &[&str] = &["WORKDIR /io", r#"ENTRYPOINT ["/uv"]"#];
+
 const PYTHON_SMOKE: &[&str] = &["python", "-c", "import ssl, venv, pip"];
 
 /// The official layout's promises: Python in /usr/local, its shared library found, the
@@ -174,6 +240,7 @@ pub const FIXTURES: &[Fixture] = &[
             packages: &[PYTHON],
             python: true,
             changes: PYTHON_IMAGE,
+            arch: Arch::Host,
         }),
         smoke: PYTHON_SMOKE,
     },
@@ -186,7 +253,8 @@ pub const FIXTURES: &[Fixture] = &[
             // glibc's loader, which an image holding nothing else lacks.
             platform: "musllinux_1_1",
             files: &["uv", "uvx"],
-            changes: &["WORKDIR /io", r#"ENTRYPOINT ["/uv"]"#],
+            changes: UV_IMAGE,
+            arch: Arch::Host,
         }),
         smoke: &["--version"],
     },
@@ -197,6 +265,7 @@ pub const FIXTURES: &[Fixture] = &[
             packages: &[PYTHON, BUILD_TOOLS],
             python: true,
             changes: PYTHON_IMAGE,
+            arch: Arch::Host,
         }),
         smoke: PYTHON_SMOKE,
     },
@@ -207,6 +276,7 @@ pub const FIXTURES: &[Fixture] = &[
             packages: &[],
             python: false,
             changes: DEBIAN_IMAGE,
+            arch: Arch::Host,
         }),
         smoke: &["bash", "-c", "true"],
     },
@@ -228,6 +298,7 @@ pub const FIXTURES: &[Fixture] = &[
             packages: &[PYTHON],
             python: true,
             changes: PYTHON_IMAGE,
+            arch: Arch::Host,
         }),
         smoke: PYTHON_SMOKE,
     },
@@ -238,8 +309,35 @@ pub const FIXTURES: &[Fixture] = &[
             packages: &[PYTHON, BUILD_TOOLS],
             python: true,
             changes: PYTHON_IMAGE,
+            arch: Arch::Host,
         }),
         smoke: PYTHON_SMOKE,
+    },
+    // What `--platform linux/arm64` builds of the minimal preset read: the size profile's and
+    // the balanced profile's recommendations, and uv-minimal. The root filesystem takes about
+    // 7 minutes, debootstrap's second stage running under qemu.
+    Fixture {
+        tag: "python:3.13-slim",
+        source: Source::Debian(Rootfs {
+            suite: "trixie",
+            packages: &[PYTHON],
+            python: true,
+            changes: PYTHON_IMAGE,
+            arch: Arch::Arm64,
+        }),
+        smoke: PYTHON_SMOKE,
+    },
+    Fixture {
+        tag: "ghcr.io/astral-sh/uv:0.13.9",
+        source: Source::Wheel(WheelFiles {
+            project: "uv",
+            version: "0.13.9",
+            platform: "musllinux_1_1",
+            files: &["uv", "uvx"],
+            changes: UV_IMAGE,
+            arch: Arch::Arm64,
+        }),
+        smoke: &["--version"],
     },
     Fixture {
         tag: "python:3.13-alpine",
@@ -278,7 +376,7 @@ pub fn ensure_all(engine: &Engine) -> Result<()> {
     for fixture in FIXTURES {
         match fixture.source.recipe() {
             Ok(recipe) => todo.push((fixture, recipe)),
-            Err(reason) => println!("[{}] unavailable: {reason}", fixture.tag),
+            Err(reason) => println!("[{}] unavailable: {reason}", fixture.local_tag()),
         }
     }
 
@@ -291,16 +389,17 @@ pub fn ensure_all(engine: &Engine) -> Result<()> {
         for _ in 0..PARALLEL_BUILDS {
             scope.spawn(|| {
                 while let Some(&(fixture, recipe)) = todo.get(next.fetch_add(1, Ordering::SeqCst)) {
-                    let _turn = finished.turn(fixture.tag);
+                    let tag = fixture.local_tag();
+                    let _turn = finished.turn(tag.clone());
                     if let Some(base) = recipe.base() {
-                        finished.wait_for(base, fixture.tag);
+                        finished.wait_for(base, &tag);
                     }
-                    if let Err(error) = ensure_one(fixture, recipe, &host) {
-                        println!("[{}] FAILED: {error:#}", fixture.tag);
+                    if let Err(error) = ensure_one(fixture, recipe, &host, &finished) {
+                        println!("[{tag}] FAILED: {error:#}");
                         failures
                             .lock()
                             .expect("a fixture thread panicked")
-                            .push(fixture.tag);
+                            .push(tag);
                     }
                 }
             });
@@ -320,17 +419,17 @@ pub fn ensure_all(engine: &Engine) -> Result<()> {
     Ok(())
 }
 
-/// The fixtures whose turn is over, built or not.
+/// The fixtures whose turn is over, built or not, by local tag.
 #[derive(Default)]
 struct Finished {
-    tags: Mutex<Vec<&'static str>>,
+    tags: Mutex<Vec<String>>,
     changed: Condvar,
 }
 
 impl Finished {
     /// Marks `tag` finished when dropped, even by a panic: whatever is built FROM it must not
     /// wait forever.
-    fn turn(&self, tag: &'static str) -> Turn<'_> {
+    fn turn(&self, tag: String) -> Turn<'_> {
         Turn {
             finished: self,
             tag,
@@ -338,11 +437,12 @@ impl Finished {
     }
 
     fn wait_for(&self, base: &str, waiting: &str) {
+        let done = |tags: &[String]| tags.iter().any(|tag| tag == base);
         let mut tags = self.tags.lock().expect("a fixture thread panicked");
-        if !tags.contains(&base) {
-            println!("[{waiting}] waiting for its base image {base}");
+        if !done(&tags) {
+            println!("[{waiting}] waiting for {base}");
         }
-        while !tags.contains(&base) {
+        while !done(&tags) {
             tags = self.changed.wait(tags).expect("a fixture thread panicked");
         }
     }
@@ -350,7 +450,7 @@ impl Finished {
 
 struct Turn<'a> {
     finished: &'a Finished,
-    tag: &'static str,
+    tag: String,
 }
 
 impl Drop for Turn<'_> {
@@ -360,22 +460,34 @@ impl Drop for Turn<'_> {
             .tags
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        tags.push(self.tag);
+        tags.push(self.tag.clone());
         self.finished.changed.notify_all();
     }
 }
 
-/// Makes sure the engine has the fixture with its current recipe, and the registry has it too.
-fn ensure_one(fixture: &Fixture, recipe: &dyn Recipe, host: &Host) -> Result<()> {
-    let tag = fixture.tag;
+/// Makes sure the engine has the fixture with its current recipe, and the registry has it too:
+/// another architecture's image joins the host's, once that is published, in a manifest list.
+fn ensure_one(
+    fixture: &Fixture,
+    recipe: &dyn Recipe,
+    host: &Host,
+    finished: &Finished,
+) -> Result<()> {
+    let tag = fixture.local_tag();
     let description = recipe.describe(host)?;
     let image_key = cache::key(&[&description, &recipe.changes().join("\n")]);
-    if image_label(host.engine, tag).as_deref() == Some(image_key.as_str()) {
+    if image_label(host.engine, &tag).as_deref() == Some(image_key.as_str()) {
         println!("[{tag}] up to date (recipe {image_key})");
     } else {
         make(fixture, recipe, host, &description, &image_key)?;
     }
-    publish::publish(host.engine, tag)
+    match fixture.arch() {
+        Arch::Host => publish::publish(host.engine, &tag),
+        arch => {
+            finished.wait_for(fixture.tag, &tag);
+            publish::join(host.engine, fixture.tag, &tag, arch)
+        }
+    }
 }
 
 /// Imports the fixture from its root filesystem, built first unless cached.
@@ -387,7 +499,9 @@ fn make(
     image_key: &str,
 ) -> Result<()> {
     let started = Instant::now();
-    let tag = fixture.tag;
+    let tag = fixture.local_tag();
+    let tag = tag.as_str();
+    let arch = fixture.arch();
     let tarball = host.cache.tarball(tag, &cache::key(&[description]));
     if tarball.exists() {
         println!("[{tag}] root filesystem cached: {}", tarball.display());
@@ -407,8 +521,15 @@ fn make(
     // Imported and checked under a staging name first: the tag keeps pointing at the previous
     // image, which someone may be building from, until the new one has passed.
     let staging = format!("{STAGING_REPOSITORY}:{image_key}");
-    import(host.engine, &staging, &tarball, recipe.changes(), image_key)?;
-    if let Err(error) = smoke_test(host.engine, &staging, fixture.smoke) {
+    import(
+        host.engine,
+        &staging,
+        &tarball,
+        recipe.changes(),
+        image_key,
+        arch,
+    )?;
+    if let Err(error) = smoke_test(host.engine, &staging, fixture.smoke, arch) {
         docker_quietly(host.engine, &["rmi", &staging]);
         // A broken tarball would otherwise be taken from the cache again on the next run.
         let _ = std::fs::remove_file(&tarball);
@@ -485,9 +606,14 @@ fn import(
     tarball: &Path,
     changes: &[&str],
     image_key: &str,
+    arch: Arch,
 ) -> Result<()> {
     let label = format!("LABEL {RECIPE_LABEL}={image_key}");
+    let platform = arch.platform();
     let mut args: Vec<&str> = vec!["import"];
+    if let Some(platform) = &platform {
+        args.extend(["--platform", platform]);
+    }
     for change in changes.iter().copied().chain([label.as_str()]) {
         args.extend(["--change", change]);
     }
@@ -502,8 +628,13 @@ fn import(
     Ok(())
 }
 
-fn smoke_test(engine: &Engine, image: &str, smoke: &[&str]) -> Result<()> {
-    let mut args = vec!["run", "--rm", "--network", "none", image];
+fn smoke_test(engine: &Engine, image: &str, smoke: &[&str], arch: Arch) -> Result<()> {
+    let platform = arch.platform();
+    let mut args = vec!["run", "--rm", "--network", "none"];
+    if let Some(platform) = &platform {
+        args.extend(["--platform", platform]);
+    }
+    args.push(image);
     args.extend(smoke);
     let output = process::quiet(&engine.docker, &args)
         .stdin_null()
@@ -527,7 +658,7 @@ mod tests {
 
     #[test]
     fn tags_are_unique() {
-        let mut tags: Vec<&str> = FIXTURES.iter().map(|fixture| fixture.tag).collect();
+        let mut tags: Vec<String> = FIXTURES.iter().map(Fixture::local_tag).collect();
         tags.sort_unstable();
         tags.dedup();
         assert_eq!(tags.len(), FIXTURES.len());
@@ -548,6 +679,27 @@ mod tests {
             assert!(
                 earlier.is_some_and(|other| other.source.recipe().is_ok()),
                 "{} is built FROM {base}, which must be a buildable fixture listed before it",
+                fixture.tag
+            );
+        }
+    }
+
+    #[test]
+    fn another_architectures_fixture_joins_a_host_fixture_listed_before_it() {
+        let foreign: Vec<(usize, &Fixture)> = FIXTURES
+            .iter()
+            .enumerate()
+            .filter(|(_, fixture)| fixture.arch() != Arch::Host)
+            .collect();
+        assert!(!foreign.is_empty(), "the arm64 stand-ins are in the table");
+        for (at, fixture) in foreign {
+            assert_eq!(fixture.local_tag(), format!("{}-arm64", fixture.tag));
+            assert!(
+                FIXTURES[..at]
+                    .iter()
+                    .any(|host| host.tag == fixture.tag && host.arch() == Arch::Host),
+                "{} waits for the host's {} to be published, which must come first",
+                fixture.local_tag(),
                 fixture.tag
             );
         }

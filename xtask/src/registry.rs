@@ -159,21 +159,62 @@ pub fn answers() -> bool {
     request("GET", "/v2/", &[]).is_ok_and(|response| response.status == 200)
 }
 
-/// What the registry holds as `repository:tag`: an image's manifest.
+/// What the registry holds as `repository:tag`: an image's manifest, or a manifest list that
+/// names one image per architecture.
 pub struct Manifest {
-    /// The manifest's own digest, which a pull records in RepoDigests.
+    /// The digest the tag resolves to, which a pull records in RepoDigests: the list's own
+    /// when the tag names a list.
     pub digest: String,
-    /// The digest of the image's configuration, which is the image's id in dockerd.
+    /// The digest of the configuration of the image for `arch` (a list's entry for it), which
+    /// is the image's id in dockerd.
     pub config: String,
+    /// A list's entries, as (architecture, manifest digest); empty for a single manifest.
+    pub entries: Vec<(String, String)>,
 }
 
-/// The image manifest under `repository:tag`, if the registry holds one.
-pub fn manifest(repository: &str, tag: &str) -> Option<Manifest> {
-    let accept = "application/vnd.docker.distribution.manifest.v2+json, \
-                  application/vnd.oci.image.manifest.v1+json";
+const IMAGE_TYPES: &str = "application/vnd.docker.distribution.manifest.v2+json, \
+                           application/vnd.oci.image.manifest.v1+json";
+const LIST_TYPES: &str = "application/vnd.docker.distribution.manifest.list.v2+json, \
+                          application/vnd.oci.image.index.v1+json";
+
+/// The manifest under `repository:reference` (a tag or a digest), if the registry holds one,
+/// with its image for `arch` (Docker's name, `amd64`) when it is a list.
+pub fn manifest(repository: &str, reference: &str, arch: &str) -> Option<Manifest> {
+    let (digest, body) = get_manifest(
+        repository,
+        reference,
+        &format!("{IMAGE_TYPES}, {LIST_TYPES}"),
+    )?;
+    let Some(list) = body["manifests"].as_array() else {
+        return Some(Manifest {
+            digest,
+            config: body["config"]["digest"].as_str()?.to_owned(),
+            entries: Vec::new(),
+        });
+    };
+    let entries: Vec<(String, String)> = list
+        .iter()
+        .filter_map(|entry| {
+            Some((
+                entry["platform"]["architecture"].as_str()?.to_owned(),
+                entry["digest"].as_str()?.to_owned(),
+            ))
+        })
+        .collect();
+    let (_, image) = entries.iter().find(|(entry_arch, _)| entry_arch == arch)?;
+    let (_, image) = get_manifest(repository, image, IMAGE_TYPES)?;
+    Some(Manifest {
+        digest,
+        config: image["config"]["digest"].as_str()?.to_owned(),
+        entries,
+    })
+}
+
+/// The digest and body of the manifest under `repository:reference`, as one of `accept`.
+fn get_manifest(repository: &str, reference: &str, accept: &str) -> Option<(String, Value)> {
     let response = request(
         "GET",
-        &format!("/v2/{repository}/manifests/{tag}"),
+        &format!("/v2/{repository}/manifests/{reference}"),
         &[("Accept", accept)],
     )
     .ok()?;
@@ -181,10 +222,7 @@ pub fn manifest(repository: &str, tag: &str) -> Option<Manifest> {
         return None;
     }
     let body: Value = serde_json::from_str(&response.body).ok()?;
-    Some(Manifest {
-        digest: response.header("docker-content-digest")?,
-        config: body["config"]["digest"].as_str()?.to_owned(),
-    })
+    Some((response.header("docker-content-digest")?, body))
 }
 
 struct Response {
