@@ -79,8 +79,8 @@ pub struct BuildRunner<'a> {
     /// The base images the last build resolved in a registry, each with
     /// the digest it resolved to, as its progress said.
     resolved: Vec<(String, String)>,
-    /// The compressed sizes of the layers sized so far, which the next
-    /// images share.
+    /// The compressed sizes of the layers sized before, here and in earlier
+    /// runs, which the next images share.
     pub layer_sizes: LayerSizes,
 }
 
@@ -105,7 +105,9 @@ impl<'a> BuildRunner<'a> {
             runner,
             commands: Vec::new(),
             resolved: Vec::new(),
-            layer_sizes: LayerSizes::default(),
+            layer_sizes: LayerSizes::default_file()
+                .map(|file| LayerSizes::load(&file))
+                .unwrap_or_default(),
         }
     }
 

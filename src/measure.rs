@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::build_runner::{log_tail, BuildRunner, Log, Timed};
 use crate::edit::{self, Edit};
-use crate::engine::{BuildKit, Engine, Runner};
+use crate::engine::{BuildKit, Engine, LayerSizes, Runner};
 use crate::error::WriteFailed;
 use crate::interrupt;
 use crate::ladder::Rung;
@@ -193,6 +193,10 @@ pub fn variant(
         image_bytes,
         &mut build_runner.layer_sizes,
     )?);
+    // Only a cache: a run that cannot write it sizes those layers again.
+    if let Some(file) = LayerSizes::default_file() {
+        let _ = build_runner.layer_sizes.save(&file);
+    }
     for &kind in options.edits {
         if kind == EditKind::Deps && rung.facts.binds_context && engine.ignores_bind_mount_content()
         {

@@ -1,12 +1,15 @@
 //! An image's compressed size as a registry stores it: each file of
 //! `save`'s tar (its layers, config and manifests) gzipped on its own, at
 //! gzip's default level, as a registry holds each layer as its own blob.
-//! The tar is read as it streams, and a file already compressed in this run
-//! under the same name (a layer's digest) is counted, not compressed again:
-//! most layers are shared between the variants of a project.
+//! The tar is read as it streams, and a file already compressed under the
+//! same name (a layer's digest, so the same content) is counted, not
+//! compressed again: most layers are shared between the variants of a
+//! project, and between one measure and the next. The sizes are kept in the
+//! user's cache directory.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -14,13 +17,66 @@ use flate2::Compression;
 /// Tar's block: headers and padded file data come in 512-byte blocks.
 const BLOCK: usize = 512;
 
+/// How many sizes the cache file keeps, the newest: far more layers than a
+/// machine's images hold, in a few hundred kB.
+const KEPT: usize = 5000;
+
 /// Compressed sizes of the files already seen, by the name `save` gave
 /// them: a digest in an OCI layout (`blobs/sha256/HEX`), where the same name
-/// is the same content.
+/// is the same content; `order` has the names oldest first.
 #[derive(Debug, Default)]
-pub struct LayerSizes(HashMap<String, u64>);
+pub struct LayerSizes {
+    sizes: HashMap<String, u64>,
+    order: Vec<String>,
+}
 
 impl LayerSizes {
+    /// The cache file: `$XDG_CACHE_HOME/dockwright/layer-sizes`, else under
+    /// `$HOME/.cache`; none without either.
+    pub fn default_file() -> Option<PathBuf> {
+        let set = |key: &str| {
+            std::env::var_os(key)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        set("XDG_CACHE_HOME")
+            .or_else(|| set("HOME").map(|home| home.join(".cache")))
+            .map(|dir| dir.join("dockwright").join("layer-sizes"))
+    }
+
+    /// The sizes kept in `file`, one `NAME SIZE` a line; none when it is
+    /// missing or unreadable, since they are only a cache.
+    pub fn load(file: &Path) -> LayerSizes {
+        let mut known = LayerSizes::default();
+        for line in std::fs::read_to_string(file).unwrap_or_default().lines() {
+            if let Some((name, size)) = line.split_once(' ') {
+                if let (true, Ok(size)) = (LayerSizes::keyed(name), size.parse()) {
+                    known.insert(name.to_string(), size);
+                }
+            }
+        }
+        known
+    }
+
+    /// Writes the newest `KEPT` sizes to `file`, whole or not at all.
+    pub fn save(&self, file: &Path) -> io::Result<()> {
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let skip = self.order.len().saturating_sub(KEPT);
+        let text: String = self.order[skip..]
+            .iter()
+            .map(|name| format!("{name} {}\n", self.sizes[name]))
+            .collect();
+        crate::atomic::write(file, text.as_bytes())
+    }
+
+    fn insert(&mut self, name: String, size: u64) {
+        if self.sizes.insert(name.clone(), size).is_none() {
+            self.order.push(name);
+        }
+    }
+
     /// Whether `name` names its content, so that its size can be kept.
     fn keyed(name: &str) -> bool {
         name.strip_prefix("blobs/sha256/")
@@ -77,7 +133,7 @@ impl<'a> Sizer<'a> {
         let size = octal(&header[124..136])?;
         let name = name(&header);
         let padding = (BLOCK as u64 - size % BLOCK as u64) % BLOCK as u64;
-        let gzip = match self.known.0.get(&name) {
+        let gzip = match self.known.sizes.get(&name) {
             Some(&bytes) => {
                 self.total += bytes;
                 None
@@ -109,7 +165,7 @@ impl<'a> Sizer<'a> {
             let bytes = gzip.finish()?.0;
             self.total += bytes;
             if LayerSizes::keyed(&entry.name) {
-                self.known.0.insert(entry.name, bytes);
+                self.known.insert(entry.name, bytes);
             }
         }
         Ok(())
@@ -279,14 +335,14 @@ mod tests {
         let a = layer(2, 100_000);
         let mut known = LayerSizes::default();
         let first = sized(&tar(&[(DIGEST, &a)]), &mut known, 4096);
-        assert_eq!(known.0.get(DIGEST), Some(&gzipped(&a)));
+        assert_eq!(known.sizes.get(DIGEST), Some(&gzipped(&a)));
         // The same name now counts what was kept, whatever the bytes.
         let zeros = vec![0u8; a.len()];
         assert_eq!(sized(&tar(&[(DIGEST, &zeros)]), &mut known, 4096), first);
         // A name that is not a digest is compressed every time.
         let mut known = LayerSizes::default();
         sized(&tar(&[("index.json", &a)]), &mut known, 4096);
-        assert!(known.0.is_empty());
+        assert!(known.sizes.is_empty());
     }
 
     #[test]
@@ -303,6 +359,32 @@ mod tests {
         let whole = gzipped(&stream) as f64;
         let apart = sized(&stream, &mut LayerSizes::default(), 8192) as f64;
         assert!((apart - whole).abs() / whole < 0.02, "{apart} vs {whole}");
+    }
+
+    #[test]
+    fn sizes_kept_in_a_file_are_known_to_the_next_run_the_newest_first_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cache/dockwright/layer-sizes");
+        let mut known = LayerSizes::default();
+        for i in 0..KEPT + 2 {
+            known.insert(format!("blobs/sha256/{i:064x}"), i as u64);
+        }
+        known.save(&file).unwrap();
+        let again = LayerSizes::load(&file);
+        assert_eq!(again.sizes.len(), KEPT);
+        assert_eq!(again.sizes.get(&format!("blobs/sha256/{:064x}", 0)), None);
+        let newest = format!("blobs/sha256/{:064x}", KEPT + 1);
+        assert_eq!(again.sizes.get(&newest), Some(&((KEPT + 1) as u64)));
+        // Lines that are not a digest and a size are ignored, as is no file.
+        std::fs::write(&file, format!("index.json 3\n{DIGEST} x\n{DIGEST} 7\n")).unwrap();
+        assert_eq!(
+            LayerSizes::load(&file)
+                .sizes
+                .into_iter()
+                .collect::<Vec<_>>(),
+            [(DIGEST.to_string(), 7)]
+        );
+        assert!(LayerSizes::load(&dir.path().join("none")).sizes.is_empty());
     }
 
     #[test]
