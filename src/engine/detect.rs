@@ -29,6 +29,10 @@ pub fn detect(
                 without_buildkit.get_or_insert(engine);
             }
             Ok(engine) => return Ok(engine),
+            // A daemon the user pointed docker at (DOCKER_HOST, a context)
+            // that does not answer: building on podman instead would
+            // measure another engine than the one chosen.
+            Err(err @ EngineError::Unreachable { .. }) => return Err(err),
             Err(err) => {
                 first_error.get_or_insert(err);
             }
@@ -526,6 +530,35 @@ mod tests {
             (engine.kind, engine.buildkit),
             (Kind::Docker, BuildKit::Buildx)
         );
+    }
+
+    #[test]
+    fn a_chosen_daemon_that_does_not_answer_is_said_rather_than_podman_used() {
+        let fake = Fake::new(&[
+            (
+                &versions("docker"),
+                false,
+                "28.2.2|\n",
+                "Cannot connect to the Docker daemon at tcp://10.0.0.9:2376. Is the docker daemon running?",
+            ),
+            ("docker --version", true, "Docker version 28.2.2, build e6534b4", ""),
+            ("podman --version", true, "podman version 4.3.1", ""),
+            (
+                "podman info --format '{{.Version.Version}}'",
+                true,
+                "4.3.1\n",
+                "",
+            ),
+        ]);
+        let err = detect(
+            &fake,
+            &paths(&["docker", "podman"]),
+            true,
+            Patience::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, EngineError::Unreachable { .. }), "{err}");
+        assert!(err.to_string().contains("tcp://10.0.0.9:2376"), "{err}");
     }
 
     #[test]
