@@ -8,12 +8,13 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::builder::{remote_builder, REMOTE};
 use crate::serve::{serve_and_check_within, HELLO};
-use crate::support::{docker, dockwright, engine, scaffold, skip, text, Cleanup, Scaffolded};
+use crate::support::{
+    docker, dockwright, engine, exported, scaffold, skip, text, Cleanup, Scaffolded,
+};
 
 const PLATFORM: &str = "linux/arm64";
 
@@ -57,38 +58,26 @@ fn architecture(engine: &Path, tag: &str) -> String {
 /// reader from `docker export` of a container made from the image (never
 /// started).
 fn elf_files(engine: &Path, tag: &str) -> Vec<(String, object::Architecture)> {
-    let created = docker(engine, &["create", "--platform", PLATFORM, tag]);
-    assert!(
-        created.status.success(),
-        "docker create {tag}: {}",
-        text(&created.stderr)
-    );
-    let id = text(&created.stdout).trim().to_string();
-    let mut export = Command::new(engine)
-        .args(["export", &id])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut archive = tar::Archive::new(export.stdout.take().unwrap());
-    let mut found = Vec::new();
-    for entry in archive.entries().unwrap() {
-        let mut entry = entry.unwrap();
-        if entry.header().entry_type() != tar::EntryType::Regular {
-            continue;
+    exported(engine, &["--platform", PLATFORM], tag, |mut archive| {
+        let mut found = Vec::new();
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            if entry.header().entry_type() != tar::EntryType::Regular {
+                continue;
+            }
+            let path = entry.path().unwrap().display().to_string();
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data).unwrap();
+            if !data.starts_with(b"\x7fELF") {
+                continue;
+            }
+            let file = object::File::parse(&*data).unwrap_or_else(|err| {
+                panic!("{path} in {tag} starts as ELF but does not read: {err}")
+            });
+            found.push((path, object::Object::architecture(&file)));
         }
-        let path = entry.path().unwrap().display().to_string();
-        let mut data = Vec::new();
-        entry.read_to_end(&mut data).unwrap();
-        if !data.starts_with(b"\x7fELF") {
-            continue;
-        }
-        let file = object::File::parse(&*data)
-            .unwrap_or_else(|err| panic!("{path} in {tag} starts as ELF but does not read: {err}"));
-        found.push((path, object::Object::architecture(&file)));
-    }
-    assert!(export.wait().unwrap().success(), "docker export {tag}");
-    let _ = docker(engine, &["rm", "-f", &id]);
-    found
+        found
+    })
 }
 
 /// Tells a kind of file by its name.

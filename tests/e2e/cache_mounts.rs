@@ -35,6 +35,20 @@ pub fn uv_count(text: &str, word: &str) -> Option<u32> {
     })
 }
 
+/// Checks that `cold`, a cold build's output, downloaded every package uv
+/// resolved, and that `deps`, the dependency edit's rebuild after it,
+/// downloaded only the one package the edit adds.
+pub fn cold_then_warm(cold: &str, deps: &str) {
+    let resolved = uv_count(cold, "Resolved").expect("uv resolved");
+    assert!(resolved > 1, "{cold}");
+    assert_eq!(
+        uv_count(cold, "Prepared"),
+        Some(resolved),
+        "the cold build reused downloads: {cold}"
+    );
+    assert_eq!(uv_count(deps, "Prepared"), Some(1), "{deps}");
+}
+
 /// The output of each build in a variant's log, in order.
 pub fn builds(log: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -89,16 +103,7 @@ fn a_cold_build_starts_with_its_own_cache_mounts_empty_and_no_one_elses() {
     );
     let builds = builds(&log);
     assert_eq!(builds.len(), 3, "cold, app edit, deps edit: {log}");
-    let resolved = uv_count(&builds[0], "Resolved").expect("uv resolved");
-    assert!(resolved > 1, "{}", builds[0]);
-    assert_eq!(
-        uv_count(&builds[0], "Prepared"),
-        Some(resolved),
-        "the cold build reused downloads: {}",
-        builds[0]
-    );
-    // The dependency edit adds one package: only it is downloaded.
-    assert_eq!(uv_count(&builds[2], "Prepared"), Some(1), "{}", builds[2]);
+    cold_then_warm(&builds[0], &builds[2]);
     assert!(
         cache_mount(&engine, &foreign),
         "another project's cache mount was emptied"

@@ -104,9 +104,16 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Every path in the image's filesystem, from `docker export` through `tar -t`.
-pub fn files_of(engine: &Path, tag: &str) -> Vec<String> {
-    let created = docker(engine, &["create", tag]);
+/// Reads the filesystem of image `tag` as a tar, from `docker export` of a
+/// container made from it (`create`, with `create_args`, never started)
+/// and removed afterwards.
+pub fn exported<T>(
+    engine: &Path,
+    create_args: &[&str],
+    tag: &str,
+    read: impl FnOnce(tar::Archive<&mut dyn std::io::Read>) -> T,
+) -> T {
+    let created = docker(engine, &[&["create"], create_args, &[tag]].concat());
     assert!(
         created.status.success(),
         "docker create {tag}: {}",
@@ -118,19 +125,23 @@ pub fn files_of(engine: &Path, tag: &str) -> Vec<String> {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let listing = Command::new("tar")
-        .arg("-t")
-        .stdin(export.stdout.take().unwrap())
-        .output()
-        .expect("tar runs");
-    assert!(export.wait().unwrap().success());
+    let mut stdout = export.stdout.take().unwrap();
+    let found = read(tar::Archive::new(&mut stdout as &mut dyn std::io::Read));
+    drop(stdout);
+    assert!(export.wait().unwrap().success(), "docker export {tag}");
     let _ = docker(engine, &["rm", "-f", &id]);
-    assert!(
-        listing.status.success(),
-        "tar -t: {}",
-        text(&listing.stderr)
-    );
-    text(&listing.stdout).lines().map(str::to_string).collect()
+    found
+}
+
+/// Every path in the image's filesystem.
+pub fn files_of(engine: &Path, tag: &str) -> Vec<String> {
+    exported(engine, &[], tag, |mut archive| {
+        archive
+            .entries()
+            .unwrap()
+            .map(|entry| entry.unwrap().path().unwrap().display().to_string())
+            .collect()
+    })
 }
 
 /// Builds `dockerfile`, given on stdin with no context, passing `args`
