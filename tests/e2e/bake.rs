@@ -11,21 +11,14 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::serve::{serve_and_check, HELLO};
-use crate::support::{docker, dockwright, engine, new_project, skip, text, Cleanup};
+use crate::support::{
+    docker, dockwright, engine, missing_engine, new_project, skip, text, Cleanup,
+};
 
 /// The remote BuildKit builder that `cargo xtask engine` registers.
 const REMOTE: &str = "dockwright-remote";
 /// The registry that `cargo xtask engine` starts.
 const REGISTRY: &str = "127.0.0.1:5000";
-
-/// Skips the test with `why`, or fails it where CI requires the engine.
-fn missing(why: &str) {
-    assert!(
-        std::env::var_os("DOCKWRIGHT_REQUIRE_ENGINE").is_none(),
-        "{why}"
-    );
-    skip(why);
-}
 
 /// A docker client with the buildx plugin: the engine's, else the first
 /// `docker` on PATH, as a user has it.
@@ -42,7 +35,7 @@ fn buildx() -> Option<PathBuf> {
             .is_ok_and(|out| out.status.success())
     });
     if found.is_none() {
-        missing("no docker client with the buildx plugin (install docker-buildx, or run `cargo xtask engine`)");
+        missing_engine("no docker client with the buildx plugin (install docker-buildx, or run `cargo xtask engine`)");
     }
     found
 }
@@ -231,12 +224,12 @@ fn a_second_bake_reuses_the_registry_cache_for_the_dependency_install() {
     let Some(engine) = engine() else { return };
     let Some(client) = buildx() else { return };
     if TcpStream::connect(REGISTRY).is_err() {
-        return missing(&format!(
+        return missing_engine(&format!(
             "no registry on {REGISTRY} (`cargo xtask engine` starts one)"
         ));
     }
     if !builder_exists(&client, REMOTE) {
-        return missing(&format!(
+        return missing_engine(&format!(
             "buildx has no builder `{REMOTE}` to write a registry cache with (`cargo xtask engine` registers it)"
         ));
     }

@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use crate::serve::{serve_and_check, HELLO};
-use crate::support::{docker, dockwright, engine, scaffold, skip, text, Cleanup};
+use crate::support::{docker, dockwright, engine, missing_engine, scaffold, text, Cleanup};
 
 /// The builder `cargo xtask engine` registers.
 pub const REMOTE: &str = "dockwright-remote";
@@ -101,11 +101,7 @@ pub fn remote_builder(engine: &Path) -> bool {
         "no `{REMOTE}` builder ({}); `cargo xtask engine` starts it",
         text(&inspect.stderr).trim()
     );
-    assert!(
-        std::env::var_os("DOCKWRIGHT_REQUIRE_ENGINE").is_none(),
-        "{why}"
-    );
-    skip(&why);
+    missing_engine(&why);
     false
 }
 

