@@ -165,21 +165,6 @@ pub fn variant(
         return Ok(failed(result, "cold build", log_path, Some(why)));
     }
     result.cold_seconds = Some(Timing::single(cold.seconds));
-    if build_runner.engine.buildkit == BuildKit::Podman {
-        // buildah takes the oldest layers that match a step, which may be
-        // another chain than the one the --no-cache cold build made (an
-        // earlier version of the Dockerfile's): a build that is not timed
-        // joins the cold build's layers to it, so that the timed rebuilds
-        // rebuild only what their edit changed.
-        let joined = build_runner.build(
-            &project.build_spec(rung, false, false),
-            &mut log,
-            &format!("{} warm-up build (not timed)", rung.name),
-        )?;
-        if !joined.ok {
-            return Ok(failed(result, "warm-up build", log_path, joined.problem));
-        }
-    }
     result.bases = build_runner.used(&rung.facts.bases)?;
     let mut loads: Vec<f64> = cold.load_seconds.into_iter().collect();
     result.load_seconds = stats::timing(&loads);
@@ -196,6 +181,22 @@ pub fn variant(
     // Only a cache: a run that cannot write it sizes those layers again.
     if let Some(file) = LayerSizes::default_file() {
         let _ = build_runner.layer_sizes.save(&file);
+    }
+    if build_runner.engine.buildkit == BuildKit::Podman {
+        // buildah takes the oldest layers that match a step, which may be
+        // another chain than the one the --no-cache cold build made (an
+        // earlier version of the Dockerfile's): a build that is not timed,
+        // after the cold build's image is sized, joins its layers to that
+        // chain, so that the timed rebuilds rebuild only what their edit
+        // changed.
+        let joined = build_runner.build(
+            &project.build_spec(rung, false, false),
+            &mut log,
+            &format!("{} warm-up build (not timed)", rung.name),
+        )?;
+        if !joined.ok {
+            return Ok(failed(result, "warm-up build", log_path, joined.problem));
+        }
     }
     for &kind in options.edits {
         if kind == EditKind::Deps && rung.facts.binds_context && engine.ignores_bind_mount_content()
