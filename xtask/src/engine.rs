@@ -286,6 +286,7 @@ fn answering_client() -> Option<PathBuf> {
 
 /// The environment dockwright and its tests build in.
 pub struct BuildEnv {
+    client: PathBuf,
     vars: Vec<(&'static str, OsString)>,
     /// What goes before the inherited PATH.
     path_prefix: Vec<PathBuf>,
@@ -318,10 +319,11 @@ impl BuildEnv {
         .context("a directory in PATH contains ':'")?;
         Ok(BuildEnv {
             vars: vec![
-                ("DOCKWRIGHT_ENGINE", client.into_os_string()),
+                ("DOCKWRIGHT_ENGINE", client.clone().into_os_string()),
                 ("PATH", path),
             ],
             path_prefix,
+            client,
         })
     }
 
@@ -331,6 +333,11 @@ impl BuildEnv {
             .fold(expression, |expression, (name, value)| {
                 expression.env(name, value)
             })
+    }
+
+    /// The engine client the builds use.
+    pub fn client(&self) -> &Path {
+        &self.client
     }
 
     /// The variables as a shell would set them, PATH abbreviated to what was added.
