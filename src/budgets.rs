@@ -25,15 +25,18 @@ pub enum Metric {
     ColdBuild,
     AppRebuild,
     DepsRebuild,
+    /// From `run` until the app first answers `GET /`.
+    Start,
 }
 
 impl Metric {
-    const ALL: [Metric; 5] = [
+    const ALL: [Metric; 6] = [
         Metric::Image,
         Metric::CompressedImage,
         Metric::ColdBuild,
         Metric::AppRebuild,
         Metric::DepsRebuild,
+        Metric::Start,
     ];
 
     /// The key's stem: `max_<stem>` and `max_<stem>_vs_baseline`.
@@ -44,6 +47,7 @@ impl Metric {
             Metric::ColdBuild => "cold_build",
             Metric::AppRebuild => "app_rebuild",
             Metric::DepsRebuild => "deps_rebuild",
+            Metric::Start => "start",
         }
     }
 
@@ -60,6 +64,7 @@ impl Metric {
             Metric::ColdBuild => median(variant.cold_seconds),
             Metric::AppRebuild => median(variant.app_rebuild_seconds),
             Metric::DepsRebuild => median(variant.deps_rebuild_seconds),
+            Metric::Start => median(variant.start_seconds),
         }
     }
 
@@ -258,8 +263,9 @@ fn size(value: &toml::Value) -> Option<f64> {
     }
 }
 
-/// Seconds.
-fn seconds(value: &toml::Value) -> Option<f64> {
+/// Seconds, from a duration such as `"1.5 s"` or `"2 min"`; also for
+/// `[measure] start_timeout`.
+pub fn seconds(value: &toml::Value) -> Option<f64> {
     const UNITS: &[(&str, f64)] = &[
         ("ms", 1e-3),
         ("s", 1.0),

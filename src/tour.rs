@@ -58,8 +58,9 @@ pub fn slow_warning(runs: &[Run], rung: &Rung) -> Option<String> {
     }
 }
 
-/// What `current` changed against `previous`: image size, app-edit rebuild
-/// and cold build, each with the two figures; none when either has none.
+/// What `current` changed against `previous`: image size, app-edit rebuild,
+/// cold build and start, each with the two figures when both have it; none
+/// when they share no figure.
 pub fn effect(previous: &VariantResult, current: &VariantResult) -> Option<String> {
     let mut parts = Vec::new();
     if let (Some(before), Some(after)) = (previous.image_bytes, current.image_bytes) {
@@ -77,6 +78,7 @@ pub fn effect(previous: &VariantResult, current: &VariantResult) -> Option<Strin
             current.app_rebuild_seconds,
         ),
         ("cold build", previous.cold_seconds, current.cold_seconds),
+        ("start", previous.start_seconds, current.start_seconds),
     ] {
         if let (Some(before), Some(after)) = (before, after) {
             parts.push(format!(

@@ -66,11 +66,12 @@ fn terminal_width() -> Option<u16> {
 }
 
 /// The column headings shared by the table and Markdown formats.
-pub const COLUMNS: [&str; 6] = [
+pub const COLUMNS: [&str; 7] = [
     "variant",
     "cold build",
     "app-edit rebuild",
     "deps-edit rebuild",
+    "start",
     "image size",
     "vs baseline",
 ];
@@ -83,15 +84,18 @@ pub enum Metric {
     ColdBuild,
     AppRebuild,
     DepsRebuild,
+    /// From `run` until the app first answers `GET /`.
+    Start,
 }
 
 impl Metric {
     /// In the order the HTML charts show them: the size, then the times.
-    pub const ALL: [Metric; 4] = [
+    pub const ALL: [Metric; 5] = [
         Metric::ImageSize,
         Metric::ColdBuild,
         Metric::AppRebuild,
         Metric::DepsRebuild,
+        Metric::Start,
     ];
 
     /// The metric's column in `COLUMNS` and in each row's cells.
@@ -100,7 +104,8 @@ impl Metric {
             Metric::ColdBuild => 1,
             Metric::AppRebuild => 2,
             Metric::DepsRebuild => 3,
-            Metric::ImageSize => 4,
+            Metric::Start => 4,
+            Metric::ImageSize => 5,
         }
     }
 
@@ -111,6 +116,7 @@ impl Metric {
             Metric::ColdBuild => variant.cold_seconds.map(|t| t.median),
             Metric::AppRebuild => app_rebuild(variant),
             Metric::DepsRebuild => variant.deps_rebuild_seconds.map(|t| t.median),
+            Metric::Start => variant.start_seconds.map(|t| t.median),
         }
     }
 
@@ -160,7 +166,7 @@ pub struct Report<'a> {
 pub struct Row<'a> {
     pub variant: &'a VariantResult,
     pub vs_baseline: Delta,
-    pub cells: [String; 6],
+    pub cells: [String; 7],
 }
 
 /// How a variant compares with the baseline; empty for the baseline itself,
@@ -208,6 +214,7 @@ impl<'a> Report<'a> {
             notes: run
                 .emulation_note()
                 .into_iter()
+                .chain(run.start_not_measured.clone())
                 .chain(run.variants.iter().filter_map(note))
                 .chain(loads(run))
                 .chain(bases(run))
@@ -328,6 +335,7 @@ impl<'a> Row<'a> {
                 or_status(variant.cold_seconds.as_ref().map(figures::timing)),
                 or_status(variant.app_rebuild_seconds.as_ref().map(figures::timing)),
                 or_status(variant.deps_rebuild_seconds.as_ref().map(figures::timing)),
+                or_status(variant.start_seconds.as_ref().map(figures::timing)),
                 or_status(variant.image_bytes.map(size)),
                 vs_cell,
             ],
