@@ -144,14 +144,15 @@ impl Engine {
         record(&port_cmd);
         let published = self.call(runner, port_cmd)?;
         let Some(host_port) = published_port(&published.stdout) else {
-            return Ok(self.failed(
-                runner,
-                &container,
-                &format!(
+            // A container that has already exited has no port to say.
+            let why = match self.exited(runner, name)? {
+                Some(code) => exited(code),
+                None => format!(
                     "the engine did not say where port {port} was published ({})",
                     last_line(&published.stderr)
                 ),
-            ));
+            };
+            return Ok(self.failed(runner, &container, &why));
         };
         let address = SocketAddr::from((Ipv4Addr::LOCALHOST, host_port));
         let mut last_state = Instant::now();
@@ -188,10 +189,7 @@ impl Engine {
             if last_state.elapsed() >= STATE_EVERY {
                 last_state = Instant::now();
                 if let Some(code) = self.exited(runner, name)? {
-                    let why = format!(
-                        "the container exited with code {code} before the app answered GET /"
-                    );
-                    return Ok(self.failed(runner, &container, &why));
+                    return Ok(self.failed(runner, &container, &exited(code)));
                 }
             }
             std::thread::sleep(POLL);
@@ -258,6 +256,11 @@ fn remote(endpoint: &str) -> Option<String> {
             "the engine runs at `{endpoint}`, not on this machine, where the ports it publishes on 127.0.0.1 cannot be reached: start not measured"
         )
     })
+}
+
+/// Why a start failed when its container stopped with exit code `code`.
+fn exited(code: i64) -> String {
+    format!("the container exited with code {code} before the app answered GET /")
 }
 
 /// The clean-up Ctrl-C runs: the container removed by a client of its own,
@@ -477,6 +480,40 @@ mod tests {
     }
 
     #[test]
+    fn a_container_gone_before_its_port_is_read_fails_with_its_exit_code() {
+        let fake = Fake::new(&[
+            (RUN, true, "abc\n", ""),
+            (
+                "/usr/bin/docker port c 8000/tcp",
+                false,
+                "",
+                "Error: No public port '8000/tcp' published for c\n",
+            ),
+            (STATE, true, "false 1\n", ""),
+            (
+                "/usr/bin/docker logs --tail 10 c",
+                true,
+                "Traceback ...\n",
+                "",
+            ),
+            ("/usr/bin/docker rm -f c", true, "c\n", ""),
+        ]);
+        let start = engine(BuildKit::Buildx)
+            .time_start(&fake, "i", "c", 8000, Duration::from_secs(20), &mut |_| {})
+            .unwrap();
+        assert_eq!(
+            start,
+            Start::Failed(
+                "the container exited with code 1 before the app answered GET /; its last 10 log lines:\nTraceback ..."
+                    .to_string()
+            )
+        );
+    }
+
+    const STATE: &str =
+        "/usr/bin/docker container inspect --format '{{.State.Running}} {{.State.ExitCode}}' c";
+
+    #[test]
     fn a_container_that_exits_fails_with_its_exit_code_and_log_lines() {
         let closed = TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -486,12 +523,7 @@ mod tests {
         let fake = Fake::new(&[
             (RUN, true, "abc\n", ""),
             ("/usr/bin/docker port c 8000/tcp", true, &port, ""),
-            (
-                "/usr/bin/docker container inspect --format '{{.State.Running}} {{.State.ExitCode}}' c",
-                true,
-                "false 3\n",
-                "",
-            ),
+            (STATE, true, "false 3\n", ""),
             (
                 "/usr/bin/docker logs --tail 10 c",
                 true,
