@@ -583,6 +583,24 @@ max_image = "1 GB"
     }
 
     #[test]
+    fn a_start_is_judged_as_a_time_and_against_the_baseline() {
+        let mut base = variant("docker-init", Status::Ok, Some(1), None);
+        base.start_seconds = Some(Timing::single(0.5));
+        let mut best = variant("uv", Status::Ok, Some(1), None);
+        best.recommended = true;
+        best.start_seconds = Some(Timing::single(1.5));
+        let run = Run::sample(1, vec![base, best]);
+        let budgets = parse("max_start = \"2 s\"\nmax_start_vs_baseline = 1.2").unwrap();
+        let judged = judge(&budgets, &run);
+        assert_eq!(judged[0].budget, "max_start");
+        assert!(judged[0].passed);
+        assert_eq!(judged[0].shown, ["1.5 s", "2.0 s", "0.50 s under"]);
+        assert_eq!(judged[1].budget, "max_start_vs_baseline");
+        assert!(!judged[1].passed);
+        assert_eq!(judged[1].shown[0], "3.00×");
+    }
+
+    #[test]
     fn a_run_without_a_recommendation_breaks_the_project_budgets() {
         let run = Run::sample(1, vec![variant("docker-init", Status::Ok, Some(1), None)]);
         let judged = judge(&parse("max_image = \"1 GB\"").unwrap(), &run);

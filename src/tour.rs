@@ -214,6 +214,21 @@ mod tests {
     }
 
     #[test]
+    fn the_effect_names_the_start_when_both_steps_timed_it() {
+        let mut before = measured("docker-init", "", 12.0, 0.3, 300_000_000);
+        let mut after = measured("uv", "", 2.4, 0.3, 280_000_000);
+        before.start_seconds = Some(Timing::single(0.52));
+        let line = effect(&before, &after).unwrap();
+        assert!(!line.contains("start"), "{line}");
+        after.start_seconds = Some(Timing::single(1.6));
+        let line = effect(&before, &after).unwrap();
+        assert!(
+            line.ends_with(", start 3.1× slower (0.52 s → 1.6 s)"),
+            "{line}"
+        );
+    }
+
+    #[test]
     fn single_runs_four_percent_apart_are_neither_faster_nor_slower() {
         let before = measured("baseline", "", 50.0, 1.00, 100);
         let after = measured("slim", "", 48.0, 0.96, 100);

@@ -306,15 +306,27 @@ fn the_summary_picks_the_smallest_and_the_fastest() {
         Some(format!("{expected:.0}× faster than baseline").as_str())
     );
 
+    // The quickest start is not the quickest rebuild's: uv compiles its
+    // imports at every start.
+    let start = summary.fastest_start.as_ref().unwrap();
+    assert_eq!(start.name, "minimal-final");
+    let expected = base.start_seconds.unwrap().median / minimal.start_seconds.unwrap().median;
+    assert_eq!(
+        start.versus.as_deref(),
+        Some(format!("{expected:.1}× faster than baseline").as_str())
+    );
+
     assert_eq!(
         summary.line(),
         format!(
             "Smallest image: minimal-final, {:.1} MB, {:.0}× smaller than baseline. \
-             Fastest app-edit rebuild: uv, {:.2} s, {:.0}× faster than baseline.",
+             Fastest app-edit rebuild: uv, {:.2} s, {:.0}× faster than baseline. \
+             Fastest start: minimal-final, {:.2} s, {expected:.1}× faster than baseline.",
             minimal.image_bytes.unwrap() as f64 / 1e6,
             base.image_bytes.unwrap() as f64 / minimal.image_bytes.unwrap() as f64,
             uv.app_rebuild_seconds.unwrap().median,
             base.app_rebuild_seconds.unwrap().median / uv.app_rebuild_seconds.unwrap().median,
+            minimal.start_seconds.unwrap().median,
         )
     );
 }
@@ -349,7 +361,7 @@ fn the_baseline_can_be_the_best() {
     let line = Report::new(&run).summary.line();
     assert_eq!(
         line,
-        "Smallest image: baseline, 1.03 GB. Fastest app-edit rebuild: baseline, 6.2 s."
+        "Smallest image: baseline, 1.03 GB. Fastest app-edit rebuild: baseline, 6.2 s. Fastest start: baseline, 1.9 s."
     );
 }
 
@@ -976,6 +988,7 @@ fn single_runs_four_percent_apart_are_called_neither_faster_nor_slower() {
         v.image_bytes = Some(100_000_000);
         v.cold_seconds = Some(Timing::single(10.0));
         v.app_rebuild_seconds = Some(Timing::single(app));
+        v.start_seconds = Some(Timing::single(app * 10.0));
         v
     };
     let run = Run::sample(1, vec![measured("baseline", 1.00), measured("slim", 0.96)]);
@@ -999,6 +1012,13 @@ fn single_runs_four_percent_apart_are_called_neither_faster_nor_slower() {
     );
     assert!(
         outputs[2].contains("the same as baseline within noise (under 0.2 s apart)"),
+        "{}",
+        outputs[2]
+    );
+    assert!(
+        outputs[2].contains(
+            "Fastest start: slim, 9.6 s, the same as baseline within noise (single runs under 10% apart)"
+        ),
         "{}",
         outputs[2]
     );
