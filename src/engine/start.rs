@@ -203,7 +203,8 @@ impl Engine {
         Ok(parse_state(&out.stdout).and_then(|(running, code)| (!running).then_some(code)))
     }
 
-    /// A failed start: `why`, and the container's last log lines.
+    /// A failed start: `why` on the first line, which the report's notes
+    /// show, then the container's last log lines.
     fn failed(&self, runner: &dyn Runner, container: &Container, why: &str) -> Start {
         let logs = self
             .call(runner, self.logs_cmd(&container.name))
@@ -211,9 +212,11 @@ impl Engine {
             .unwrap_or_default();
         let logs = logs.trim_end();
         if logs.is_empty() {
-            Start::Failed(format!("{why}; it logged nothing"))
+            Start::Failed(format!("{why}\nThe container logged nothing."))
         } else {
-            Start::Failed(format!("{why}; its last {LOG_LINES} log lines:\n{logs}"))
+            Start::Failed(format!(
+                "{why}\nThe container's last {LOG_LINES} log lines:\n{logs}"
+            ))
         }
     }
 }
@@ -504,7 +507,7 @@ mod tests {
         assert_eq!(
             start,
             Start::Failed(
-                "the container exited with code 1 before the app answered GET /; its last 10 log lines:\nTraceback ..."
+                "the container exited with code 1 before the app answered GET /\nThe container's last 10 log lines:\nTraceback ..."
                     .to_string()
             )
         );

@@ -1,11 +1,14 @@
 //! The start column on the real engine: a variant whose app waits 2 s
 //! before it serves shows a start of at least 2 s, beside a hello-world one
 //! that starts sooner; a variant whose container exits at start fails with
-//! its exit code and its log; and no container is left behind either way.
+//! its exit code and its log; and no container is left behind either way,
+//! Ctrl-C during a start included.
 
 use std::path::Path;
 
-use crate::support::{docker, dockwright, engine, scaffold, text, Scaffolded};
+use std::time::Duration;
+
+use crate::support::{docker, dockwright, engine, scaffold, stop, text, wait_for, Scaffolded};
 
 /// Adds variant `name` to the project: docker-init's Dockerfile with its
 /// `CMD` replaced by `cmd`.
@@ -135,4 +138,33 @@ fn a_container_that_exits_at_start_fails_its_variant_with_its_log() {
     assert!(exits["start_seconds"].is_null(), "{exits}");
     assert!(exits["app_rebuild_seconds"].is_null(), "{exits}");
     assert_eq!(left_behind(&engine, &project), "");
+}
+
+#[test]
+fn ctrl_c_during_a_start_removes_the_container() {
+    let Some(engine) = engine() else { return };
+    let project = scaffold(
+        &engine,
+        "e2e-start-ctrl-c",
+        &["--profile", "speed", "--deps", "minimal"],
+    );
+    add_variant(
+        &project,
+        "slow",
+        "CMD [\"sh\", \"-c\", \"sleep 600 && exec gunicorn --bind 0.0.0.0:5000 app:app\"]",
+    );
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_dockwright"))
+        .current_dir(&project.dir)
+        .args(["measure", "--engine", engine.to_str().unwrap(), "slow"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let running = wait_for(Duration::from_secs(300), || {
+        !left_behind(&engine, &project).is_empty()
+    });
+    let stopped = stop(child, "INT");
+    assert!(running, "the start never began: {}", stopped.stderr);
+    assert_eq!(stopped.status.code(), Some(130), "{}", stopped.stderr);
+    assert_eq!(left_behind(&engine, &project), "", "{}", stopped.stderr);
 }
