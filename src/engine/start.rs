@@ -47,10 +47,10 @@ enum Answer {
 }
 
 /// A container that is removed (`rm -f`) when dropped, and on Ctrl-C.
-pub struct Container<'a> {
+struct Container<'a> {
     engine: &'a Engine,
     runner: &'a dyn Runner,
-    pub name: String,
+    name: String,
     _on_interrupt: CleanUpGuard,
 }
 
