@@ -1,6 +1,6 @@
-//! The experiment: for each variant a cold build, its image's size, then warm
-//! rebuilds after an app edit and after a dependency edit, each edit undone
-//! right after its build.
+//! The experiment: for each variant a cold build, its image's size, its
+//! start (until the app answers `GET /`), then warm rebuilds after an app
+//! edit and after a dependency edit, each edit undone right after its build.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -119,8 +119,10 @@ fn finish(run: &Run, warnings: &[String]) -> i32 {
     }
 }
 
-/// Measures one variant. A missing base image gives a skipped result and a
-/// failed build a failed one; the engine vanishing or Ctrl-C are errors.
+/// Measures one variant. A missing base image gives a skipped result, and a
+/// failed build or a container that does not serve a failed one; the engine
+/// vanishing or Ctrl-C are errors. The start is timed before the rebuilds,
+/// whose edits retag the image.
 /// `warnings` collects what the timings' spread says about their trust.
 pub fn variant(
     build_runner: &mut BuildRunner,
