@@ -25,15 +25,18 @@ pub enum Metric {
     ColdBuild,
     AppRebuild,
     DepsRebuild,
+    /// From `run` until the app first answers `GET /`.
+    Start,
 }
 
 impl Metric {
-    const ALL: [Metric; 5] = [
+    const ALL: [Metric; 6] = [
         Metric::Image,
         Metric::CompressedImage,
         Metric::ColdBuild,
         Metric::AppRebuild,
         Metric::DepsRebuild,
+        Metric::Start,
     ];
 
     /// The key's stem: `max_<stem>` and `max_<stem>_vs_baseline`.
@@ -44,6 +47,7 @@ impl Metric {
             Metric::ColdBuild => "cold_build",
             Metric::AppRebuild => "app_rebuild",
             Metric::DepsRebuild => "deps_rebuild",
+            Metric::Start => "start",
         }
     }
 
@@ -60,6 +64,7 @@ impl Metric {
             Metric::ColdBuild => median(variant.cold_seconds),
             Metric::AppRebuild => median(variant.app_rebuild_seconds),
             Metric::DepsRebuild => median(variant.deps_rebuild_seconds),
+            Metric::Start => median(variant.start_seconds),
         }
     }
 
@@ -258,8 +263,9 @@ fn size(value: &toml::Value) -> Option<f64> {
     }
 }
 
-/// Seconds.
-fn seconds(value: &toml::Value) -> Option<f64> {
+/// Seconds, from a duration such as `"1.5 s"` or `"2 min"`; also for
+/// `[measure] start_timeout`.
+pub fn seconds(value: &toml::Value) -> Option<f64> {
     const UNITS: &[(&str, f64)] = &[
         ("ms", 1e-3),
         ("s", 1.0),
@@ -574,6 +580,24 @@ max_image = "1 GB"
             Some("the run has no variant `gone`")
         );
         assert!(judged[4].sentence().contains("counts as broken"));
+    }
+
+    #[test]
+    fn a_start_is_judged_as_a_time_and_against_the_baseline() {
+        let mut base = variant("docker-init", Status::Ok, Some(1), None);
+        base.start_seconds = Some(Timing::single(0.5));
+        let mut best = variant("uv", Status::Ok, Some(1), None);
+        best.recommended = true;
+        best.start_seconds = Some(Timing::single(1.5));
+        let run = Run::sample(1, vec![base, best]);
+        let budgets = parse("max_start = \"2 s\"\nmax_start_vs_baseline = 1.2").unwrap();
+        let judged = judge(&budgets, &run);
+        assert_eq!(judged[0].budget, "max_start");
+        assert!(judged[0].passed);
+        assert_eq!(judged[0].shown, ["1.5 s", "2.0 s", "0.50 s under"]);
+        assert_eq!(judged[1].budget, "max_start_vs_baseline");
+        assert!(!judged[1].passed);
+        assert_eq!(judged[1].shown[0], "3.00×");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::engine::{
     podman_cache_mount_dir, progress, reference, same_id, BuildSpec, Builder, Cmd, Destination,
-    Engine, EngineError, LayerSizes, Runner,
+    Engine, EngineError, LayerSizes, Runner, Start,
 };
 use crate::error::{UserError, WriteFailed};
 use crate::figures;
@@ -109,6 +109,51 @@ impl<'a> BuildRunner<'a> {
                 .map(|file| LayerSizes::load(&file))
                 .unwrap_or_default(),
         }
+    }
+
+    /// Starts `image` as container `name` and times it until its app answers
+    /// `GET /` on `port`, within `bound`: each command logged and recorded
+    /// as the builds' are. `Err` when the engine stops answering or on
+    /// Ctrl-C; the container is removed either way.
+    pub fn time_start(
+        &mut self,
+        image: &str,
+        name: &str,
+        port: u16,
+        bound: std::time::Duration,
+        log: &mut Log,
+        label: &str,
+    ) -> anyhow::Result<Start> {
+        let activity = Activity::start(label);
+        let mut ran = Vec::new();
+        let start = self
+            .engine
+            .time_start(self.runner, image, name, port, bound, &mut |cmd| {
+                ran.push(cmd.to_string())
+            });
+        for cmd in &ran {
+            log.line(&format!("$ {cmd}"))?;
+        }
+        self.commands.extend(ran);
+        if interrupt::check().is_err() {
+            activity.finish(false, "interrupted");
+            return Err(interrupt::Interrupted.into());
+        }
+        let start = start?;
+        match &start {
+            Start::Answered { seconds, status } => {
+                log.line(&format!(
+                    "answered GET / with {status} after {}",
+                    figures::seconds(*seconds)
+                ))?;
+                activity.finish(true, &figures::seconds(*seconds));
+            }
+            Start::Failed(why) => {
+                log.line(why)?;
+                activity.finish(false, "failed");
+            }
+        }
+        Ok(start)
     }
 
     /// Why `rung` cannot be built here: a base image that is neither in the

@@ -84,7 +84,7 @@ enum Command {
     Bake(commands::bake::BakeArgs),
     /// Rebuild variants with the cache after a real edit of the app (or, with --deps, the requirements)
     Rebuild(commands::rebuild::RebuildArgs),
-    /// Measure every variant: cold build, image size, rebuilds after app and dependency edits
+    /// Measure every variant: cold build, image size, start-up until it answers GET /, rebuilds after app and dependency edits
     Measure(commands::measure::MeasureArgs),
     /// List the project's variants in ladder order, each with its reason
     Variants(commands::variants::VariantsArgs),

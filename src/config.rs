@@ -349,6 +349,32 @@ pub struct Measure {
     /// picks one the project does not list (`edit::extra_dependency`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra_dependency: Option<String>,
+    /// How long a started container may take to answer `GET /` before its
+    /// variant fails, such as `"30 s"`; unset, `DEFAULT_START_TIMEOUT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_timeout: Option<String>,
+}
+
+/// How long a container may take to answer its first `GET /` when
+/// `[measure] start_timeout` is unset: a Flask app with pandas imports in a
+/// few seconds, so 30 s tells a hung or crashed app from a slow one.
+pub const DEFAULT_START_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl Measure {
+    /// The start bound, `[measure] start_timeout` or the default.
+    pub fn start_timeout(&self) -> Result<std::time::Duration, String> {
+        let Some(text) = &self.start_timeout else {
+            return Ok(DEFAULT_START_TIMEOUT);
+        };
+        crate::budgets::seconds(&toml::Value::String(text.clone()))
+            .map(std::time::Duration::from_secs_f64)
+            .ok_or_else(|| {
+                format!(
+                    "`start_timeout = \"{}\"` is not a duration; write it like \"30 s\" or \"2 min\"",
+                    text.escape_debug()
+                )
+            })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -456,6 +482,12 @@ impl Config {
         if let Err(problem) = config.runtime.check() {
             return Err(UserError::new(format!(
                 "`{}` [runtime]: {problem}",
+                path.display()
+            )));
+        }
+        if let Err(problem) = config.measure.start_timeout() {
+            return Err(UserError::new(format!(
+                "`{}` [measure]: {problem}",
                 path.display()
             )));
         }
@@ -790,6 +822,34 @@ mod tests {
         );
         assert!(err.contains("a port number"), "{err}");
         assert!(!err.contains("not valid TOML"), "{err}");
+    }
+
+    #[test]
+    fn a_start_timeout_is_a_duration_or_the_default() {
+        let file = sample_file();
+        let config = Config::parse(&file, Path::new("dockwright.toml")).unwrap();
+        assert_eq!(config.measure.start_timeout(), Ok(DEFAULT_START_TIMEOUT));
+        let set = |value: &str| {
+            file.replace(
+                "# start_timeout = \"30 s\"",
+                &format!("start_timeout = \"{value}\""),
+            )
+        };
+        let config = Config::parse(&set("2 min"), Path::new("dockwright.toml")).unwrap();
+        assert_eq!(
+            config.measure.start_timeout(),
+            Ok(std::time::Duration::from_secs(120))
+        );
+        for bad in ["soon", "0 s", "30"] {
+            let err = Config::parse(&set(bad), Path::new("dockwright.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("`dockwright.toml` [measure]: `start_timeout")
+                    && err.contains("is not a duration; write it like \"30 s\""),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -67,6 +67,8 @@ pub struct Measured {
     pub cold_seconds: Option<Pair<Timing>>,
     pub app_rebuild_seconds: Option<Pair<Timing>>,
     pub deps_rebuild_seconds: Option<Pair<Timing>>,
+    /// From `run` until the app first answered `GET /`.
+    pub start_seconds: Option<Pair<Timing>>,
 }
 
 /// A figure of the previous step (none for the starting point) and of this one.
@@ -191,11 +193,13 @@ impl<'a> Explainer<'a> {
             cold_seconds: pair(before, after, |v| v.cold_seconds),
             app_rebuild_seconds: pair(before, after, |v| v.app_rebuild_seconds),
             deps_rebuild_seconds: pair(before, after, |v| v.deps_rebuild_seconds),
+            start_seconds: pair(before, after, |v| v.start_seconds),
         };
         let any = measured.image_bytes.is_some()
             || measured.cold_seconds.is_some()
             || measured.app_rebuild_seconds.is_some()
-            || measured.deps_rebuild_seconds.is_some();
+            || measured.deps_rebuild_seconds.is_some()
+            || measured.start_seconds.is_some();
         any.then_some(measured)
     }
 }
@@ -342,6 +346,7 @@ fn measured_section(step: &Explanation) -> String {
     lines.extend(time("cold build", measured.cold_seconds));
     lines.extend(time("app-edit rebuild", measured.app_rebuild_seconds));
     lines.extend(time("deps-edit rebuild", measured.deps_rebuild_seconds));
+    lines.extend(time("start", measured.start_seconds));
     if measured.dockerfile_changed {
         lines.push(
             "  (measured with an earlier version of these Dockerfiles; run `dockwright measure` again for today's figures)"

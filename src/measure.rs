@@ -1,12 +1,13 @@
-//! The experiment: for each variant a cold build, its image's size, then warm
-//! rebuilds after an app edit and after a dependency edit, each edit undone
-//! right after its build.
+//! The experiment: for each variant a cold build, its image's size, its
+//! start (until the app answers `GET /`), then warm rebuilds after an app
+//! edit and after a dependency edit, each edit undone right after its build.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::build_runner::{log_tail, BuildRunner, Log, Timed};
 use crate::edit::{self, Edit};
-use crate::engine::{BuildKit, Engine, LayerSizes, Runner};
+use crate::engine::{BuildKit, Engine, LayerSizes, Runner, Start};
 use crate::error::WriteFailed;
 use crate::interrupt;
 use crate::ladder::Rung;
@@ -38,7 +39,7 @@ impl EditKind {
 }
 
 pub struct Options {
-    /// How many times each warm rebuild is repeated.
+    /// How many times each warm rebuild, and each start, is repeated.
     pub repeats: usize,
     /// Refresh registry base images in the cold build.
     pub pull: bool,
@@ -62,6 +63,7 @@ pub fn new_run(project: &Project, engine: &Engine, repeats: usize) -> Run {
         emulated: project.platform.as_ref().is_some_and(Platform::emulated),
         extra_dependency: None,
         lock_sha256: lockfile::digest(&project.dir, config),
+        start_not_measured: None,
         commands: Vec::new(),
         variants: Vec::new(),
     }
@@ -117,14 +119,17 @@ fn finish(run: &Run, warnings: &[String]) -> i32 {
     }
 }
 
-/// Measures one variant. A missing base image gives a skipped result and a
-/// failed build a failed one; the engine vanishing or Ctrl-C are errors.
+/// Measures one variant. A missing base image gives a skipped result, and a
+/// failed build or a container that does not serve a failed one; the engine
+/// vanishing or Ctrl-C are errors. The start is timed before the rebuilds,
+/// whose edits retag the image.
 /// `warnings` collects what the timings' spread says about their trust.
 pub fn variant(
     build_runner: &mut BuildRunner,
     project: &Project,
     rung: &Rung,
     options: &Options,
+    starts: &Starts,
     log_path: &Path,
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<VariantResult> {
@@ -182,6 +187,23 @@ pub fn variant(
     if let Some(file) = LayerSizes::default_file() {
         let _ = build_runner.layer_sizes.save(&file);
     }
+    if let Some(bound) = starts.bound {
+        let mut samples = Vec::new();
+        for round in 0..options.repeats {
+            let label = format!("{} start", rung.name);
+            let name = container_name(project, rung, round);
+            let port = project.config.project.port;
+            match build_runner.time_start(&rung.tag, &name, port, bound, &mut log, &label)? {
+                Start::Answered { seconds, .. } => samples.push(seconds),
+                Start::Failed(why) => return Ok(failed(result, "start", log_path, Some(why))),
+            }
+        }
+        warnings.extend(stats::warnings(
+            &format!("starts of {}", rung.name),
+            &samples,
+        ));
+        result.start_seconds = stats::timing(&samples);
+    }
     if build_runner.engine.buildkit == BuildKit::Podman {
         // buildah takes the oldest layers that match a step, which may be
         // another chain than the one the --no-cache cold build made (an
@@ -230,6 +252,67 @@ pub fn variant(
     Ok(result)
 }
 
+/// How the images of a run are started and timed.
+pub struct Starts {
+    /// How long a container may take to answer; `None` when starts are not
+    /// timed, the engine being on another machine.
+    pub bound: Option<Duration>,
+    /// Why starts are not timed, for the run's results.
+    pub not_measured: Option<String>,
+}
+
+impl Starts {
+    /// `[measure] start_timeout` (ten times longer under emulation), unless
+    /// the engine runs on another machine, whose ports this one cannot reach.
+    pub fn of(project: &Project, engine: &Engine, runner: &dyn Runner) -> anyhow::Result<Starts> {
+        if let Some(why) = engine.elsewhere(runner)? {
+            ui::alert(&why);
+            return Ok(Starts {
+                bound: None,
+                not_measured: Some(why),
+            });
+        }
+        let bound = project
+            .config
+            .measure
+            .start_timeout()
+            .map_err(|problem| anyhow::anyhow!("dockwright.toml [measure]: {problem}"))?;
+        let emulated = project.platform.as_ref().is_some_and(Platform::emulated);
+        Ok(Starts {
+            bound: Some(if emulated {
+                bound * EMULATION_FACTOR
+            } else {
+                bound
+            }),
+            not_measured: None,
+        })
+    }
+}
+
+/// How much longer a start may take under emulation, which runs the
+/// interpreter an instruction at a time.
+const EMULATION_FACTOR: u32 = 10;
+
+/// A container name of this process's own for `rung`'s `round`th start, so
+/// that two runs on one engine never take each other's.
+fn container_name(project: &Project, rung: &Rung, round: usize) -> String {
+    let name = format!(
+        "dockwright-{}-{}-start-{}-{round}",
+        project.config.project.name,
+        rung.name,
+        std::process::id()
+    );
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
 /// `result` failed at its `what` build: for the reason `problem` gives when
 /// the build itself succeeded, else with the end of its log.
 fn failed(
@@ -267,6 +350,7 @@ pub struct Measurement<'a> {
     project: &'a Project,
     options: Options,
     pub run: Run,
+    starts: Starts,
     warnings: Vec<String>,
 }
 
@@ -279,12 +363,17 @@ impl<'a> Measurement<'a> {
         runner: &'a dyn Runner,
         options: Options,
     ) -> anyhow::Result<Measurement<'a>> {
+        let files = RunFiles::start(&project.dir, command)?;
+        let starts = Starts::of(project, engine, runner)?;
+        let mut run = new_run(project, engine, options.repeats);
+        run.start_not_measured = starts.not_measured.clone();
         Ok(Measurement {
-            files: RunFiles::start(&project.dir, command)?,
+            files,
             build_runner: BuildRunner::new(engine, runner),
             project,
-            run: new_run(project, engine, options.repeats),
+            run,
             options,
+            starts,
             warnings: Vec::new(),
         })
     }
@@ -299,6 +388,7 @@ impl<'a> Measurement<'a> {
             self.project,
             rung,
             &self.options,
+            &self.starts,
             &log,
             &mut self.warnings,
         );

@@ -85,6 +85,11 @@ pub struct Run {
     /// kept it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock_sha256: Option<String>,
+    /// Why no variant's start was timed: the engine runs on another
+    /// machine, whose published ports this one cannot reach. Absent when
+    /// starts were timed, and in runs saved before dockwright timed them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_not_measured: Option<String>,
     /// Every engine command the run executed, as a shell would show it.
     pub commands: Vec<String>,
     /// In ladder order.
@@ -199,6 +204,11 @@ pub struct VariantResult {
     pub cold_seconds: Option<Timing>,
     pub app_rebuild_seconds: Option<Timing>,
     pub deps_rebuild_seconds: Option<Timing>,
+    /// From `run` of the image until its app first answered `GET /`, timed
+    /// as many times as each rebuild; absent when starts were not timed,
+    /// and in runs saved before dockwright timed them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_seconds: Option<Timing>,
     /// The loads of the image into the engine's store, one per build, on a
     /// builder outside the daemon; the build timings above leave them out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -264,6 +274,7 @@ impl VariantResult {
             cold_seconds: None,
             app_rebuild_seconds: None,
             deps_rebuild_seconds: None,
+            start_seconds: None,
             load_seconds: None,
             log: None,
             dockerfile: None,
@@ -312,6 +323,7 @@ impl Run {
             emulated: false,
             extra_dependency: None,
             lock_sha256: None,
+            start_not_measured: None,
             commands: Vec::new(),
             variants,
         }
@@ -663,6 +675,7 @@ mod tests {
         variant.cold_seconds = Some(Timing::single(1.0));
         variant.app_rebuild_seconds = Some(Timing::single(1.0));
         variant.deps_rebuild_seconds = Some(Timing::single(1.0));
+        variant.start_seconds = Some(Timing::single(1.0));
         variant.load_seconds = Some(Timing::single(1.0));
         variant.log = Some("uv.log".into());
         variant.dockerfile = Some("FROM scratch\n".into());
@@ -687,6 +700,7 @@ mod tests {
             emulated: true,
             extra_dependency: Some("six==1.17.0".into()),
             lock_sha256: Some("0".repeat(64)),
+            start_not_measured: Some("elsewhere".into()),
             commands: vec!["docker build .".into()],
             ..run
         }

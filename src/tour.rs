@@ -58,8 +58,9 @@ pub fn slow_warning(runs: &[Run], rung: &Rung) -> Option<String> {
     }
 }
 
-/// What `current` changed against `previous`: image size, app-edit rebuild
-/// and cold build, each with the two figures; none when either has none.
+/// What `current` changed against `previous`: image size, app-edit rebuild,
+/// cold build and start, each with the two figures when both have it; none
+/// when they share no figure.
 pub fn effect(previous: &VariantResult, current: &VariantResult) -> Option<String> {
     let mut parts = Vec::new();
     if let (Some(before), Some(after)) = (previous.image_bytes, current.image_bytes) {
@@ -77,6 +78,7 @@ pub fn effect(previous: &VariantResult, current: &VariantResult) -> Option<Strin
             current.app_rebuild_seconds,
         ),
         ("cold build", previous.cold_seconds, current.cold_seconds),
+        ("start", previous.start_seconds, current.start_seconds),
     ] {
         if let (Some(before), Some(after)) = (before, after) {
             parts.push(format!(
@@ -209,6 +211,21 @@ mod tests {
         );
         let empty = VariantResult::new("alpine", false);
         assert_eq!(effect(&before, &empty), None);
+    }
+
+    #[test]
+    fn the_effect_names_the_start_when_both_steps_timed_it() {
+        let mut before = measured("docker-init", "", 12.0, 0.3, 300_000_000);
+        let mut after = measured("uv", "", 2.4, 0.3, 280_000_000);
+        before.start_seconds = Some(Timing::single(0.52));
+        let line = effect(&before, &after).unwrap();
+        assert!(!line.contains("start"), "{line}");
+        after.start_seconds = Some(Timing::single(1.6));
+        let line = effect(&before, &after).unwrap();
+        assert!(
+            line.ends_with(", start 3.1× slower (0.52 s → 1.6 s)"),
+            "{line}"
+        );
     }
 
     #[test]

@@ -469,3 +469,30 @@ fn pull_is_passed_only_when_every_image_a_build_reads_can_be_pulled() {
         ]
     );
 }
+
+/// A daemon on another machine publishes ports there, out of reach of
+/// 127.0.0.1 here: the start is not measured, the run says why, and no
+/// container is started.
+#[test]
+fn a_daemon_on_another_host_leaves_the_start_unmeasured_with_the_reason() {
+    let tmp = tempdir();
+    let client = fake_client(tmp.path(), "run) touch \"$here/ran\" ;;");
+    let project = project(tmp.path());
+    let out = with_client(&project, &client, &["measure", "--json", "minimal-final"])
+        .env("DOCKER_HOST", "tcp://10.0.0.9:2375")
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let measured: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let why = measured["start_not_measured"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("tcp://10.0.0.9:2375") && why.ends_with("start not measured"),
+        "{measured}"
+    );
+    let variant = &measured["variants"][0];
+    assert_eq!(variant["status"], "ok", "{variant}");
+    assert!(variant.get("start_seconds").is_none(), "{variant}");
+    assert!(!tmp.path().join("ran").exists(), "a container was started");
+    let table = stdout(&run(&project, &["report"]));
+    assert!(table.contains(why), "{table}");
+}

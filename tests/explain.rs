@@ -262,3 +262,21 @@ fn a_step_is_not_measured_without_the_step_before_it() {
         "{text}"
     );
 }
+
+#[test]
+fn a_step_shows_its_start_beside_the_step_befores_when_both_timed_it() {
+    let tmp = tempdir();
+    let proj = project(tmp.path());
+    let mut run = saved_run();
+    run["variants"][0]["start_seconds"] = single(0.55);
+    run["variants"][1]["start_seconds"] = single(1.4);
+    save(&proj, &run);
+    let text = explain(tmp.path(), &["multi-stage", "--project", "demo"]);
+    assert!(
+        text.contains("\n  start 0.55 s → 1.4 s (2.5× slower)"),
+        "{text}"
+    );
+    // uv-minimal has no start, so its step shows none.
+    let text = explain(tmp.path(), &["uv-minimal", "--project", "demo"]);
+    assert!(!text.contains("\n  start "), "{text}");
+}

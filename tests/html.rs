@@ -55,6 +55,7 @@ fn saved_run() -> Value {
             "cold_seconds": single(cold),
             "app_rebuild_seconds": timing(app, app * 0.8, app * 1.25, 3),
             "deps_rebuild_seconds": timing(deps, deps * 0.9, deps * 1.1, 3),
+            "start_seconds": timing(cold / 40.0, cold / 45.0, cold / 35.0, 3),
             "log": format!(".dockwright/logs/{name}.log"),
             "dockerfile": dockerfile,
         })
@@ -157,6 +158,7 @@ fn figure(variant: &Value, metric: &str) -> Option<f64> {
         "cold-build" => "/cold_seconds/median",
         "app-edit-rebuild" => "/app_rebuild_seconds/median",
         "deps-edit-rebuild" => "/deps_rebuild_seconds/median",
+        "start" => "/start_seconds/median",
         other => panic!("unknown chart `{other}`"),
     };
     variant.pointer(field).and_then(Value::as_f64)
@@ -255,6 +257,7 @@ fn bars_are_drawn_to_scale_from_zero_and_the_recommended_one_is_marked() {
         "cold-build",
         "app-edit-rebuild",
         "deps-edit-rebuild",
+        "start",
     ]
     .map(String::from)
     .into();

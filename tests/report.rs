@@ -143,7 +143,7 @@ fn report_renders_the_latest_run_as_markdown() {
     assert!(markdown.starts_with("demo · profile article"), "{markdown}");
     assert!(!markdown.contains("older"), "{markdown}");
     assert!(markdown.contains(
-        "| variant | cold build | app-edit rebuild | deps-edit rebuild | image size | vs baseline |"
+        "| variant | cold build | app-edit rebuild | deps-edit rebuild | start | image size | vs baseline |"
     ));
     assert_eq!(
         markdown_row(&markdown, "uv ★")[1..],
@@ -151,6 +151,7 @@ fn report_renders_the_latest_run_as_markdown() {
             "20.5 s",
             "0.09 s (0.07–0.11)",
             "4.7 s (4.2–5.2)",
+            "—",
             "151 MB",
             "−883 MB, 69× faster"
         ]

@@ -17,8 +17,10 @@ use crate::ui;
 #[derive(Args, Debug)]
 #[command(after_help = "\
 For each variant, in ladder order: a cold build (--no-cache, and the cache mounts its \
-Dockerfile uses emptied first, no others), the image's size, a rebuild after an edit of the \
-app's version string and one after adding a pinned dependency. Both edits change the files' \
+Dockerfile uses emptied first, no others), the image's size, its start (from `docker run` \
+until the app answers GET / on the configured port, published on 127.0.0.1 only; a container \
+that exits or does not answer within [measure] start_timeout fails the variant), a rebuild \
+after an edit of the app's version string and one after adding a pinned dependency. Both edits change the files' \
 bytes (a bare `touch` does not invalidate Docker's cache) and are undone byte for byte, also on \
 failure and on Ctrl-C. Results are saved after every variant in .dockwright/runs/; \
 `dockwright report` shows them again.")]
@@ -40,7 +42,7 @@ pub struct MeasureArgs {
 /// How a measurement is made, as `measure` and `check` take it.
 #[derive(Args, Debug)]
 pub struct MeasureFlags {
-    /// How many times to repeat each warm rebuild (median, min and max are reported)
+    /// How many times to repeat each warm rebuild and each start (median, min and max are reported)
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
     runs: u32,
     /// Do not refresh base images from their registry in the cold build

@@ -69,6 +69,8 @@ pub struct VariantChange {
     pub cold_seconds: TimeChange,
     pub app_rebuild_seconds: TimeChange,
     pub deps_rebuild_seconds: TimeChange,
+    /// From `run` until the app first answered `GET /`.
+    pub start_seconds: TimeChange,
 }
 
 /// An image size in A and B; the change when both have one.
@@ -228,6 +230,7 @@ impl Comparison {
                 ("cold build", &v.cold_seconds),
                 ("app-edit rebuild", &v.app_rebuild_seconds),
                 ("deps-edit rebuild", &v.deps_rebuild_seconds),
+                ("start", &v.start_seconds),
             ] {
                 if let (Some(Verdict::Slower), Some(seconds)) = (time.verdict, time.seconds) {
                     found.push(format!(
@@ -345,6 +348,7 @@ impl VariantChange {
             cold_seconds: TimeChange::new(va.cold_seconds, vb.cold_seconds),
             app_rebuild_seconds: TimeChange::new(va.app_rebuild_seconds, vb.app_rebuild_seconds),
             deps_rebuild_seconds: TimeChange::new(va.deps_rebuild_seconds, vb.deps_rebuild_seconds),
+            start_seconds: TimeChange::new(va.start_seconds, vb.start_seconds),
         }
     }
 }

@@ -84,7 +84,8 @@ fn footer(comparison: &Comparison) -> Vec<String> {
     lines
 }
 
-/// Four rows per variant, the name on the first.
+/// Four rows per variant, the name on the first, and a fifth for the start
+/// when either run timed it (runs saved before dockwright did have none).
 fn rows(comparison: &Comparison) -> Vec<[String; 5]> {
     let mut rows = Vec::new();
     for variant in &comparison.variants {
@@ -105,6 +106,10 @@ fn rows(comparison: &Comparison) -> Vec<[String; 5]> {
             ("deps-edit rebuild", &variant.deps_rebuild_seconds),
         ] {
             rows.push(time_row(label, change, status_a, status_b));
+        }
+        let start = &variant.start_seconds;
+        if start.a.is_some() || start.b.is_some() {
+            rows.push(time_row("start", start, status_a, status_b));
         }
     }
     rows

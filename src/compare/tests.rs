@@ -306,3 +306,29 @@ fn runs_for_other_platforms_or_emulated_apart_are_refused_with_the_fix() {
         "{err}"
     );
 }
+
+#[test]
+fn a_start_is_compared_by_the_noise_rule_and_shown_only_where_timed() {
+    let timed = |start: f64| {
+        let mut v = variant("uv", 100, 1.0, 1);
+        v.start_seconds = Some(Timing::single(start));
+        v
+    };
+    let a = run(1, vec![timed(1.0)]);
+    let noisy = run(1, vec![timed(1.05)]);
+    let slower = run(1, vec![timed(2.0)]);
+    let comparison = Comparison::new(Path::new("a.json"), &a, Path::new("b.json"), &noisy);
+    assert_eq!(
+        comparison.variants[0].start_seconds.verdict,
+        Some(Verdict::Noise)
+    );
+    assert!(comparison.regressions().is_empty());
+    let comparison = Comparison::new(Path::new("a.json"), &a, Path::new("b.json"), &slower);
+    assert_eq!(comparison.regressions(), ["uv: start +1.0 s"]);
+    let shown = render(&comparison, Format::Markdown).unwrap();
+    assert!(shown.contains("| start |"), "{shown}");
+    let untimed = run(1, vec![variant("uv", 100, 1.0, 1)]);
+    let comparison = Comparison::new(Path::new("a.json"), &untimed, Path::new("b.json"), &untimed);
+    let shown = render(&comparison, Format::Markdown).unwrap();
+    assert!(!shown.contains("start"), "{shown}");
+}

@@ -13,6 +13,7 @@ mod health;
 pub mod progress;
 pub mod reference;
 mod runner;
+mod start;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -23,6 +24,7 @@ pub use compressed::LayerSizes;
 pub use detect::detect;
 pub use health::Reach;
 pub use runner::{Cmd, Output, Runner, System};
+pub use start::Start;
 
 /// Which engine a client talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use std::fmt::Display;
 use super::Report;
 use crate::results::Timing;
 
-pub const HEADER: [&str; 17] = [
+pub const HEADER: [&str; 20] = [
     "variant",
     "status",
     "recommended",
@@ -17,6 +17,9 @@ pub const HEADER: [&str; 17] = [
     "deps_rebuild_seconds",
     "deps_rebuild_seconds_min",
     "deps_rebuild_seconds_max",
+    "start_seconds",
+    "start_seconds_min",
+    "start_seconds_max",
     "image_bytes",
     "compressed_bytes",
     "layers",
@@ -41,6 +44,9 @@ pub fn render(report: &Report) -> String {
             raw(v.deps_rebuild_seconds.map(|t| t.median)),
             raw(range(v.deps_rebuild_seconds).map(|(min, _)| min)),
             raw(range(v.deps_rebuild_seconds).map(|(_, max)| max)),
+            raw(v.start_seconds.map(|t| t.median)),
+            raw(range(v.start_seconds).map(|(min, _)| min)),
+            raw(range(v.start_seconds).map(|(_, max)| max)),
             raw(v.image_bytes),
             raw(v.compressed_bytes),
             raw(v.layers),
@@ -54,7 +60,8 @@ pub fn render(report: &Report) -> String {
     lines.join("\n")
 }
 
-/// A rebuild's min and max: its columns stay empty unless it was repeated.
+/// A rebuild's or start's min and max: its columns stay empty unless it
+/// was repeated.
 fn range(timing: Option<Timing>) -> Option<(f64, f64)> {
     timing.and_then(|t| t.range())
 }

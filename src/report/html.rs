@@ -48,7 +48,7 @@ struct Page {
     summary: String,
     legend: Vec<String>,
     notes: Vec<String>,
-    columns: [&'static str; 6],
+    columns: [&'static str; 7],
     /// Which columns hold figures, to right-align them.
     numeric: Vec<bool>,
     rows: Vec<TableRow>,
@@ -232,6 +232,7 @@ impl Chart {
                 Metric::ColdBuild => "seconds, with an empty build cache",
                 Metric::AppRebuild => "seconds, after an edit of the app's code",
                 Metric::DepsRebuild => "seconds, after an edit of the requirements",
+                Metric::Start => "seconds, from docker run until the app first answers GET /",
             },
             width: coordinate(CHART_WIDTH),
             height: coordinate(2.0 * MARGIN + rows.len() as f64 * ROW_HEIGHT),
@@ -246,11 +247,11 @@ fn environment(report: &Report) -> Vec<Fact> {
     let engine = &run.engine;
     let repeats = if run.repeats > 1 {
         format!(
-            "each rebuild {} times; the median is shown, with the range in the table",
+            "each rebuild and start {} times; the median is shown, with the range in the table",
             run.repeats
         )
     } else {
-        "each rebuild once".to_string()
+        "each rebuild and start once".to_string()
     };
     vec![
         Fact {

@@ -34,31 +34,79 @@ const HEADLINE: [Metric; 2] = [Metric::ImageSize, Metric::AppRebuild];
 /// variant's bars end in `★`, so colour is never the only sign. The row of
 /// variant `new`, when given, is marked as the one a tour has just measured.
 pub fn render(report: &Report, width: Option<u16>, colour: bool, new: Option<&str>) -> String {
-    let look = Look { colour, new };
-    let bars = Bars::fit(report, width, new);
+    let ranges = width.is_none_or(|width| narrowest(report, true) <= usize::from(width));
+    let look = Look {
+        colour,
+        new,
+        ranges,
+    };
+    let bars = Bars::fit(report, width, look);
     let table = table(report, bars.as_ref(), look, width);
     let mut lines = vec![report.header.clone(), table.to_string()];
+    if !ranges {
+        lines.push(NO_RANGES.to_string());
+    }
     lines.extend(report.legend.iter().cloned());
     lines.extend(report.notes.iter().cloned());
     lines.push(report.summary.line());
     lines.join("\n")
 }
 
-/// What is drawn besides the figures: colour, and the tour's mark.
+/// What is drawn besides the figures: colour, the tour's mark, and the
+/// min–max ranges of repeated timings.
 #[derive(Debug, Clone, Copy)]
 struct Look<'a> {
     colour: bool,
     new: Option<&'a str>,
+    ranges: bool,
+}
+
+/// Said below a table whose ranges were left out to fit the terminal.
+const NO_RANGES: &str =
+    "(min–max ranges left out to fit the terminal; `--format markdown` shows them)";
+
+/// The text of cell `index` of `row`: a figure without its range unless
+/// `ranges`.
+fn shown<'r>(row: &'r Row, index: usize, ranges: bool) -> &'r str {
+    let cell = row.cells[index].as_str();
+    let figure = index != 0 && index != COLUMNS.len() - 1;
+    match cell.split_once(" (") {
+        Some((median, _)) if figure && !ranges => median,
+        _ => cell,
+    }
+}
+
+/// The narrowest the table can be without breaking a word, borders
+/// included, with or without the `ranges`.
+fn narrowest(report: &Report, ranges: bool) -> usize {
+    let widest = |index: usize, words: bool| {
+        let cells = report.rows.iter().map(|row| shown(row, index, ranges));
+        let lengths: Vec<usize> = if words {
+            std::iter::once(COLUMNS[index])
+                .chain(cells)
+                .flat_map(str::split_whitespace)
+                .map(|w| w.chars().count())
+                .collect()
+        } else {
+            cells.map(|c| c.chars().count()).collect()
+        };
+        lengths.into_iter().max().unwrap_or(0) + PADDING
+    };
+    let columns: usize = (0..COLUMNS.len())
+        .map(|index| widest(index, index != 0))
+        .sum();
+    columns + COLUMNS.len() + 1
 }
 
 /// The table with `bars`; with a `width`, arranged to fit it.
 fn table(report: &Report, bars: Option<&Bars>, look: Look, width: Option<u16>) -> Table {
     let mut table = Table::new();
     table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-    table.set_header(header(report, bars));
+    table.set_header(header(report, bars, look.ranges));
     for row in &report.rows {
         table.add_row(cells(report, row, bars, look));
     }
+    let ranges = look.ranges;
     // The figures line up on their units; the comparison reads as text.
     for index in 1..COLUMNS.len() - 1 {
         if let Some(column) = table.column_mut(index) {
@@ -73,7 +121,7 @@ fn table(report: &Report, bars: Option<&Bars>, look: Look, width: Option<u16>) -
         let mut constraints = vec![ColumnConstraint::ContentWidth];
         constraints.extend((1..COLUMNS.len()).map(|index| {
             let words = std::iter::once(COLUMNS[index])
-                .chain(report.rows.iter().map(|row| row.cells[index].as_str()))
+                .chain(report.rows.iter().map(|row| shown(row, index, ranges)))
                 .flat_map(str::split_whitespace);
             let longest = words.map(|w| w.chars().count()).max().unwrap_or(0);
             let lower = u16::try_from(longest + PADDING).unwrap_or(u16::MAX);
@@ -94,7 +142,7 @@ struct Bars {
 impl Bars {
     /// The longest bars that keep the table within `width` without
     /// wrapping; the default length when there is no width to fit.
-    fn fit(report: &Report, width: Option<u16>, new: Option<&str>) -> Option<Bars> {
+    fn fit(report: &Report, width: Option<u16>, look: Look) -> Option<Bars> {
         let Some(width) = width else {
             return Some(Bars {
                 metrics: Metric::ALL.to_vec(),
@@ -114,7 +162,7 @@ impl Bars {
                     metrics: metrics.clone(),
                     cells,
                 })
-                .find(|bars| unwrapped_width(report, bars, new) <= width)
+                .find(|bars| unwrapped_width(report, bars, look) <= width)
         })
     }
 
@@ -134,33 +182,36 @@ impl Bars {
 
 /// The width of the table with `bars` laid out unwrapped, borders
 /// included: its top border is as wide as every line.
-fn unwrapped_width(report: &Report, bars: &Bars, new: Option<&str>) -> usize {
-    let look = Look { colour: false, new };
+fn unwrapped_width(report: &Report, bars: &Bars, look: Look) -> usize {
+    let look = Look {
+        colour: false,
+        ..look
+    };
     let table = table(report, Some(bars), look, None).to_string();
     table.lines().next().map_or(0, |top| top.chars().count())
 }
 
 /// The widest figure of column `index`, which every figure is padded to so
 /// that the bars after them start in line.
-fn figure_width(report: &Report, index: usize) -> usize {
+fn figure_width(report: &Report, index: usize, ranges: bool) -> usize {
     report
         .rows
         .iter()
-        .map(|row| row.cells[index].chars().count())
+        .map(|row| shown(row, index, ranges).chars().count())
         .max()
         .unwrap_or(0)
 }
 
 /// The column headings; over a figure with a bar, the heading ends where
 /// the figures end rather than over the bars.
-fn header(report: &Report, bars: Option<&Bars>) -> Vec<Cell> {
+fn header(report: &Report, bars: Option<&Bars>, ranges: bool) -> Vec<Cell> {
     COLUMNS
         .iter()
         .enumerate()
         .map(|(index, &title)| match bars {
             Some(bars) if bars.has(index) => Cell::new(format!(
                 "{title:>figure$}",
-                figure = figure_width(report, index)
+                figure = figure_width(report, index, ranges)
             ))
             .set_alignment(CellAlignment::Left),
             _ => Cell::new(title),
@@ -172,7 +223,9 @@ fn header(report: &Report, bars: Option<&Bars>) -> Vec<Cell> {
 /// figure gets a bar. Colour goes in as escape codes, which comfy-table
 /// leaves out of a cell's width.
 fn cells(report: &Report, row: &Row, bars: Option<&Bars>, look: Look) -> Vec<String> {
-    let mut cells = row.cells.to_vec();
+    let mut cells: Vec<String> = (0..COLUMNS.len())
+        .map(|index| shown(row, index, look.ranges).to_string())
+        .collect();
     if look.new == Some(row.variant.name.as_str()) {
         let mark = if look.colour {
             console::style(NEW_MARK)
@@ -212,8 +265,8 @@ fn cells(report: &Report, row: &Row, bars: Option<&Bars>, look: Look) -> Vec<Str
         };
         cells[index] = format!(
             "{:>figure$} {bar}{pad}",
-            row.cells[index],
-            figure = figure_width(report, index),
+            shown(row, index, look.ranges),
+            figure = figure_width(report, index, look.ranges),
         );
     }
     cells

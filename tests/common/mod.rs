@@ -363,19 +363,42 @@ pub fn users_flask_project(proj: &Path) {
     );
 }
 
+/// The port on 127.0.0.1 of a stand-in app that answers every request with
+/// `200 OK`, served for as long as the test process runs: where the fake
+/// clients say a started container's port is published.
+pub fn app_port() -> u16 {
+    static PORT: std::sync::OnceLock<u16> = std::sync::OnceLock::new();
+    *PORT.get_or_init(|| {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                use std::io::{Read, Write};
+                let mut request = [0u8; 512];
+                let _ = stream.read(&mut request);
+                let _ = stream.write_all(b"HTTP/1.0 200 OK\r\n\r\nhello");
+            }
+        });
+        port
+    })
+}
+
 /// A stand-in docker client at `dir/docker`. The `arms` (shell `case` arms
 /// on the subcommand) come first; otherwise it answers `version` and
 /// `image inspect` as docker 20.10 with a running daemon would, writes the
-/// id that `image inspect` gives to a build's `--iidfile`, and succeeds at
-/// anything else without a word.
+/// id that `image inspect` gives to a build's `--iidfile`, says a started
+/// container's port is `app_port`'s, and succeeds at anything else without
+/// a word.
 pub fn fake_client(dir: &Path, arms: &str) -> PathBuf {
     let path = dir.join("docker");
+    let app_port = app_port();
     let script = format!(
         r#"#!/bin/sh
 here=$(dirname "$0")
 case "$1" in
 {arms}
 version) echo '20.10.24|20.10.24' ;;
+port) echo 127.0.0.1:{app_port} ;;
 build) while [ $# -gt 0 ]; do
     if [ "$1" = --iidfile ]; then echo sha256:0 > "$2"; fi
     shift

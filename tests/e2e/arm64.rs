@@ -123,6 +123,10 @@ fn the_size_image_for_arm64_is_aarch64_throughout_serves_and_its_run_says_emulat
         emulated(),
         "{run}"
     );
+    // The image started, under emulation where the host is not arm64, and
+    // answered within its bound.
+    let start = &run["variants"][0]["start_seconds"]["median"];
+    assert!(start.as_f64().is_some_and(|s| s > 0.0), "{run}");
     let report = dockwright(dir, &["report"]);
     assert!(report.status.success(), "{}", text(&report.stderr));
     let table = text(&report.stdout);

@@ -23,6 +23,7 @@ mod podman;
 mod pull;
 mod serve;
 mod size;
+mod start;
 mod support;
 mod tls;
 mod tour;
