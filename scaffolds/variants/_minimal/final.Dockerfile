@@ -1,7 +1,17 @@
 
-# 3. The dependencies' own test suites (pandas/tests, numpy/_core/tests, ...) are never imported
-# by an app: drop them here. Deleting in a build stage is free; in the final image it is too late,
-# since a later layer only hides the files of an earlier one.
+# 3. What of the dependencies no app imports goes here: their own test suites (pandas/tests,
+# numpy/_core/tests, ...), type stubs (*.pyi, for type checkers), C headers and sources, Cython
+# declarations and static libraries (*.h, *.c, *.pxd, *.pyx, *.a: for compiling against them,
+# and there is no compiler in the image). Deleting in a build stage is free; in the final image it
+# is too late, since a later layer only hides the files of an earlier one.
+{%- if bytecode %}
+# Then each module is compiled to bytecode beside its source (unchecked-hash .pyc, named by its
+# path in the image), and the source is deleted: the .pyc is what runs, and no start compiles
+# the dependencies. A file that does not compile keeps its source (hence the `|| true`).
+# The risk: without sources a traceback through a dependency shows file and line but not the
+# line's text, and inspect.getsource() fails on their code (numba's @jit and torch.jit.script
+# read sources, and break). To undo, delete the line that deletes the sources.
+{%- endif %}
 # Then copy exactly the shared libraries that the interpreter (mounted from the runtime stage)
 # and every extension module link, as the dynamic loader resolves them (`ld.so --list`, what ldd
 # runs, without ldd's shell wrapper: ten times faster), into /out/python/lib (found through
@@ -13,6 +23,12 @@
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 RUN --mount=type=bind,from=runtime,source=/out,target=/runtime \
     find /out/python/site-packages/ -mindepth 2 -type d -name tests -prune -exec rm -rf {} + \
+ && find /out/python/site-packages/ -type f \( -name '*.pyi' -o -name '*.h' -o -name '*.c' -o -name '*.pxd' \
+        -o -name '*.pyx' -o -name '*.a' \) -delete \
+{%- if bytecode %}
+ && { python3 -m compileall -qq -b -j 0 --invalidation-mode unchecked-hash -s /out -p / /out/python/site-packages || true; } \
+ && python3 -c 'import pathlib; [p.unlink() for p in pathlib.Path("/out/python/site-packages").rglob("*.py") if p.with_suffix(".pyc").is_file()]' \
+{%- endif %}
  && loader=$(ldd /runtime/python/bin/python3 | awk '$1 ~ /^\// && $2 ~ /^\(0x/ && !n++ { print $1 }') \
  && [ -n "$loader" ] \
  && { find /runtime/python /out/python -type f \( -name '*.so' -o -name '*.so.*' -o -path '*/python/bin/*' \) \

@@ -1,22 +1,39 @@
 # 1. The runtime stage, built while the dependencies install (BuildKit runs independent stages at
-# the same time): the interpreter and the stdlib, relocated into /out/python/{bin,lib/pythonX.Y}.
-# Python finds its prefix from the landmark lib/pythonX.Y/os.py beside its bin/, wherever that
-# is. Dropped: tests, IDLE, tkinter, turtle, ensurepip, pydoc's data, static libs, the test
+# the same time): the interpreter and the stdlib, relocated into /out/python/{bin,lib}.
+# Dropped: tests, IDLE, tkinter, turtle, ensurepip, pydoc's data, static libs, the test
 # extension modules, curses/readline/dbm's C parts (terminal and database modules a server does
-# not use) and the stdlib's __pycache__ (it then compiles in memory at each start: a few tenths of
-# a second). Symlinks (Debian links sitecustomize.py into /etc) are copied as the files they
-# point to. A sitecustomize.py adds /python/site-packages, where the dependencies go.
+# not use). Symlinks (Debian links sitecustomize.py into /etc) are copied as the files they point
+# to.
+# The stdlib goes in one zip, lib/pythonXY.zip, which Python puts on sys.path before
+# lib/pythonX.Y by default: about a third of its size as files. It holds bytecode compiled here
+# (unchecked-hash .pyc, named by their path in the image), so no start compiles the stdlib.
+# Kept as files beside it: lib/pythonX.Y/os.py, the landmark by which Python finds its prefix
+# wherever bin/ is, and lib-dynload (extension modules cannot load from a zip). The zip's
+# sitecustomize (in place of Debian's) adds /python/site-packages, where the dependencies go.
+# The risk: the zip holds no .py sources, so a traceback through the stdlib shows file and line
+# but not the line's text, and inspect.getsource() fails on stdlib code. To undo, add the .py
+# files to the zip as well (`keep = {".py", ".pyc"}`), or drop the zip and copy the tree as files.
 FROM ${PYTHON_SLIM_IMAGE} AS runtime
-RUN python3 -c 'import os, shutil, sys, sysconfig; \
-    v = "python%d.%d" % sys.version_info[:2]; lib = "/out/python/lib/" + v; \
+RUN python3 -c 'import compileall, os, py_compile, shutil, sys, sysconfig, zipfile; \
+    v = "python%d.%d" % sys.version_info[:2]; lib = "/out/python/lib/" + v; tree = "/tmp/stdlib"; \
     drop = shutil.ignore_patterns("test", "tests", "idlelib", "tkinter", "turtledemo", "turtle.py", \
         "ensurepip", "lib2to3", "pydoc_data", "__pycache__", "config-*", "*.a", "site-packages", \
         "dist-packages", "lib-dynload", "__phello__", "__hello__.py", "_test*", "_ctypes_test*", \
         "xxlimited*", "_xxtestfuzz*", "_tkinter*", "curses", "_curses*", "readline*", "_dbm*", "_gdbm*"); \
-    shutil.copytree(os.path.realpath(sysconfig.get_path("stdlib")), lib, ignore=drop, \
+    shutil.copytree(os.path.realpath(sysconfig.get_path("stdlib")), tree, ignore=drop, \
         ignore_dangling_symlinks=True); \
     shutil.copytree(next(p for p in sys.path if p.endswith("lib-dynload")), lib + "/lib-dynload", \
         ignore=drop); \
+    open(tree + "/sitecustomize.py", "w").write("import site, sys\nsite.addsitedir(sys.prefix + \"/site-packages\")\n"); \
+    assert compileall.compile_dir(tree, quiet=2, legacy=True, workers=0, stripdir=tree, \
+        prependdir=lib[len("/out"):], invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH); \
+    keep = {".pyc"}; \
+    archive = zipfile.ZipFile("/out/python/lib/" + os.path.basename(next(p for p in sys.path if p.endswith(".zip"))), \
+        "w", zipfile.ZIP_DEFLATED, compresslevel=9); \
+    [archive.write(os.path.join(d, f), os.path.relpath(os.path.join(d, f), tree)) \
+        for d, _, files in sorted(os.walk(tree)) for f in sorted(files) \
+        if os.path.splitext(f)[1] not in {".py", ".pyc"} or os.path.splitext(f)[1] in keep]; \
+    archive.close(); \
+    shutil.copy2(tree + "/os.py", lib + "/os.py"); \
     os.makedirs("/out/python/bin"); shutil.copy2(os.path.realpath(sys.executable), "/out/python/bin/" + v); \
-    os.symlink(v, "/out/python/bin/python3"); \
-    open(lib + "/sitecustomize.py", "w").write("import site, sys\nsite.addsitedir(sys.prefix + \"/site-packages\")\n")'
+    os.symlink(v, "/out/python/bin/python3")'
