@@ -11,9 +11,12 @@
 # The risk: without sources a traceback through a dependency shows file and line but not the
 # line's text, and inspect.getsource() fails on their code (numba's @jit and torch.jit.script
 # read sources, and break). To undo, delete the line that deletes the sources.
+# Then the stdlib's zip (see step 1): the dependencies are imported and Flask serves one request
+# in this stage, and the zip takes the bytecode of each stdlib module that loaded, the source of
+# the others. A dependency that fails to import here only leaves more stdlib as source.
 {%- endif %}
-# Then the packages that are nothing but Python code (no extension module, no data file: flask,
-# jinja2, click, gunicorn, ...) go into site-packages/dependencies.zip, put on sys.path by a
+# Then the packages that are nothing but Python code (no extension module, no data file: jinja2,
+# click, gunicorn, ...) go into site-packages/dependencies.zip, put on sys.path by a
 # .pth file: zipimport reads them from there, at a third of their size as files.
 # The risk: code that opens files beside its own __file__ cannot in a zip; a package with any
 # file that is not code stays as files, so this only concerns code that reads its own .py or
@@ -28,12 +31,33 @@
 # (gunicorn's worker heartbeat files). bash's pipefail: a failing ldd or ldconfig fails the build.
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 RUN --mount=type=bind,from=runtime,source=/out,target=/runtime \
+{%- if bytecode %}
+    --mount=type=bind,from=runtime,source=/stdlib,target=/stdlib \
+{%- endif %}
     find /out/python/site-packages/ -mindepth 2 -type d -name tests -prune -exec rm -rf {} + \
  && find /out/python/site-packages/ -type f \( -name '*.pyi' -o -name '*.h' -o -name '*.c' -o -name '*.pxd' \
         -o -name '*.pyx' -o -name '*.a' \) -delete \
 {%- if bytecode %}
  && { python3 -m compileall -qq -b -j 0 --invalidation-mode unchecked-hash -s /out -p / /out/python/site-packages || true; } \
  && python3 -c 'import pathlib; [p.unlink() for p in pathlib.Path("/out/python/site-packages").rglob("*.py") if p.with_suffix(".pyc").is_file()]' \
+ && python3 -c 'import importlib, os, sys, sysconfig, zipfile; sp = "/out/python/site-packages"; sys.path.insert(0, sp); \
+    tops = [e.split(".")[0] for e in sorted(os.listdir(sp)) if e.endswith((".py", ".pyc")) \
+        or any(os.path.isfile(sp + "/" + e + "/__init__" + s) for s in (".py", ".pyc"))]; \
+    load = lambda name: importlib.import_module(name); \
+    [load(name) if importlib.util.find_spec(name.split(".")[0]) else None for name in ["gunicorn.app.wsgiapp", "gunicorn.workers.sync"]]; \
+    [load(name) for name in tops]; \
+    flask = sys.modules.get("flask"); app = flask and flask.Flask("trace"); \
+    app and app.add_url_rule("/", "trace", lambda: "traced") is None and app.test_client().get("/"); \
+    std = os.path.realpath(sysconfig.get_path("stdlib")); \
+    traced = {os.path.relpath(os.path.realpath(m.__file__), std) for m in list(sys.modules.values()) \
+        if str(getattr(m, "__file__", None)).startswith(std + "/")}; os.makedirs("/out/python/lib"); \
+    archive = zipfile.ZipFile("/out/python/lib/" + os.path.basename(next(p for p in sys.path if p.endswith(".zip"))), \
+        "w", zipfile.ZIP_DEFLATED, compresslevel=9); \
+    [archive.write(os.path.join(d, f), os.path.relpath(os.path.join(d, f), "/stdlib")) \
+        for d, _, files in sorted(os.walk("/stdlib")) for f in sorted(files) \
+        if (os.path.relpath(os.path.join(d, f), "/stdlib")[:-1] in traced if f.endswith(".pyc") \
+            else os.path.relpath(os.path.join(d, f), "/stdlib") not in traced)]; \
+    archive.close(); os._exit(0)' \
 {%- endif %}
  && python3 -c 'import os, shutil, zipfile; sp = "/out/python/site-packages"; \
     walk = lambda p: [p] if os.path.isfile(p) else [os.path.join(d, f) for d, _, fs in sorted(os.walk(p)) for f in sorted(fs)]; \
