@@ -12,8 +12,9 @@
 # line's text, and inspect.getsource() fails on their code (numba's @jit and torch.jit.script
 # read sources, and break). To undo, delete the line that deletes the sources.
 # Then the stdlib's zip (see step 1): the dependencies are imported and Flask serves one request
-# in this stage, and the zip takes the bytecode of each stdlib module that loaded, the source of
-# the others. A dependency that fails to import here only leaves more stdlib as source.
+# in this stage (their import-time code runs here, as at the app's start), and the zip takes the
+# bytecode of each stdlib module that loaded, the source of the others. A dependency that fails
+# to import here prints why and only leaves more of the stdlib as source.
 {%- endif %}
 # Then the packages that are nothing but Python code (no extension module, no data file: jinja2,
 # click, gunicorn, ...) go into site-packages/dependencies.zip, put on sys.path by a
@@ -40,14 +41,12 @@ RUN --mount=type=bind,from=runtime,source=/out,target=/runtime \
 {%- if bytecode %}
  && { python3 -m compileall -qq -b -j 0 --invalidation-mode unchecked-hash -s /out -p / /out/python/site-packages || true; } \
  && python3 -c 'import pathlib; [p.unlink() for p in pathlib.Path("/out/python/site-packages").rglob("*.py") if p.with_suffix(".pyc").is_file()]' \
- && python3 -c 'import importlib, os, sys, sysconfig, zipfile; sp = "/out/python/site-packages"; sys.path.insert(0, sp); \
-    tops = [e.split(".")[0] for e in sorted(os.listdir(sp)) if e.endswith((".py", ".pyc")) \
-        or any(os.path.isfile(sp + "/" + e + "/__init__" + s) for s in (".py", ".pyc"))]; \
-    load = lambda name: importlib.import_module(name); \
-    [load(name) if importlib.util.find_spec(name.split(".")[0]) else None for name in ["gunicorn.app.wsgiapp", "gunicorn.workers.sync"]]; \
-    [load(name) for name in tops]; \
-    flask = sys.modules.get("flask"); app = flask and flask.Flask("trace"); \
-    app and app.add_url_rule("/", "trace", lambda: "traced") is None and app.test_client().get("/"); \
+ && python3 -c 'import code, os, sys, sysconfig, zipfile; sp = "/out/python/site-packages"; sys.path.insert(0, sp); \
+    run = code.InteractiveInterpreter().runsource; \
+    [run("import " + name) for name in ["gunicorn.app.wsgiapp", "gunicorn.workers.sync"] + [e.split(".")[0] \
+        for e in sorted(os.listdir(sp)) if e.endswith((".py", ".pyc")) \
+        or any(os.path.isfile(sp + "/" + e + "/__init__" + s) for s in (".py", ".pyc"))]]; \
+    run("import flask; app = flask.Flask(\"trace\"); app.add_url_rule(\"/\", \"trace\", lambda: \"traced\"); app.test_client().get(\"/\")"); \
     std = os.path.realpath(sysconfig.get_path("stdlib")); \
     traced = {os.path.relpath(os.path.realpath(m.__file__), std) for m in list(sys.modules.values()) \
         if str(getattr(m, "__file__", None)).startswith(std + "/")}; os.makedirs("/out/python/lib"); \
