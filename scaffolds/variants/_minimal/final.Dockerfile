@@ -41,21 +41,22 @@ RUN --mount=type=bind,from=runtime,source=/out,target=/runtime \
 {%- if bytecode %}
  && { python3 -m compileall -qq -b -j 0 --invalidation-mode unchecked-hash -s /out -p / /out/python/site-packages || true; } \
  && python3 -c 'import pathlib; [p.unlink() for p in pathlib.Path("/out/python/site-packages").rglob("*.py") if p.with_suffix(".pyc").is_file()]' \
- && python3 -c 'import code, os, sys, sysconfig, zipfile; sp = "/out/python/site-packages"; sys.path.insert(0, sp); \
+ && python3 -c 'import code, os, py_compile, sys, sysconfig, zipfile; sp = "/out/python/site-packages"; sys.path.insert(0, sp); \
     run = code.InteractiveInterpreter().runsource; \
     [run("import " + name) for name in ["gunicorn.app.wsgiapp", "gunicorn.workers.sync"] + [e.split(".")[0] \
         for e in sorted(os.listdir(sp)) if e.endswith((".py", ".pyc")) \
         or any(os.path.isfile(sp + "/" + e + "/__init__" + s) for s in (".py", ".pyc"))]]; \
     run("import flask; app = flask.Flask(\"trace\"); app.add_url_rule(\"/\", \"trace\", lambda: \"traced\"); app.test_client().get(\"/\")"); \
-    std = os.path.realpath(sysconfig.get_path("stdlib")); \
+    std = os.path.realpath(sysconfig.get_path("stdlib")); lib = "/python/lib/python%d.%d/" % sys.version_info[:2]; \
     traced = {os.path.relpath(os.path.realpath(m.__file__), std) for m in list(sys.modules.values()) \
         if str(getattr(m, "__file__", None)).startswith(std + "/")}; os.makedirs("/out/python/lib"); \
     archive = zipfile.ZipFile("/out/python/lib/" + os.path.basename(next(p for p in sys.path if p.endswith(".zip"))), \
-        "w", zipfile.ZIP_DEFLATED, compresslevel=9); \
-    [archive.write(os.path.join(d, f), os.path.relpath(os.path.join(d, f), "/stdlib")) \
+        "w", zipfile.ZIP_DEFLATED); \
+    [archive.write(py_compile.compile(d + "/" + f, "/tmp/pyc/" + rel + "c", lib + rel, doraise=True, \
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH), rel + "c") \
+        if rel in traced and f.endswith(".py") else archive.write(d + "/" + f, rel) \
         for d, _, files in sorted(os.walk("/stdlib")) for f in sorted(files) \
-        if (os.path.relpath(os.path.join(d, f), "/stdlib")[:-1] in traced if f.endswith(".pyc") \
-            else os.path.relpath(os.path.join(d, f), "/stdlib") not in traced)]; \
+        for rel in [os.path.relpath(d + "/" + f, "/stdlib")]]; \
     archive.close(); os._exit(0)' \
 {%- endif %}
  && python3 -c 'import os, shutil, zipfile; sp = "/out/python/site-packages"; \

@@ -5,23 +5,24 @@
 # not use). Symlinks (Debian links sitecustomize.py into /etc) are copied as the files they point
 # to.
 # The stdlib goes in one zip, lib/pythonXY.zip, which Python puts on sys.path before
-# lib/pythonX.Y by default: about a third of its size as files, or less. Each module is compiled
-# here (unchecked-hash .pyc, named by its path in the image), into /stdlib beside its source.
+# lib/pythonX.Y by default: a quarter to a third of its size as files. Kept as files beside it:
+# lib/pythonX.Y/os.py, the landmark by which Python finds its prefix wherever bin/ is, and
+# lib-dynload (extension modules cannot load from a zip). The zip's sitecustomize (in place of
+# Debian's) adds /python/site-packages, where the dependencies go.
 {%- if bytecode %}
-# Step 3 zips it, once the dependencies are installed: the bytecode of the modules that
-# importing them and serving a request through Flask loads, so that no start compiles them, and
-# the source of the rest, compiled in memory on the rare first import (nothing is left out).
-{%- else %}
-# The zip holds the bytecode, so no start compiles the stdlib.
-{%- endif %}
-# Kept as files beside it: lib/pythonX.Y/os.py, the landmark by which Python finds its prefix
-# wherever bin/ is, and lib-dynload (extension modules cannot load from a zip). The zip's
-# sitecustomize (in place of Debian's) adds /python/site-packages, where the dependencies go.
+# Step 3 zips the tree copied into /stdlib here, once the dependencies are installed: bytecode
+# (unchecked-hash .pyc, named by their path in the image) for the modules that importing them and
+# serving a request through Flask loads, so that no start compiles them, and the source of the
+# rest, compiled in memory on the rare first import (nothing is left out).
 # The risk: a module stored as bytecode has no source in the image, so a traceback through it
 # shows file and line but not the line's text, and inspect.getsource() fails on it. To undo,
-# zip the .py files as well{% if not bytecode %} (`keep = {".py", ".pyc"}`){% endif %}, or copy the tree as files instead.
+# zip the sources of those modules too (step 3's `else` branch for every file).
+{%- else %}
+# It holds the sources, as uv-installed dependencies are: each start compiles in memory the
+# stdlib modules it imports (a few tenths of a second), and the build compiles nothing.
+{%- endif %}
 FROM ${PYTHON_SLIM_IMAGE} AS runtime
-RUN python3 -c 'import compileall, os, py_compile, shutil, sys, sysconfig, zipfile; \
+RUN python3 -c 'import os, shutil, sys, sysconfig, zipfile; \
     v = "python%d.%d" % sys.version_info[:2]; lib = "/out/python/lib/" + v; tree = "/stdlib"; \
     drop = shutil.ignore_patterns("test", "tests", "idlelib", "tkinter", "turtledemo", "turtle.py", \
         "ensurepip", "lib2to3", "pydoc_data", "__pycache__", "config-*", "*.a", "site-packages", \
@@ -32,17 +33,13 @@ RUN python3 -c 'import compileall, os, py_compile, shutil, sys, sysconfig, zipfi
     shutil.copytree(next(p for p in sys.path if p.endswith("lib-dynload")), lib + "/lib-dynload", \
         ignore=drop); \
     open(tree + "/sitecustomize.py", "w").write("import site, sys\nsite.addsitedir(sys.prefix + \"/site-packages\")\n"); \
-    assert compileall.compile_dir(tree, quiet=2, legacy=True, workers=0, stripdir=tree, \
-        prependdir=lib[len("/out"):], invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH); \
+    shutil.copy2(tree + "/os.py", lib + "/os.py"); \
 {%- if not bytecode %}
-    keep = {".pyc"}; \
     archive = zipfile.ZipFile("/out/python/lib/" + os.path.basename(next(p for p in sys.path if p.endswith(".zip"))), \
-        "w", zipfile.ZIP_DEFLATED, compresslevel=9); \
+        "w", zipfile.ZIP_DEFLATED); \
     [archive.write(os.path.join(d, f), os.path.relpath(os.path.join(d, f), tree)) \
-        for d, _, files in sorted(os.walk(tree)) for f in sorted(files) \
-        if os.path.splitext(f)[1] not in {".py", ".pyc"} or os.path.splitext(f)[1] in keep]; \
+        for d, _, files in sorted(os.walk(tree)) for f in sorted(files)]; \
     archive.close(); \
 {%- endif %}
-    shutil.copy2(tree + "/os.py", lib + "/os.py"); \
     os.makedirs("/out/python/bin"); shutil.copy2(os.path.realpath(sys.executable), "/out/python/bin/" + v); \
     os.symlink(v, "/out/python/bin/python3")'
