@@ -207,10 +207,9 @@ fn walls(out: &mut String, measured: &Measured) {
             ]
         })
         .collect();
-    let beyond =
-        breakdown.seconds(Purpose::Build) + breakdown.seconds(Purpose::Container) - run.reported;
+    let beyond = breakdown.seconds(Purpose::Build) - run.builds;
     rows.push([
-        "… of the builds and containers, beyond the times reported (the start's own `port`, `logs` and `rm`)"
+        "… of the builds, beyond the build times reported (client start, context upload, export)"
             .to_string(),
         String::new(),
         format!("{beyond:.1} s"),
