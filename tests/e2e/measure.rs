@@ -7,21 +7,12 @@ use std::time::Duration;
 
 use crate::support::{
     dockwright, engine, interrupt_mid_app_edit, saved_variants, scaffold, signal_mid_app_edit,
-    skip, text, wait_for,
+    skip, text, variant, wait_for,
 };
 
 fn results_of(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|err| panic!("measure printed no JSON ({err}): {}", text(&out.stderr)))
-}
-
-fn variant<'a>(run: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    run["variants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["name"] == name)
-        .unwrap_or_else(|| panic!("no variant {name} in {run}"))
 }
 
 /// The median of a variant's timing `key`.

@@ -8,7 +8,9 @@ use std::path::Path;
 
 use std::time::Duration;
 
-use crate::support::{docker, dockwright, engine, scaffold, stop, text, wait_for, Scaffolded};
+use crate::support::{
+    docker, dockwright, engine, scaffold, stop, text, variant, wait_for, Scaffolded,
+};
 
 /// Adds variant `name` to the project: docker-init's Dockerfile with its
 /// `CMD` replaced by `cmd`.
@@ -46,15 +48,6 @@ fn measure(engine: &Path, project: &Scaffolded, variants: &[&str]) -> (bool, ser
     let run = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|err| panic!("measure printed no JSON ({err}): {}", text(&out.stderr)));
     (out.status.success(), run)
-}
-
-fn variant<'a>(run: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    run["variants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["name"] == name)
-        .unwrap_or_else(|| panic!("no variant {name} in {run}"))
 }
 
 /// The containers dockwright started to time this project's images, which

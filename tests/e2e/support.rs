@@ -323,3 +323,13 @@ pub fn stop(mut child: std::process::Child, signal: &str) -> Stopped {
     std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
     Stopped { status, stderr }
 }
+
+/// The result of variant `name` in a run's JSON.
+pub fn variant<'a>(run: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    run["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == name)
+        .unwrap_or_else(|| panic!("no variant {name} in {run}"))
+}

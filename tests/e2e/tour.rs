@@ -8,7 +8,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{dockwright, engine, interrupt_mid_app_edit, saved_variants, scaffold, text};
+use crate::support::{
+    dockwright, engine, interrupt_mid_app_edit, saved_variants, scaffold, text, variant,
+};
 
 /// The newest saved run of the project in `dir`.
 fn newest_run(dir: &Path) -> serde_json::Value {
@@ -20,15 +22,6 @@ fn newest_run(dir: &Path) -> serde_json::Value {
     runs.sort();
     let text = std::fs::read_to_string(runs.last().expect("a saved run")).unwrap();
     serde_json::from_str(&text).unwrap()
-}
-
-fn variant<'a>(run: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    run["variants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["name"] == name)
-        .unwrap_or_else(|| panic!("no {name} in {run}"))
 }
 
 #[test]
