@@ -1,18 +1,45 @@
 //! An image's compressed size as a registry stores it: each file of
-//! `save`'s tar (its layers, config and manifests) gzipped on its own, at
-//! gzip's default level, as a registry holds each layer as its own blob.
-//! The tar is read as it streams, and a file already compressed under the
-//! same name (a layer's digest, so the same content) is counted, not
-//! compressed again: most layers are shared between the variants of a
-//! project, and between one measure and the next. The sizes are kept in the
-//! user's cache directory.
+//! `save`'s tar (its layers, config and manifests) gzipped on its own, as a
+//! registry holds each layer as its own blob.
+//!
+//! The tar is read as it streams. A file already compressed under the same
+//! name (a layer's digest, so the same content) is counted, not compressed
+//! again: most layers are shared between the variants of a project, and
+//! between one measure and the next. The sizes are kept in the user's cache
+//! directory.
+//!
+//! Any other file is cut into chunks of a MiB that the machine's cores
+//! compress at once, each primed with the 32 KiB before it as `pigz` does,
+//! so that their sum is the size of one deflate stream to within 0.01% on a
+//! real layer. The compressor is zlib-rs at its level 7, which comes closest
+//! to the `gzip` program's default (-6); zlib-rs's own level 6 gives up 1.8%
+//! of size for its speed. Measured here on the layer of pandas, numpy and
+//! Flask (103.1 MB): gzip -6 72.62 MB; zlib-rs 7 73.36 MB (+1.0%) in 4.3 s
+//! on one core, in chunks 73.35 MB; miniz_oxide, the compressor before,
+//! 72.78 MB in 7.9 s. On a Python install's 649 MB tar: gzip -6 179.53 MB,
+//! zlib-rs 7 179.15 MB (-0.2%).
 
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
-use flate2::write::GzEncoder;
-use flate2::Compression;
+use flate2::{Compress, Compression, FlushCompress, Status};
+
+/// The deflate level: see the module's documentation.
+const LEVEL: u32 = 7;
+
+/// The bytes of a file compressed as one piece of work.
+const CHUNK: usize = 1 << 20;
+
+/// Deflate's window: what a chunk is primed with from the one before.
+const WINDOW: usize = 32 << 10;
+
+/// A gzip member's header (10 bytes) and trailer (CRC and size, 8 bytes)
+/// around the deflate stream.
+const GZIP_FRAME: u64 = 18;
 
 /// Tar's block: headers and padded file data come in 512-byte blocks.
 const BLOCK: usize = 512;
@@ -90,16 +117,128 @@ pub struct Sizer<'a> {
     known: &'a mut LayerSizes,
     header: Vec<u8>,
     /// The file being read: its name, the bytes of it still to come, its
-    /// padding after them, and its compressor unless its size is known.
+    /// padding after them, and its chunks unless its size is known.
     entry: Option<Entry>,
+    /// The sizes known without compressing.
     total: u64,
+    /// The files sent to the workers, by number: their names.
+    sent: Vec<String>,
+    workers: Workers,
 }
 
 struct Entry {
     name: String,
     left: u64,
     padding: u64,
-    gzip: Option<GzEncoder<Counter>>,
+    chunks: Option<Chunks>,
+}
+
+/// A file being cut into chunks: its number among the files sent, the
+/// chunk being filled, and the end of the chunk before it.
+struct Chunks {
+    file: usize,
+    buffer: Vec<u8>,
+    window: Vec<u8>,
+}
+
+/// One chunk to compress: the file it belongs to, its bytes, the bytes
+/// before it, and whether it ends its file.
+struct Job {
+    file: usize,
+    data: Vec<u8>,
+    window: Vec<u8>,
+    last: bool,
+}
+
+/// Threads that compress chunks and send back (file, compressed bytes).
+struct Workers {
+    jobs: Option<SyncSender<Job>>,
+    results: Receiver<(usize, io::Result<u64>)>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    fn start() -> Workers {
+        let count = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let (jobs, queue) = mpsc::sync_channel::<Job>(2 * count);
+        let queue = Arc::new(Mutex::new(queue));
+        let (sender, results) = mpsc::channel();
+        let threads = (0..count)
+            .map(|_| {
+                let queue = Arc::clone(&queue);
+                let sender = sender.clone();
+                std::thread::spawn(move || loop {
+                    let job = match queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else { return };
+                    let size = deflated(&job.data, &job.window, job.last);
+                    if sender.send((job.file, size)).is_err() {
+                        return;
+                    }
+                })
+            })
+            .collect();
+        Workers {
+            jobs: Some(jobs),
+            results,
+            threads,
+        }
+    }
+
+    fn send(&self, job: Job) -> io::Result<()> {
+        self.jobs
+            .as_ref()
+            .and_then(|jobs| jobs.send(job).ok())
+            .ok_or_else(|| io::Error::other("the compressing threads stopped"))
+    }
+
+    /// Waits for every chunk sent: the compressed bytes of each file.
+    fn finish(mut self, files: usize) -> io::Result<Vec<u64>> {
+        self.jobs = None;
+        let mut sizes = vec![GZIP_FRAME; files];
+        for (file, size) in self.results.iter() {
+            sizes[file] += size?;
+        }
+        Ok(sizes)
+    }
+}
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        self.jobs = None;
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The raw deflate size of `data`, primed with `window`: finished if it
+/// ends its file, else flushed to a byte boundary as the next chunk starts.
+fn deflated(data: &[u8], window: &[u8], last: bool) -> io::Result<u64> {
+    let mut deflate = Compress::new(Compression::new(LEVEL), false);
+    if !window.is_empty() {
+        deflate.set_dictionary(window).map_err(io::Error::other)?;
+    }
+    let flush = if last {
+        FlushCompress::Finish
+    } else {
+        FlushCompress::Sync
+    };
+    let mut out = vec![0u8; 64 << 10];
+    loop {
+        let read = usize::try_from(deflate.total_in()).unwrap_or(usize::MAX);
+        let before = deflate.total_out();
+        let status = deflate
+            .compress(&data[read.min(data.len())..], &mut out, flush)
+            .map_err(io::Error::other)?;
+        let wrote = deflate.total_out() - before;
+        let done = deflate.total_in() as usize >= data.len() && wrote < out.len() as u64;
+        if status == Status::StreamEnd || (!last && done) {
+            return Ok(deflate.total_out());
+        }
+    }
 }
 
 impl<'a> Sizer<'a> {
@@ -109,19 +248,27 @@ impl<'a> Sizer<'a> {
             header: Vec::with_capacity(BLOCK),
             entry: None,
             total: 0,
+            sent: Vec::new(),
+            workers: Workers::start(),
         }
     }
 
     /// The compressed size of everything written so far; `Err` when the
     /// stream stopped in the middle of a file.
     pub fn finish(self) -> io::Result<u64> {
-        match self.entry {
-            Some(entry) => Err(invalid(format!(
+        if let Some(entry) = self.entry {
+            return Err(invalid(format!(
                 "`save` stopped in the middle of `{}`",
                 entry.name
-            ))),
-            None => Ok(self.total),
+            )));
         }
+        let sizes = self.workers.finish(self.sent.len())?;
+        for (name, &bytes) in self.sent.into_iter().zip(&sizes) {
+            if LayerSizes::keyed(&name) {
+                self.known.insert(name, bytes);
+            }
+        }
+        Ok(self.total + sizes.iter().sum::<u64>())
     }
 
     /// Starts the file whose header is in `self.header`.
@@ -133,20 +280,52 @@ impl<'a> Sizer<'a> {
         let size = octal(&header[124..136])?;
         let name = name(&header);
         let padding = (BLOCK as u64 - size % BLOCK as u64) % BLOCK as u64;
-        let gzip = match self.known.sizes.get(&name) {
+        let chunks = match self.known.sizes.get(&name) {
             Some(&bytes) => {
                 self.total += bytes;
                 None
             }
-            None => Some(GzEncoder::new(Counter(0), Compression::default())),
+            None => {
+                self.sent.push(name.clone());
+                Some(Chunks {
+                    file: self.sent.len() - 1,
+                    buffer: Vec::with_capacity(CHUNK.min(size as usize)),
+                    window: Vec::new(),
+                })
+            }
         };
         self.entry = Some(Entry {
             name,
             left: size,
             padding,
-            gzip,
+            chunks,
         });
         self.end_if_done()
+    }
+
+    /// Adds `data` to the current file's chunk, sending each full chunk.
+    fn take(&mut self, data: &[u8]) -> io::Result<()> {
+        let Some(chunks) = self.entry.as_mut().and_then(|e| e.chunks.as_mut()) else {
+            return Ok(());
+        };
+        let mut rest = data;
+        while !rest.is_empty() {
+            let take = rest.len().min(CHUNK - chunks.buffer.len());
+            chunks.buffer.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if chunks.buffer.len() == CHUNK {
+                let data = std::mem::replace(&mut chunks.buffer, Vec::with_capacity(CHUNK));
+                let window = data[CHUNK - WINDOW..].to_vec();
+                let window = std::mem::replace(&mut chunks.window, window);
+                self.workers.send(Job {
+                    file: chunks.file,
+                    data,
+                    window,
+                    last: false,
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// Closes the current file once its data and padding are read.
@@ -161,12 +340,13 @@ impl<'a> Sizer<'a> {
         let Some(entry) = self.entry.take() else {
             return Ok(());
         };
-        if let Some(gzip) = entry.gzip {
-            let bytes = gzip.finish()?.0;
-            self.total += bytes;
-            if LayerSizes::keyed(&entry.name) {
-                self.known.insert(entry.name, bytes);
-            }
+        if let Some(chunks) = entry.chunks {
+            self.workers.send(Job {
+                file: chunks.file,
+                data: chunks.buffer,
+                window: chunks.window,
+                last: true,
+            })?;
         }
         Ok(())
     }
@@ -189,10 +369,8 @@ impl Write for Sizer<'_> {
                     let take = rest
                         .len()
                         .min(usize::try_from(entry.left).unwrap_or(usize::MAX));
-                    if let Some(gzip) = &mut entry.gzip {
-                        gzip.write_all(&rest[..take])?;
-                    }
                     entry.left -= take as u64;
+                    self.take(&rest[..take])?;
                     rest = &rest[take..];
                     self.end_if_done()?;
                 }
@@ -261,23 +439,24 @@ fn invalid(detail: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, detail)
 }
 
-/// Counts the bytes written to it.
-pub struct Counter(pub u64);
-
-impl Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0 += buf.len() as u64;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flate2::write::GzEncoder;
+
+    /// Counts the bytes written to it.
+    struct Counter(u64);
+
+    impl Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
 
     /// A tar holding `files`, as `save` would stream it.
     fn tar(files: &[(&str, &[u8])]) -> Vec<u8> {
@@ -293,7 +472,7 @@ mod tests {
     }
 
     fn gzipped(data: &[u8]) -> u64 {
-        let mut gzip = GzEncoder::new(Counter(0), Compression::default());
+        let mut gzip = GzEncoder::new(Counter(0), Compression::new(LEVEL));
         gzip.write_all(data).unwrap();
         gzip.finish().unwrap().0
     }
@@ -326,6 +505,21 @@ mod tests {
                 sized(&stream, &mut LayerSizes::default(), chunk),
                 expected,
                 "{chunk}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_of_many_chunks_is_about_the_size_of_one_gzip_stream() {
+        // These bytes compress 45 times, so each chunk's own block headers
+        // weigh more than in a real layer (0.01% there).
+        for len in [CHUNK, 3 * CHUNK + 12_345] {
+            let a = layer(6, len);
+            let apart = sized(&tar(&[(DIGEST, &a)]), &mut LayerSizes::default(), 65_536);
+            let whole = gzipped(&a);
+            assert!(
+                apart.abs_diff(whole) as f64 / whole as f64 <= 0.005,
+                "{len}: {apart} vs {whole}"
             );
         }
     }

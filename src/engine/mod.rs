@@ -467,9 +467,9 @@ impl Engine {
     }
 
     /// The size of `image` (`image_bytes` uncompressed) as a registry would
-    /// store it: each file of `save`'s tar gzipped on its own at gzip's
-    /// default level, counted as it streams; a layer in `known` is counted
-    /// without being compressed again.
+    /// store it: each file of `save`'s tar gzipped on its own (at the level
+    /// closest to gzip's default, see `compressed`), counted as it streams; a
+    /// layer in `known` is counted without being compressed again.
     pub fn compressed_size(
         &self,
         runner: &dyn Runner,
