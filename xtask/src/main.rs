@@ -59,7 +59,7 @@ enum Task {
     /// Measure the profiles' recommended variants against docker-init's shape; writes BENCHMARKS.md
     Bench {
         /// How many interleaved rounds to measure
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = bench::DEFAULT_ROUNDS)]
         rounds: usize,
         /// Also measure from-source on the article preset (numpy and pandas compiled: tens of minutes)
         #[arg(long)]

@@ -101,7 +101,7 @@ impl Purpose {
 /// The calls of one run, summed by purpose.
 pub struct Breakdown {
     /// (purpose, calls, seconds), in `Purpose::ALL`'s order.
-    pub rows: Vec<(Purpose, usize, f64)>,
+    rows: Vec<(Purpose, usize, f64)>,
 }
 
 impl Breakdown {
@@ -134,11 +134,12 @@ impl Breakdown {
         Breakdown { rows }
     }
 
-    pub fn seconds(&self, purpose: Purpose) -> f64 {
+    /// How many calls were made for `purpose`, and their seconds.
+    pub fn of(&self, purpose: Purpose) -> (usize, f64) {
         self.rows
             .iter()
             .find(|(p, _, _)| *p == purpose)
-            .map_or(0.0, |(_, _, s)| *s)
+            .map_or((0, 0.0), |(_, calls, seconds)| (*calls, *seconds))
     }
 
     pub fn total(&self) -> f64 {
@@ -162,13 +163,12 @@ mod tests {
 garbage line
 ";
         let breakdown = Breakdown::parse(log);
-        assert_eq!(breakdown.seconds(Purpose::Build), 2.5);
-        assert_eq!(breakdown.seconds(Purpose::Inspect), 0.25);
-        assert_eq!(breakdown.seconds(Purpose::Save), 1.0);
-        assert_eq!(breakdown.seconds(Purpose::CacheMounts), 0.25);
-        assert_eq!(breakdown.seconds(Purpose::Container), 0.25);
-        let other = breakdown.rows.iter().find(|r| r.0 == Purpose::Other);
-        assert_eq!(other.map(|r| r.1), Some(1));
+        assert_eq!(breakdown.of(Purpose::Build), (1, 2.5));
+        assert_eq!(breakdown.of(Purpose::Inspect), (1, 0.25));
+        assert_eq!(breakdown.of(Purpose::Save), (1, 1.0));
+        assert_eq!(breakdown.of(Purpose::CacheMounts), (1, 0.25));
+        assert_eq!(breakdown.of(Purpose::Container), (1, 0.25));
+        assert_eq!(breakdown.of(Purpose::Other), (1, 0.0));
         assert_eq!(breakdown.total(), 4.25);
     }
 }

@@ -67,6 +67,8 @@ struct Target {
     field: Field,
     limit: f64,
     source: Source,
+    /// What was tried to meet it, shown when it is not met.
+    tried: &'static str,
 }
 
 /// Where a target's samples come from.
@@ -91,6 +93,7 @@ const TARGETS: &[Target] = &[
         field: Field::Image,
         limit: 0.15,
         source: Source::Measure,
+        tried: include_str!("tried/size-minimal.md"),
     },
     Target {
         profile: "size",
@@ -99,6 +102,7 @@ const TARGETS: &[Target] = &[
         field: Field::Image,
         limit: 0.33,
         source: Source::Measure,
+        tried: include_str!("tried/size-article.md"),
     },
     Target {
         profile: "speed",
@@ -107,6 +111,7 @@ const TARGETS: &[Target] = &[
         field: Field::Cold,
         limit: 0.20,
         source: Source::Measure,
+        tried: include_str!("tried/speed-cold.md"),
     },
     Target {
         profile: "speed",
@@ -115,6 +120,7 @@ const TARGETS: &[Target] = &[
         field: Field::DepsRebuild,
         limit: 0.12,
         source: Source::Measure,
+        tried: include_str!("tried/speed-deps.md"),
     },
     Target {
         profile: "speed",
@@ -123,6 +129,7 @@ const TARGETS: &[Target] = &[
         field: Field::AppRebuild,
         limit: 1.00,
         source: Source::Paced,
+        tried: include_str!("tried/speed-app-edit.md"),
     },
     Target {
         profile: "balanced",
@@ -131,6 +138,7 @@ const TARGETS: &[Target] = &[
         field: Field::Image,
         limit: 0.30,
         source: Source::Measure,
+        tried: include_str!("tried/balanced-image.md"),
     },
     Target {
         profile: "balanced",
@@ -139,6 +147,7 @@ const TARGETS: &[Target] = &[
         field: Field::Cold,
         limit: 0.30,
         source: Source::Measure,
+        tried: include_str!("tried/balanced-cold.md"),
     },
     Target {
         profile: "size",
@@ -147,6 +156,7 @@ const TARGETS: &[Target] = &[
         field: Field::Start,
         limit: 1.2,
         source: Source::Measure,
+        tried: include_str!("tried/start-minimal-final.md"),
     },
     Target {
         profile: "speed",
@@ -155,6 +165,7 @@ const TARGETS: &[Target] = &[
         field: Field::Start,
         limit: 1.2,
         source: Source::Measure,
+        tried: include_str!("tried/start-uv.md"),
     },
     Target {
         profile: "balanced",
@@ -163,8 +174,12 @@ const TARGETS: &[Target] = &[
         field: Field::Start,
         limit: 1.2,
         source: Source::Measure,
+        tried: include_str!("tried/start-uv-minimal.md"),
     },
 ];
+
+/// The rounds `cargo xtask bench` measures unless told otherwise.
+pub const DEFAULT_ROUNDS: usize = 3;
 
 pub struct Options {
     pub rounds: usize,
@@ -249,12 +264,10 @@ impl Paced {
 struct Measured {
     samples: Samples,
     paced: Samples,
-    /// Per preset: the wall and the reported times of its `measure` runs.
-    walls: Vec<Paced>,
-    /// The article profile measured whole on the minimal preset, through the
-    /// call-logging wrapper, and where its wall time went.
-    profile_run: Paced,
-    breakdown: calls::Breakdown,
+    /// Per preset, the wall and the reported times of its `measure` runs,
+    /// then the article profile measured whole on the minimal preset; each
+    /// with where its wall time went, from the call-logging wrapper.
+    walls: Vec<(Paced, calls::Breakdown)>,
     tour: Paced,
     overhead: Overhead,
     slow: Option<Value>,
@@ -292,25 +305,29 @@ pub fn run(options: &Options) -> Result<()> {
         .chain(RECOMMENDED.iter().map(|(_, v)| *v))
         .collect();
     let mut samples = Samples { rows: Vec::new() };
-    let mut walls: Vec<Paced> = PRESETS
-        .iter()
-        .map(|preset| Paced {
+    let mut walls: Vec<(Paced, calls::Wrapper)> = Vec::new();
+    for preset in PRESETS {
+        let paced = Paced {
             what: format!("`measure VARIANT`, the {preset} preset"),
             wall: 0.0,
             reported: 0.0,
             builds: 0.0,
             skipped: Vec::new(),
-        })
-        .collect();
+        };
+        walls.push((
+            paced,
+            calls::Wrapper::write(&work.join(format!("calls-{preset}")))?,
+        ));
+    }
     for round in 1..=options.rounds {
-        for ((preset, dir), wall) in projects.iter().zip(&mut walls) {
+        for ((preset, dir), (wall, wrapper)) in projects.iter().zip(&mut walls) {
             for variant in &variants {
                 println!(
                     "bench: round {round}/{}, {preset} preset, {variant}",
                     options.rounds
                 );
                 let clock = Instant::now();
-                let run = measure(&env, &dockwright, dir, &[variant])?;
+                let run = measure(&env, &dockwright, dir, &[variant], Some(wrapper))?;
                 wall.wall += clock.elapsed().as_secs_f64();
                 wall.reported += reported(&run, TIMINGS);
                 wall.builds += reported(&run, BUILDS);
@@ -318,17 +335,21 @@ pub fn run(options: &Options) -> Result<()> {
             }
         }
     }
+    let mut walls = walls
+        .into_iter()
+        .map(|(paced, wrapper)| Ok((paced, calls::Breakdown::read(&wrapper.log)?)))
+        .collect::<Result<Vec<_>>>()?;
     let article = &projects
         .iter()
         .find(|(p, _)| p == "article")
         .context("no article project")?
         .1;
     let paced = paced_app_edits(&env, &dockwright, article)?;
-    let overhead = overhead(&env, &dockwright, article, options.rounds.max(3))?;
-    let (profile_run, breakdown) = profile_run(&env, &dockwright, &ladder, &work)?;
+    let overhead = overhead(&env, &dockwright, article, &work, options.rounds.max(3))?;
+    walls.push(profile_run(&env, &dockwright, &ladder, &work)?);
     let tour = tour(&env, &dockwright, &ladder)?;
     let slow = if options.slow {
-        let run = measure(&env, &dockwright, article, &["from-source"])?;
+        let run = measure(&env, &dockwright, article, &["from-source"], None)?;
         Some(run["variants"][0].clone())
     } else {
         None
@@ -337,8 +358,6 @@ pub fn run(options: &Options) -> Result<()> {
         samples,
         paced,
         walls,
-        profile_run,
-        breakdown,
         tour,
         overhead,
         slow,
@@ -368,19 +387,30 @@ fn new_project(
     Ok(work.join(name))
 }
 
-/// `dockwright measure VARIANTS --json` in `dir`: one cold build and one
-/// rebuild of each kind per variant. Every variant must measure.
+/// `dockwright measure VARIANTS --json` in `dir` (all of the profile's
+/// variants when none are named): one cold build and one rebuild of each
+/// kind per variant, its engine calls logged through `wrapper` if given.
+/// Every variant must measure.
 fn measure(
     env: &engine::BuildEnv,
     dockwright: &Path,
     dir: &Path,
     variants: &[&str],
+    wrapper: Option<&calls::Wrapper>,
 ) -> Result<Value> {
     let mut args = vec!["measure"];
     args.extend(variants);
     args.extend(["--json", "--no-pull"]);
+    let mut command = process::quiet(dockwright, &args);
+    if let Some(wrapper) = wrapper {
+        command = command
+            .env("DOCKWRIGHT_BENCH_CLIENT", env.client())
+            .env("DOCKWRIGHT_BENCH_CALLS", &wrapper.log)
+            .env("DOCKWRIGHT_ENGINE", &wrapper.program);
+    }
+    // Inside `apply`: duct lets the innermost setting of a variable win.
     let out = env
-        .apply(process::quiet(dockwright, &args))
+        .apply(command)
         .dir(dir)
         .stdout_capture()
         .unchecked()
@@ -474,23 +504,10 @@ fn profile_run(
     work: &Path,
 ) -> Result<(Paced, calls::Breakdown)> {
     println!("bench: the article profile, measured whole, engine calls logged");
-    let wrapper = calls::Wrapper::write(&work.join("wrapper"))?;
-    // Inside `apply`: duct lets the innermost setting of a variable win.
-    let command = env
-        .apply(
-            process::quiet(dockwright, &["measure", "--json", "--no-pull"])
-                .env("DOCKWRIGHT_BENCH_CLIENT", env.client())
-                .env("DOCKWRIGHT_BENCH_CALLS", &wrapper.log)
-                .env("DOCKWRIGHT_ENGINE", &wrapper.program),
-        )
-        .dir(dir)
-        .stdout_capture()
-        .unchecked();
+    let wrapper = calls::Wrapper::write(&work.join("calls-profile"))?;
     let clock = Instant::now();
-    let out = command.run()?;
+    let run = measure(env, dockwright, dir, &[], Some(&wrapper))?;
     let wall = clock.elapsed().as_secs_f64();
-    let run: Value = serde_json::from_slice(&out.stdout)
-        .context("`dockwright measure` through the wrapper printed no JSON")?;
     let paced = Paced::of(
         "`measure`, the article profile whole, the minimal preset".to_string(),
         wall,
@@ -526,10 +543,13 @@ fn tour(env: &engine::BuildEnv, dockwright: &Path, dir: &Path) -> Result<Paced> 
     ))
 }
 /// Wall times of `dockwright build --no-cache` and of the bare engine
-/// command it runs, alternated `rounds` times.
+/// command it runs, alternated `rounds` times; and, of each dockwright
+/// run, its time outside its build call, from the call-logging wrapper.
 struct Overhead {
     dockwright: Vec<f64>,
     bare: Vec<f64>,
+    /// Per dockwright run: its wall time less its build call's.
+    own: Vec<f64>,
     engine: EngineInfo,
 }
 
@@ -537,6 +557,7 @@ fn overhead(
     env: &engine::BuildEnv,
     dockwright: &Path,
     dir: &Path,
+    work: &Path,
     rounds: usize,
 ) -> Result<Overhead> {
     let engine = dockwright::buildkit_docker()?;
@@ -574,21 +595,28 @@ fn overhead(
     let mut result = Overhead {
         dockwright: Vec::new(),
         bare: Vec::new(),
+        own: Vec::new(),
         engine: EngineInfo::of(&engine),
     };
     for round in 1..=rounds {
         println!("bench: overhead round {round}/{rounds}");
+        let wrapper = calls::Wrapper::write(&work.join("calls-overhead"))?;
         let started = Instant::now();
-        env.apply(process::quiet(
-            dockwright,
-            &["build", REFERENCE, "--no-cache"],
-        ))
+        env.apply(
+            process::quiet(dockwright, &["build", REFERENCE, "--no-cache"])
+                .env("DOCKWRIGHT_BENCH_CLIENT", env.client())
+                .env("DOCKWRIGHT_BENCH_CALLS", &wrapper.log)
+                .env("DOCKWRIGHT_ENGINE", &wrapper.program),
+        )
         .dir(dir)
         .stdout_null()
         .stderr_null()
         .run()
         .context("dockwright build failed")?;
-        result.dockwright.push(started.elapsed().as_secs_f64());
+        let wall = started.elapsed().as_secs_f64();
+        result.dockwright.push(wall);
+        let (_, build) = calls::Breakdown::read(&wrapper.log)?.of(calls::Purpose::Build);
+        result.own.push(wall - build);
         let started = Instant::now();
         env.apply(process::quiet(client, &bare_args))
             .stdout_null()
