@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use duct::Expression;
 
 /// The wrapper: runs the real client with the same arguments and standard
 /// streams, then appends `START END ARGS...` to the log. bash's
@@ -40,6 +41,16 @@ impl Wrapper {
         let log = dir.join("calls.log");
         let _ = std::fs::remove_file(&log);
         Ok(Wrapper { program, log })
+    }
+
+    /// `command` with its engine client (`DOCKWRIGHT_ENGINE`) replaced by
+    /// the wrapper around `client`. Apply the build environment around the
+    /// result: duct lets the innermost setting of a variable win.
+    pub fn around(&self, command: Expression, client: &Path) -> Expression {
+        command
+            .env("DOCKWRIGHT_BENCH_CLIENT", client)
+            .env("DOCKWRIGHT_BENCH_CALLS", &self.log)
+            .env("DOCKWRIGHT_ENGINE", &self.program)
     }
 }
 

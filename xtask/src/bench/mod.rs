@@ -403,12 +403,8 @@ fn measure(
     args.extend(["--json", "--no-pull"]);
     let mut command = process::quiet(dockwright, &args);
     if let Some(wrapper) = wrapper {
-        command = command
-            .env("DOCKWRIGHT_BENCH_CLIENT", env.client())
-            .env("DOCKWRIGHT_BENCH_CALLS", &wrapper.log)
-            .env("DOCKWRIGHT_ENGINE", &wrapper.program);
+        command = wrapper.around(command, env.client());
     }
-    // Inside `apply`: duct lets the innermost setting of a variable win.
     let out = env
         .apply(command)
         .dir(dir)
@@ -602,12 +598,10 @@ fn overhead(
         println!("bench: overhead round {round}/{rounds}");
         let wrapper = calls::Wrapper::write(&work.join("calls-overhead"))?;
         let started = Instant::now();
-        env.apply(
-            process::quiet(dockwright, &["build", REFERENCE, "--no-cache"])
-                .env("DOCKWRIGHT_BENCH_CLIENT", env.client())
-                .env("DOCKWRIGHT_BENCH_CALLS", &wrapper.log)
-                .env("DOCKWRIGHT_ENGINE", &wrapper.program),
-        )
+        env.apply(wrapper.around(
+            process::quiet(dockwright, &["build", REFERENCE, "--no-cache"]),
+            env.client(),
+        ))
         .dir(dir)
         .stdout_null()
         .stderr_null()
